@@ -1,0 +1,277 @@
+//! Settings: config/default.toml (compiled in), then a file named by KADRY_CONFIG, then KADRY_* variables.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::db::DatabaseUrl;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Environment variables and the settings they override.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("KADRY_BIND", "server.bind"),
+    ("KADRY_BODY_LIMIT_BYTES", "server.body_limit_bytes"),
+    ("KADRY_WORKERS", "server.workers"),
+    ("KADRY_DATABASE_URL", "database.url"),
+    ("KADRY_DATABASE_POOL_SIZE", "database.pool_size"),
+    ("KADRY_DATABASE_TIMEOUT_SECONDS", "database.timeout_seconds"),
+    ("KADRY_SQLITE_BUSY_TIMEOUT_MS", "database.sqlite_busy_timeout_ms"),
+    ("KADRY_JWT_SECRET", "auth.jwt_secret"),
+    ("KADRY_TOKEN_TTL_SECONDS", "auth.token_ttl_seconds"),
+    ("KADRY_ADMIN_EMAIL", "auth.admin_email"),
+    ("KADRY_ADMIN_PASSWORD", "auth.admin_password"),
+    ("KADRY_LOG", "log.filter"),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub body_limit_bytes: usize,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub timeout_seconds: u64,
+    pub sqlite_busy_timeout_ms: u32,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+    pub token_ttl_seconds: i64,
+    pub issuer: String,
+    pub audience: String,
+    #[serde(default)]
+    pub admin_email: Option<String>,
+    #[serde(default)]
+    pub admin_password: Option<String>,
+    pub login_throttle: ThrottleSettings,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("admin_email", &self.admin_email)
+            .field("login_throttle", &self.login_throttle)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleSettings {
+    pub window_seconds: i64,
+    pub slow_down_after: u32,
+    pub slow_down_ms: u64,
+    pub max_failures: u32,
+    pub lockout_seconds: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub filter: String,
+}
+
+impl Settings {
+    /// Reads the settings the way `kadry` does: defaults, KADRY_CONFIG, the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        Self::from_sources(|name| std::env::var(name).ok())
+    }
+
+    /// Same as `load`, with the environment given as a lookup function.
+    pub fn from_sources(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULTS,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = env("KADRY_CONFIG") {
+            builder = builder.add_source(config::File::from(PathBuf::from(&path)).required(true));
+        }
+        for (variable, key) in ENV_OVERRIDES {
+            if let Some(value) = env(variable).filter(|v| !v.is_empty()) {
+                builder = builder.set_override(*key, value)?;
+            }
+        }
+        let settings: Settings = builder
+            .build()
+            .context("reading the settings")?
+            .try_deserialize()
+            .context("reading the settings")?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        DatabaseUrl::parse(&self.database.url)?;
+        if self.database.pool_size == 0 {
+            bail!("database.pool_size must be at least 1");
+        }
+        if self.auth.token_ttl_seconds < 60 {
+            bail!("auth.token_ttl_seconds must be at least 60");
+        }
+        if self.server.body_limit_bytes == 0 {
+            bail!("server.body_limit_bytes must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// The HS256 secret: from the settings, else (SQLite only) a random one kept in
+/// a file beside the database, created on first start and readable only by its owner.
+pub fn resolve_jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &settings.auth.jwt_secret {
+        return checked_secret(secret.as_bytes().to_vec(), "KADRY_JWT_SECRET");
+    }
+    match DatabaseUrl::parse(&settings.database.url)? {
+        DatabaseUrl::Postgres(_) => bail!(
+            "KADRY_JWT_SECRET is not set: on PostgreSQL every kadry process must share one \
+             secret of at least 32 bytes, so kadry does not invent one"
+        ),
+        DatabaseUrl::Sqlite(database) => secret_beside(&database),
+    }
+}
+
+fn checked_secret(secret: Vec<u8>, source: &str) -> anyhow::Result<Vec<u8>> {
+    if secret.len() < 32 {
+        bail!(
+            "{source} is {} bytes long; a JWT secret must be at least 32 bytes",
+            secret.len()
+        );
+    }
+    Ok(secret)
+}
+
+/// The file that holds the generated secret for a SQLite database.
+pub fn secret_file_for(database: &Path) -> PathBuf {
+    let mut name = database.file_name().unwrap_or_default().to_os_string();
+    name.push(".jwt-secret");
+    database.with_file_name(name)
+}
+
+fn secret_beside(database: &Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    let path = secret_file_for(database);
+    if path.exists() {
+        let secret = std::fs::read(&path)
+            .with_context(|| format!("reading the JWT secret from {}", path.display()))?;
+        let secret = String::from_utf8_lossy(&secret).trim().as_bytes().to_vec();
+        return checked_secret(secret, &path.display().to_string());
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("creating the JWT secret file {}", path.display()))?;
+    file.write_all(secret.as_bytes())?;
+    tracing::info!(
+        path = %path.display(),
+        "KADRY_JWT_SECRET is not set: generated a random 32-byte secret and kept it in this file"
+    );
+    Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let settings = Settings::from_sources(env(&[])).unwrap();
+        assert_eq!(settings.database.url, "sqlite://kadry.db");
+        assert_eq!(settings.server.bind, "127.0.0.1:8080");
+        assert_eq!(settings.auth.token_ttl_seconds, 900);
+        assert_eq!(settings.server.body_limit_bytes, 256 * 1024);
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let settings = Settings::from_sources(env(&[
+            ("KADRY_DATABASE_URL", "postgres://db/kadry"),
+            ("KADRY_BIND", "0.0.0.0:9000"),
+            ("KADRY_TOKEN_TTL_SECONDS", "600"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.database.url, "postgres://db/kadry");
+        assert_eq!(settings.server.bind, "0.0.0.0:9000");
+        assert_eq!(settings.auth.token_ttl_seconds, 600);
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let error = Settings::from_sources(env(&[("KADRY_DATABASE_URL", "mysql://x/y")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("mysql"), "{error}");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let mut settings = Settings::from_sources(env(&[])).unwrap();
+        settings.auth.jwt_secret = Some("too-short".into());
+        assert!(resolve_jwt_secret(&settings).is_err());
+        settings.auth.jwt_secret = Some("x".repeat(32));
+        assert_eq!(resolve_jwt_secret(&settings).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn postgres_without_a_secret_is_refused() {
+        let settings =
+            Settings::from_sources(env(&[("KADRY_DATABASE_URL", "postgres://db/kadry")])).unwrap();
+        let error = resolve_jwt_secret(&settings).unwrap_err().to_string();
+        assert!(error.contains("KADRY_JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn sqlite_without_a_secret_generates_one_once_readable_only_by_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("kadry.db");
+        let url = format!("sqlite://{}", database.display());
+        let settings = Settings::from_sources(env(&[("KADRY_DATABASE_URL", &url)])).unwrap();
+
+        let first = resolve_jwt_secret(&settings).unwrap();
+        let second = resolve_jwt_secret(&settings).unwrap();
+        assert_eq!(first, second, "the secret must survive a restart");
+        assert!(first.len() >= 32);
+        let file = secret_file_for(&database);
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,210 @@
+//! The database layer: one diesel connection type for SQLite and PostgreSQL, its pool, and the queries.
+
+pub mod clusters;
+pub mod migrations;
+pub mod organizations;
+pub mod professions;
+pub mod schema;
+pub mod throttle;
+pub mod users;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::config::DatabaseSettings;
+use crate::error::ApiError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Runs the same diesel expression on whichever connection is inside a
+/// `DbConnection`, for the few queries that do not compile through the
+/// multi-backend type (batch inserts).
+#[macro_export]
+macro_rules! on_backend {
+    ($connection:expr, |$inner:ident| $body:expr) => {
+        match $connection {
+            $crate::db::DbConnection::Postgres($inner) => $body,
+            $crate::db::DbConnection::Sqlite($inner) => $body,
+        }
+    };
+}
+
+/// Where the database is, chosen from the URL's scheme. Anything that is
+/// neither PostgreSQL nor SQLite is an error, never a new SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                bail!("the database URL {url:?} names no file");
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            bail!(
+                "the database URL scheme {scheme:?} is not supported: use sqlite://path or postgres://..."
+            );
+        }
+        if url.is_empty() || url.contains(':') {
+            bail!("the database URL {url:?} is neither sqlite://path, a file path, nor postgres://...");
+        }
+        Ok(Self::Sqlite(PathBuf::from(url)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Opens connections for r2d2 with the backend chosen from the URL, so that
+/// libpq's own error messages reach the log.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+    sqlite_busy_timeout_ms: u32,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl, sqlite_busy_timeout_ms: u32) -> Self {
+        Self {
+            url,
+            sqlite_busy_timeout_ms,
+        }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(&format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL;",
+                    self.sqlite_busy_timeout_ms
+                ))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        ConnectionManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        Ok(conn.batch_execute("SELECT 1")?)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type DbPool = r2d2::Pool<ConnectionManager>;
+
+/// Builds the pool without connecting; `migrations::run` makes the first connection.
+pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
+    let url = DatabaseUrl::parse(&settings.url)?;
+    let manager = ConnectionManager::new(url, settings.sqlite_busy_timeout_ms);
+    Ok(r2d2::Pool::builder()
+        .max_size(settings.pool_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
+        // A broken connection still fails its query and is replaced; a check
+        // on every checkout costs a round trip per request.
+        .test_on_check_out(false)
+        .build_unchecked(manager))
+}
+
+/// Runs `work` with a pooled connection on the blocking thread pool, never on the async executor.
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_backend_follows_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(DatabaseUrl::parse("postgresql://h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_errors_not_new_files() {
+        for url in ["mysql://h/db", "postgress://h/db", "sqlite://", "", "c:kadry"] {
+            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
+        }
+    }
+}
+
+/// Splits rows loaded with `COUNT(*) OVER ()` into the items and the total.
+/// An empty page past the end carries no total, so only then is it counted.
+pub fn page_with_total<T>(
+    rows: Vec<(T, i64)>,
+    page: crate::domain::Page,
+    count: impl FnOnce() -> QueryResult<i64>,
+) -> QueryResult<(Vec<T>, i64)> {
+    let total = match rows.first() {
+        Some((_, total)) => *total,
+        None if page.offset > 0 => count()?,
+        None => 0,
+    };
+    Ok((rows.into_iter().map(|(item, _)| item).collect(), total))
+}

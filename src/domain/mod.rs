@@ -1,0 +1,39 @@
+//! Validated values: a request body becomes these at the edge, and nothing behind the edge sees an unchecked value.
+
+mod email;
+mod kinds;
+mod page;
+mod text;
+
+pub use email::EmailAddress;
+pub use kinds::{OrganizationKind, Role};
+pub use page::Page;
+pub use text::{Label, Password, ProfessionCode};
+
+/// Parses several fields at once and answers 422 listing every invalid one,
+/// not just the first: `parse_fields!(name = "name" => Label::parse(&body.name))`.
+/// Each expression is a `Result<T, String>`; on success the names are bound to the values.
+#[macro_export]
+macro_rules! parse_fields {
+    ($($name:ident = $field:expr => $parsed:expr),+ $(,)?) => {
+        $(let $name: Result<_, $crate::error::FieldError> =
+            $parsed.map_err(|message| $crate::error::FieldError::new($field, message));)+
+        let errors: Vec<$crate::error::FieldError> =
+            [$($name.as_ref().err().cloned()),+].into_iter().flatten().collect();
+        if !errors.is_empty() {
+            return Err($crate::error::ApiError::Invalid(errors));
+        }
+        $(let Ok($name) = $name else {
+            return Err($crate::error::ApiError::Invalid(Vec::new()));
+        };)+
+    };
+}
+
+/// A positive id given in a body (`cluster_id`); zero and negatives name nothing.
+pub fn positive_id(id: i64) -> Result<i64, String> {
+    if id > 0 {
+        Ok(id)
+    } else {
+        Err("must be a positive id".into())
+    }
+}

@@ -1,0 +1,119 @@
+//! Free text with bounds: names and titles, profession codes, new passwords.
+
+use std::fmt;
+
+/// A name or title: trimmed, not empty, at most `max` characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label(String);
+
+impl Label {
+    pub fn parse(raw: &str, max: usize) -> Result<Self, String> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err("must not be empty".into());
+        }
+        if text.chars().count() > max {
+            return Err(format!("must be at most {max} characters"));
+        }
+        if text.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A profession's code, such as an ОКПДТР number (`15181`) or a specialty
+/// code (`15.01.32`). Letters, digits, `.`, `-` and `_` only, because the
+/// roster CSV writes interests as `P:<code>:<weight>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfessionCode(String);
+
+impl ProfessionCode {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let code = raw.trim();
+        if code.is_empty() || code.len() > 32 {
+            return Err("must be 1 to 32 characters".into());
+        }
+        if !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        {
+            return Err("may hold only letters, digits, '.', '-' and '_'".into());
+        }
+        Ok(Self(code.to_string()))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for ProfessionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password a user chooses: 10 to 128 characters.
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let chars = raw.chars().count();
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&chars) {
+            return Err(format!(
+                "must be {} to {} characters",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_trimmed_and_bounded() {
+        assert_eq!(Label::parse("  Glass ", 10).unwrap().into_inner(), "Glass");
+        assert!(Label::parse("   ", 10).is_err());
+        assert!(Label::parse("Стекольный", 9).is_err());
+        assert!(Label::parse("Стекольный", 10).is_ok());
+        assert!(Label::parse("a\u{0}b", 10).is_err());
+    }
+
+    #[test]
+    fn profession_codes_allow_specialty_and_okpdtr_forms() {
+        assert!(ProfessionCode::parse("15.01.32").is_ok());
+        assert!(ProfessionCode::parse("15181").is_ok());
+        assert!(ProfessionCode::parse("P:1").is_err());
+        assert!(ProfessionCode::parse("a;b").is_err());
+        assert!(ProfessionCode::parse("").is_err());
+    }
+
+    #[test]
+    fn passwords_are_bounded_in_characters_not_bytes() {
+        assert!(Password::parse("short").is_err());
+        assert!(Password::parse("пароль-длинный").is_ok());
+        assert!(Password::parse(&"x".repeat(129)).is_err());
+    }
+}

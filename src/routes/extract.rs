@@ -1,0 +1,209 @@
+//! Request extractors whose every failure is a problem+json answer: JSON bodies, queries, paths.
+
+use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError, PROBLEM_JSON, Problem};
+
+/// The largest request body, from `server.body_limit_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON body: 415 unless sent as JSON, 413 past the body limit, 400 when
+/// it is not JSON, 422 naming the field when it does not fit the type
+/// (unknown fields included).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or(256 * 1024, |limit| limit.0);
+        let is_json = is_json_content_type(req.content_type());
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType("application/json"));
+            }
+            if declared_length.is_some_and(|length| length > limit) {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk
+                    .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::PayloadTooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ApiJson)
+        })
+    }
+}
+
+fn is_json_content_type(content_type: &str) -> bool {
+    let content_type = content_type.to_ascii_lowercase();
+    content_type == "application/json" || content_type.ends_with("+json")
+}
+
+/// Parses a JSON document into `T`, telling malformed JSON (400) from JSON
+/// that does not fit (422, with the field's path).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    use serde_json::error::Category;
+
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let parsed = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .map_err(|error| (error.path().to_string(), error.into_inner()))
+        .and_then(|value| {
+            deserializer
+                .end()
+                .map(|()| value)
+                .map_err(|error| (".".to_string(), error))
+        });
+    parsed.map_err(|(path, error)| {
+        let message = without_position(&error.to_string());
+        match error.classify() {
+            Category::Data => ApiError::Invalid(vec![field_error(&path, &message)]),
+            Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
+                "the body is not valid JSON: {message} (line {}, column {})",
+                error.line(),
+                error.column()
+            )),
+        }
+    })
+}
+
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Names the field a serde error is about: its path (which for an unknown
+/// field ends in that field), and for a missing field the path plus its name.
+fn field_error(path: &str, message: &str) -> FieldError {
+    let parent = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    let field = match (missing, parent) {
+        (Some(name), "") => name.to_string(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "") => "body".to_string(),
+        (None, parent) => parent.to_string(),
+    };
+    FieldError::new(field, message)
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error, _req| {
+        ApiError::BadRequest(format!("the query string is malformed: {error}")).into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error, _req| {
+        ApiError::BadRequest(format!("the path is malformed: {error}")).into()
+    })
+}
+
+/// 404 for every path no route matches.
+pub async fn no_such_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("this path".into()))
+}
+
+/// A safety net: any error answer that is not already problem+json (one made
+/// by actix itself) is rewritten as one with the same status.
+pub fn problem_for_bare_errors<B>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value == HeaderValue::from_static(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let status = response.status();
+    let (request, _) = response.into_parts();
+    let problem = Problem {
+        problem_type: "about:blank",
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        status: status.as_u16(),
+        detail: if status.is_server_error() {
+            "an unexpected error occurred; it has been logged".into()
+        } else {
+            "the request could not be handled".into()
+        },
+        errors: None,
+    };
+    let body = HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .body(serde_json::to_string(&problem).unwrap_or_default());
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, body).map_into_right_body(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        share: f64,
+    }
+
+    fn invalid_field(body: &str) -> String {
+        match parse_json::<Body>(body.as_bytes()) {
+            Err(ApiError::Invalid(errors)) => errors[0].field.clone(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        for body in ["{", "", "{\"name\": }", "{\"name\":\"a\",\"items\":[]} trailing"] {
+            assert!(
+                matches!(parse_json::<Body>(body.as_bytes()), Err(ApiError::BadRequest(_))),
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fields_that_do_not_fit_are_named() {
+        assert_eq!(invalid_field(r#"{"name":"a","items":[],"extra":1}"#), "extra");
+        assert_eq!(invalid_field(r#"{"items":[]}"#), "name");
+        assert_eq!(invalid_field(r#"{"name":1,"items":[]}"#), "name");
+        assert_eq!(invalid_field(r#"{"name":"a","items":[{"share":"x"}]}"#), "items[0].share");
+        assert_eq!(invalid_field(r#"{"name":"a","items":[{"share":1,"x":2}]}"#), "items[0].x");
+    }
+}

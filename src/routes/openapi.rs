@@ -1,0 +1,69 @@
+//! The OpenAPI 3 document, generated from the handlers' own annotations.
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{auth, clusters, health, organizations, professions, users};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kadry", description = "Career guidance and workforce planning for a region."),
+    paths(
+        health::health,
+        health::ready,
+        openapi_json,
+        auth::login,
+        auth::me,
+        users::create_user,
+        users::get_user,
+        clusters::create_cluster,
+        clusters::list_clusters,
+        clusters::get_cluster,
+        professions::create_profession,
+        professions::list_professions,
+        professions::get_profession,
+        organizations::create_organization,
+        organizations::list_organizations,
+        organizations::get_organization,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "service", description = "Liveness, readiness and this document"),
+        (name = "auth", description = "Sign-in and users"),
+        (name = "catalogue", description = "Clusters, professions and organizations"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, rendered once at start-up.
+pub struct OpenApiJson(pub String);
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "service", responses(
+    (status = 200, description = "the OpenAPI 3 document", content_type = "application/json"),
+))]
+#[get("/api/v1/openapi.json")]
+pub async fn openapi_json(document: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.0.clone())
+}
