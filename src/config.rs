@@ -17,7 +17,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_DATABASE_URL", "database.url"),
     ("KADRY_DATABASE_POOL_SIZE", "database.pool_size"),
     ("KADRY_DATABASE_TIMEOUT_SECONDS", "database.timeout_seconds"),
-    ("KADRY_SQLITE_BUSY_TIMEOUT_MS", "database.sqlite_busy_timeout_ms"),
+    (
+        "KADRY_SQLITE_BUSY_TIMEOUT_MS",
+        "database.sqlite_busy_timeout_ms",
+    ),
     ("KADRY_JWT_SECRET", "auth.jwt_secret"),
     ("KADRY_TOKEN_TTL_SECONDS", "auth.token_ttl_seconds"),
     ("KADRY_ADMIN_EMAIL", "auth.admin_email"),
@@ -103,10 +106,8 @@ impl Settings {
 
     /// Same as `load`, with the environment given as a lookup function.
     pub fn from_sources(env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULTS,
-            config::FileFormat::Toml,
-        ));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = env("KADRY_CONFIG") {
             builder = builder.add_source(config::File::from(PathBuf::from(&path)).required(true));
         }
@@ -208,7 +209,12 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     #[test]

@@ -93,9 +93,7 @@ impl ApiError {
             ApiError::TooManyRequests {
                 retry_after_seconds,
             } => format!("too many attempts; try again in {retry_after_seconds} seconds"),
-            ApiError::Unavailable(_) => {
-                "the database is not answering; try again shortly".into()
-            }
+            ApiError::Unavailable(_) => "the database is not answering; try again shortly".into(),
             ApiError::Internal(_) => "an unexpected error occurred; it has been logged".into(),
         }
     }
@@ -166,9 +164,12 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::UniqueViolation, _) => {
                 ApiError::Conflict("a record with the same unique value already exists".into())
             }
-            Error::DatabaseError(Kind::ForeignKeyViolation, _) => ApiError::Invalid(vec![
-                FieldError::new("body", "refers to a record that does not exist"),
-            ]),
+            Error::DatabaseError(Kind::ForeignKeyViolation, _) => {
+                ApiError::Invalid(vec![FieldError::new(
+                    "body",
+                    "refers to a record that does not exist",
+                )])
+            }
             Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, info) => {
                 ApiError::Unavailable(info.message().to_string())
             }

@@ -125,14 +125,16 @@ async fn bootstrap_admin(settings: &Settings, pool: &DbPool) -> anyhow::Result<(
     if has_admin {
         return Ok(());
     }
-    let (Some(email), Some(password)) = (&settings.auth.admin_email, &settings.auth.admin_password) else {
+    let (Some(email), Some(password)) = (&settings.auth.admin_email, &settings.auth.admin_password)
+    else {
         tracing::warn!(
             "the database has no admin: set KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD to create one"
         );
         return Ok(());
     };
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("KADRY_ADMIN_EMAIL {e}"))?;
-    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("KADRY_ADMIN_PASSWORD {e}"))?;
+    let password =
+        Password::parse(password).map_err(|e| anyhow::anyhow!("KADRY_ADMIN_PASSWORD {e}"))?;
     let hash = password::hash_blocking(password).await?;
     let address = email.to_string();
     let created = db::run(pool, move |conn| {

@@ -7,8 +7,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use crate::domain::Password;
 
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(19_456, 2, 1, None)
-        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let params =
+        Params::new(19_456, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
@@ -57,7 +57,10 @@ mod tests {
     fn a_hash_verifies_its_password_only() {
         let password = Password::parse("correct horse battery").unwrap();
         let stored = hash(&password).unwrap();
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(verify("correct horse battery", Some(&stored)));
         assert!(!verify("correct horse batterY", Some(&stored)));
         assert!(!verify("correct horse battery", None));

@@ -47,8 +47,16 @@ mod tests {
     fn only_admins_write_the_catalogue_and_manage_users() {
         for role in Role::ALL {
             let expected = role == Role::Admin;
-            assert_eq!(allows(&user(role), Action::WriteCatalogue), expected, "{role:?}");
-            assert_eq!(allows(&user(role), Action::ManageUsers), expected, "{role:?}");
+            assert_eq!(
+                allows(&user(role), Action::WriteCatalogue),
+                expected,
+                "{role:?}"
+            );
+            assert_eq!(
+                allows(&user(role), Action::ManageUsers),
+                expected,
+                "{role:?}"
+            );
             assert!(allows(&user(role), Action::ReadCatalogue), "{role:?}");
         }
     }

@@ -64,7 +64,9 @@ impl DatabaseUrl {
             );
         }
         if url.is_empty() || url.contains(':') {
-            bail!("the database URL {url:?} is neither sqlite://path, a file path, nor postgres://...");
+            bail!(
+                "the database URL {url:?} is neither sqlite://path, a file path, nor postgres://..."
+            );
         }
         Ok(Self::Sqlite(PathBuf::from(url)))
     }
@@ -116,20 +118,31 @@ impl ConnectionManager {
     }
 }
 
+/// A pooled connection, marked broken when a query through it found the
+/// database gone, so that the pool drops it instead of handing it out again.
+pub struct PooledConnection {
+    conn: DbConnection,
+    broken: bool,
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PooledConnection;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        ConnectionManager::connect(self)
+    fn connect(&self) -> Result<PooledConnection, ConnectError> {
+        Ok(PooledConnection {
+            conn: ConnectionManager::connect(self)?,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        Ok(conn.batch_execute("SELECT 1")?)
+    fn is_valid(&self, pooled: &mut PooledConnection) -> Result<(), ConnectError> {
+        Ok(pooled.conn.batch_execute("SELECT 1")?)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, pooled: &mut PooledConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        pooled.broken || pooled.conn.is_broken()
     }
 }
 
@@ -157,41 +170,15 @@ where
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        work(&mut conn)
+        let mut pooled = pool.get()?;
+        let outcome = work(&mut pooled.conn);
+        if matches!(outcome, Err(ApiError::Unavailable(_))) {
+            pooled.broken = true;
+        }
+        outcome
     })
     .await
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
-}
-
-#[cfg(test)]
-mod tests {
-    use super::DatabaseUrl;
-    use std::path::PathBuf;
-
-    #[test]
-    fn the_backend_follows_the_scheme() {
-        assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
-            DatabaseUrl::Postgres("postgres://u@h/db".into())
-        );
-        assert!(matches!(DatabaseUrl::parse("postgresql://h/db").unwrap(), DatabaseUrl::Postgres(_)));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
-        );
-    }
-
-    #[test]
-    fn unknown_schemes_are_errors_not_new_files() {
-        for url in ["mysql://h/db", "postgress://h/db", "sqlite://", "", "c:kadry"] {
-            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
-        }
-    }
 }
 
 /// Splits rows loaded with `COUNT(*) OVER ()` into the items and the total.
@@ -207,4 +194,43 @@ pub fn page_with_total<T>(
         None => 0,
     };
     Ok((rows.into_iter().map(|(item, _)| item).collect(), total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_backend_follows_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_errors_not_new_files() {
+        for url in [
+            "mysql://h/db",
+            "postgress://h/db",
+            "sqlite://",
+            "",
+            "c:kadry",
+        ] {
+            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
+        }
+    }
 }

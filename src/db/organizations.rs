@@ -60,7 +60,10 @@ impl OrganizationRow {
 }
 
 /// Inserts the organization and its cluster links; call inside a transaction.
-pub fn insert_in_transaction(conn: &mut DbConnection, new: &NewOrganization) -> QueryResult<Organization> {
+pub fn insert_in_transaction(
+    conn: &mut DbConnection,
+    new: &NewOrganization,
+) -> QueryResult<Organization> {
     let row: OrganizationRow = diesel::insert_into(organizations::table)
         .values((
             organizations::kind.eq(new.kind.as_str()),
@@ -88,9 +91,11 @@ pub fn insert_in_transaction(conn: &mut DbConnection, new: &NewOrganization) -> 
         })
         .collect();
     if !links.is_empty() {
-        crate::on_backend!(conn, |inner| diesel::insert_into(organization_clusters::table)
-            .values(&links)
-            .execute(inner))?;
+        crate::on_backend!(conn, |inner| diesel::insert_into(
+            organization_clusters::table
+        )
+        .values(&links)
+        .execute(inner))?;
     }
     let mut cluster_ids = new.cluster_ids.clone();
     cluster_ids.sort_unstable();
@@ -138,26 +143,43 @@ fn filtered(filter: Filter) -> organizations::BoxedQuery<'static, MultiBackend> 
 }
 
 /// A page of organizations with their clusters: two round trips whatever the page size.
-pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Organization>, i64)> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: Filter,
+    page: Page,
+) -> QueryResult<(Vec<Organization>, i64)> {
     let rows: Vec<(OrganizationRow, i64)> = filtered(filter)
-        .select((OrganizationRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
+        .select((
+            OrganizationRow::as_select(),
+            sql::<BigInt>("COUNT(*) OVER ()"),
+        ))
         .order(organizations::id)
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
-    let (rows, total) = super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
+    let (rows, total) =
+        super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
     if rows.is_empty() {
         return Ok((Vec::new(), total));
     }
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let links: Vec<(i64, i64)> = organization_clusters::table
         .filter(organization_clusters::organization_id.eq_any(&ids))
-        .select((organization_clusters::organization_id, organization_clusters::cluster_id))
-        .order((organization_clusters::organization_id, organization_clusters::cluster_id))
+        .select((
+            organization_clusters::organization_id,
+            organization_clusters::cluster_id,
+        ))
+        .order((
+            organization_clusters::organization_id,
+            organization_clusters::cluster_id,
+        ))
         .load(conn)?;
     let mut clusters_of: HashMap<i64, Vec<i64>> = HashMap::new();
     for (organization_id, cluster_id) in links {
-        clusters_of.entry(organization_id).or_default().push(cluster_id);
+        clusters_of
+            .entry(organization_id)
+            .or_default()
+            .push(cluster_id);
     }
     let items = rows
         .into_iter()

@@ -63,7 +63,11 @@ fn filtered(filter: Filter) -> professions::BoxedQuery<'static, MultiBackend> {
     query
 }
 
-pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Profession>, i64)> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: Filter,
+    page: Page,
+) -> QueryResult<(Vec<Profession>, i64)> {
     let rows: Vec<(Profession, i64)> = filtered(filter)
         .select((Profession::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
         .order(professions::code)

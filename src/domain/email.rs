@@ -57,7 +57,16 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for raw in ["", "plain", "@x.org", "a@b", "a@.org", "a@org.", "a b@x.org", "a@b@c.org"] {
+        for raw in [
+            "",
+            "plain",
+            "@x.org",
+            "a@b",
+            "a@.org",
+            "a@org.",
+            "a b@x.org",
+            "a@b@c.org",
+        ] {
             assert!(EmailAddress::parse(raw).is_err(), "{raw:?} was accepted");
         }
     }

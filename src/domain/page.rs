@@ -11,7 +11,10 @@ impl Page {
     pub const MAX_LIMIT: i64 = 500;
 
     /// Checks the raw query values; answers every bad one, named.
-    pub fn parse(limit: Option<i64>, offset: Option<i64>) -> Result<Self, Vec<crate::error::FieldError>> {
+    pub fn parse(
+        limit: Option<i64>,
+        offset: Option<i64>,
+    ) -> Result<Self, Vec<crate::error::FieldError>> {
         let mut errors = Vec::new();
         let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
         if !(1..=Self::MAX_LIMIT).contains(&limit) {
@@ -22,7 +25,10 @@ impl Page {
         }
         let offset = offset.unwrap_or(0);
         if offset < 0 {
-            errors.push(crate::error::FieldError::new("offset", "must not be negative"));
+            errors.push(crate::error::FieldError::new(
+                "offset",
+                "must not be negative",
+            ));
         }
         if errors.is_empty() {
             Ok(Self { limit, offset })
@@ -38,8 +44,20 @@ mod tests {
 
     #[test]
     fn defaults_and_bounds() {
-        assert_eq!(Page::parse(None, None), Ok(Page { limit: 50, offset: 0 }));
-        assert_eq!(Page::parse(Some(500), Some(10)), Ok(Page { limit: 500, offset: 10 }));
+        assert_eq!(
+            Page::parse(None, None),
+            Ok(Page {
+                limit: 50,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            Page::parse(Some(500), Some(10)),
+            Ok(Page {
+                limit: 500,
+                offset: 10
+            })
+        );
         assert_eq!(Page::parse(Some(501), Some(-1)).unwrap_err().len(), 2);
         assert!(Page::parse(Some(0), None).is_err());
     }

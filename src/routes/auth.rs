@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::users::UserView;
 use super::extract::ApiJson;
+use super::users::UserView;
 use crate::auth::{AuthUser, password};
 use crate::config::ThrottleSettings;
 use crate::db::{self, throttle, users};
@@ -44,22 +44,34 @@ const LONGEST_PASSWORD_BYTES: usize = 1024;
     (status = 429, description = "too many failed attempts for this email", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginBody>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: ApiJson<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
     let LoginBody { email, password } = body.0;
     let email = EmailAddress::parse(&email).map_err(|_| ApiError::Unauthorized)?;
     let now = chrono::Utc::now().naive_utc();
 
     let key = email.as_str().to_string();
     let (attempts, user) = db::run(&state.pool, move |conn| {
-        Ok((throttle::find(conn, &key)?, users::find_by_email(conn, &key)?))
+        Ok((
+            throttle::find(conn, &key)?,
+            users::find_by_email(conn, &key)?,
+        ))
     })
     .await?;
     if let Some(attempts) = &attempts {
         if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
-            let retry_after_seconds = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-            return Err(ApiError::TooManyRequests { retry_after_seconds });
+            let retry_after_seconds =
+                u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+            return Err(ApiError::TooManyRequests {
+                retry_after_seconds,
+            });
         }
-        let delay = slow_down(attempts.recent_failures(now, &state.throttle), &state.throttle);
+        let delay = slow_down(
+            attempts.recent_failures(now, &state.throttle),
+            &state.throttle,
+        );
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -85,7 +97,9 @@ pub async fn login(state: web::Data<AppState>, body: ApiJson<LoginBody>) -> Resu
         db::run(&state.pool, move |conn| Ok(throttle::clear(conn, &key)?)).await?;
     }
     let role = Role::parse(&signed_in.role).map_err(|e| ApiError::Internal(anyhow::anyhow!(e)))?;
-    let access_token = state.jwt.issue(signed_in.id, role, signed_in.organization_id)?;
+    let access_token = state
+        .jwt
+        .issue(signed_in.id, role, signed_in.organization_id)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token,
         token_type: "Bearer",
@@ -100,7 +114,12 @@ pub fn slow_down(failures: u32, settings: &ThrottleSettings) -> Duration {
         return Duration::ZERO;
     }
     let doublings = (failures - settings.slow_down_after).min(8);
-    Duration::from_millis(settings.slow_down_ms.saturating_mul(1 << doublings).min(5_000))
+    Duration::from_millis(
+        settings
+            .slow_down_ms
+            .saturating_mul(1 << doublings)
+            .min(5_000),
+    )
 }
 
 /// The signed-in user.

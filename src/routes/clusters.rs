@@ -60,12 +60,17 @@ pub async fn create_cluster(
     let (name, industry) = (name.into_inner(), industry.into_inner());
     let cluster = db::run(&state.pool, move |conn| {
         clusters::insert(conn, &name, &industry).map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict(_) => ApiError::Conflict(format!("a cluster named {name:?} already exists")),
+            ApiError::Conflict(_) => {
+                ApiError::Conflict(format!("a cluster named {name:?} already exists"))
+            }
             other => other,
         })
     })
     .await?;
-    Ok(created(format!("/api/v1/clusters/{}", cluster.id), &cluster))
+    Ok(created(
+        format!("/api/v1/clusters/{}", cluster.id),
+        &cluster,
+    ))
 }
 
 /// Lists clusters by id.

@@ -44,14 +44,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+                let chunk = chunk.map_err(|_| {
+                    ApiError::BadRequest("the request body could not be read".into())
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge(limit));
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse_json(&body).map(ApiJson)
+            parse_json_object(&body).map(ApiJson)
         })
     }
 }
@@ -59,6 +60,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 fn is_json_content_type(content_type: &str) -> bool {
     let content_type = content_type.to_ascii_lowercase();
     content_type == "application/json" || content_type.ends_with("+json")
+}
+
+/// Every request body of the API is a JSON object; serde would otherwise
+/// also accept a struct written as an array.
+fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let starts_as_object = body
+        .iter()
+        .find(|byte| !byte.is_ascii_whitespace())
+        .is_some_and(|byte| *byte == b'{');
+    if !starts_as_object {
+        parse_json::<serde::de::IgnoredAny>(body)?;
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
+    parse_json(body)
 }
 
 /// Parses a JSON document into `T`, telling malformed JSON (400) from JSON
@@ -138,7 +153,9 @@ pub fn problem_for_bare_errors<B>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value == HeaderValue::from_static(PROBLEM_JSON));
     if is_problem {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let status = response.status();
     let (request, _) = response.into_parts();
@@ -190,9 +207,17 @@ mod tests {
 
     #[test]
     fn malformed_json_is_a_bad_request() {
-        for body in ["{", "", "{\"name\": }", "{\"name\":\"a\",\"items\":[]} trailing"] {
+        for body in [
+            "{",
+            "",
+            "{\"name\": }",
+            "{\"name\":\"a\",\"items\":[]} trailing",
+        ] {
             assert!(
-                matches!(parse_json::<Body>(body.as_bytes()), Err(ApiError::BadRequest(_))),
+                matches!(
+                    parse_json::<Body>(body.as_bytes()),
+                    Err(ApiError::BadRequest(_))
+                ),
                 "{body:?}"
             );
         }
@@ -200,10 +225,19 @@ mod tests {
 
     #[test]
     fn fields_that_do_not_fit_are_named() {
-        assert_eq!(invalid_field(r#"{"name":"a","items":[],"extra":1}"#), "extra");
+        assert_eq!(
+            invalid_field(r#"{"name":"a","items":[],"extra":1}"#),
+            "extra"
+        );
         assert_eq!(invalid_field(r#"{"items":[]}"#), "name");
         assert_eq!(invalid_field(r#"{"name":1,"items":[]}"#), "name");
-        assert_eq!(invalid_field(r#"{"name":"a","items":[{"share":"x"}]}"#), "items[0].share");
-        assert_eq!(invalid_field(r#"{"name":"a","items":[{"share":1,"x":2}]}"#), "items[0].x");
+        assert_eq!(
+            invalid_field(r#"{"name":"a","items":[{"share":"x"}]}"#),
+            "items[0].share"
+        );
+        assert_eq!(
+            invalid_field(r#"{"name":"a","items":[{"share":1,"x":2}]}"#),
+            "items[0].x"
+        );
     }
 }

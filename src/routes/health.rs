@@ -30,7 +30,8 @@ pub async fn health() -> HttpResponse {
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     db::run(&state.pool, |conn| {
-        conn.batch_execute("SELECT 1")
+        // Reads a table, not just `SELECT 1`, so that a locked or missing database shows.
+        conn.batch_execute("SELECT COUNT(*) FROM __diesel_schema_migrations")
             .map_err(|e| ApiError::Unavailable(e.to_string()))
     })
     .await?;

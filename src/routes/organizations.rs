@@ -87,7 +87,10 @@ pub async fn create_organization(
         })
     })
     .await?;
-    Ok(created(format!("/api/v1/organizations/{}", organization.id), &organization))
+    Ok(created(
+        format!("/api/v1/organizations/{}", organization.id),
+        &organization,
+    ))
 }
 
 fn check_cluster_ids_shape(cluster_ids: &[i64]) -> Result<(), ApiError> {
@@ -100,13 +103,20 @@ fn check_cluster_ids_shape(cluster_ids: &[i64]) -> Result<(), ApiError> {
             if *id <= 0 {
                 Some(FieldError::new(field, "must be a positive id"))
             } else if !seen.insert(*id) {
-                Some(FieldError::new(field, format!("cluster {id} is listed twice")))
+                Some(FieldError::new(
+                    field,
+                    format!("cluster {id} is listed twice"),
+                ))
             } else {
                 None
             }
         })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
 }
 
 fn check_clusters_exist(conn: &mut db::DbConnection, cluster_ids: &[i64]) -> Result<(), ApiError> {
@@ -123,9 +133,18 @@ fn check_clusters_exist(conn: &mut db::DbConnection, cluster_ids: &[i64]) -> Res
         .iter()
         .enumerate()
         .filter(|(_, id)| !found.contains(id))
-        .map(|(i, id)| FieldError::new(format!("cluster_ids[{i}]"), format!("no cluster has the id {id}")))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("cluster_ids[{i}]"),
+                format!("no cluster has the id {id}"),
+            )
+        })
         .collect();
-    if errors.is_empty() { Ok(()) } else { Err(ApiError::Invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
 }
 
 /// Lists organizations by id, optionally of one kind.
@@ -144,7 +163,10 @@ pub async fn list_organizations(
     authorize(&user, Action::ReadCatalogue)?;
     let page = Page::parse(query.limit, query.offset).map_err(ApiError::Invalid)?;
     let filter = organizations::Filter { kind: query.kind };
-    let listing = db::run(&state.pool, move |conn| Ok(organizations::list(conn, filter, page)?)).await?;
+    let listing = db::run(&state.pool, move |conn| {
+        Ok(organizations::list(conn, filter, page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 

@@ -72,15 +72,19 @@ pub async fn create_profession(
                 ));
             }
             professions::insert(conn, &new).map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => {
-                    ApiError::Conflict(format!("a profession with the code {} already exists", new.code))
-                }
+                ApiError::Conflict(_) => ApiError::Conflict(format!(
+                    "a profession with the code {} already exists",
+                    new.code
+                )),
                 other => other,
             })
         })
     })
     .await?;
-    Ok(created(format!("/api/v1/professions/{}", profession.id), &profession))
+    Ok(created(
+        format!("/api/v1/professions/{}", profession.id),
+        &profession,
+    ))
 }
 
 /// Lists professions by code, optionally of one cluster.
@@ -101,7 +105,10 @@ pub async fn list_professions(
     let filter = professions::Filter {
         cluster_id: query.cluster_id,
     };
-    let listing = db::run(&state.pool, move |conn| Ok(professions::list(conn, filter, page)?)).await?;
+    let listing = db::run(&state.pool, move |conn| {
+        Ok(professions::list(conn, filter, page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 

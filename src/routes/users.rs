@@ -121,9 +121,12 @@ fn check_organization_kind(
     role: Role,
     organization_id: i64,
 ) -> Result<(), ApiError> {
-    let invalid = |message: String| ApiError::Invalid(vec![FieldError::new("organization_id", message)]);
+    let invalid =
+        |message: String| ApiError::Invalid(vec![FieldError::new("organization_id", message)]);
     match organizations::kind_of(conn, organization_id)? {
-        None => Err(invalid(format!("no organization has the id {organization_id}"))),
+        None => Err(invalid(format!(
+            "no organization has the id {organization_id}"
+        ))),
         Some(kind) if !role.organization_kinds().contains(&kind) => Err(invalid(format!(
             "a {} user cannot belong to a {}",
             role.as_str(),

@@ -1,1 +1,9 @@
+//! Black-box tests: the real server on port 0, a fresh database per test,
+//! SQLite by default and PostgreSQL when KADRY_TEST_DATABASE_URL is set.
 
+mod auth;
+mod catalogue;
+mod errors;
+mod health;
+mod helpers;
+mod users;

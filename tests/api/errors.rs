@@ -1,0 +1,187 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestDatabase, assert_problem, invalid_fields, spawn_app, spawn_app_with};
+
+async fn cluster_total(app: &crate::helpers::TestApp, token: &str) -> i64 {
+    app.get("/api/v1/clusters", token)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["total"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for body in [
+        "{",
+        "{\"name\": \"Glass\",}",
+        "",
+        "[1, 2",
+        "{\"name\":\"a\",\"industry\":\"b\"} {}",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/clusters"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST).await;
+    }
+    assert_eq!(cluster_total(&app, &admin).await, 0);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/clusters"))
+            .bearer_auth(&admin)
+            .body(r#"{"name":"Glass","industry":"glass"}"#);
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("content-type", "text/plain")
+        .body("admin")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    assert_eq!(cluster_total(&app, &admin).await, 0);
+}
+
+#[tokio::test]
+async fn a_body_over_256_kib_is_413() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let body = json!({"name": "x".repeat(256 * 1024), "industry": "glass"});
+    let response = app.post_json("/api/v1/clusters", &admin, &body).await;
+    let problem = assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("262144"),
+        "{problem}"
+    );
+
+    // Streamed without a Content-Length, it is cut off at the limit too.
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        (0..40).map(|_| Ok(vec![b' '; 8 * 1024])).collect();
+    let response = app
+        .client
+        .post(app.url("/api/v1/clusters"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE).await;
+
+    // Just under the limit is accepted as far as size goes (then refused as too long a name).
+    let body = json!({"name": "x".repeat(200 * 1024), "industry": "glass"});
+    let response = app.post_json("/api/v1/clusters", &admin, &body).await;
+    assert_eq!(invalid_fields(response).await, ["name"]);
+    assert_eq!(cluster_total(&app, &admin).await, 0);
+}
+
+#[tokio::test]
+async fn the_body_limit_comes_from_the_settings() {
+    let app = spawn_app_with(TestDatabase::new(), |settings| {
+        settings.server.body_limit_bytes = 64
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post_json(
+            "/api/v1/clusters",
+            &admin,
+            &json!({"name": "x".repeat(100), "industry": "glass"}),
+        )
+        .await;
+    assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE).await;
+}
+
+#[tokio::test]
+async fn json_that_does_not_fit_is_422_naming_the_field() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let cases = [
+        (
+            json!({"name": "Glass", "industry": "glass", "colour": "green"}),
+            "colour",
+        ),
+        (json!({"name": "Glass"}), "industry"),
+        (json!({"name": 5, "industry": "glass"}), "name"),
+        (json!(["Glass", "glass"]), "body"),
+    ];
+    for (body, field) in cases {
+        let response = app.post_json("/api/v1/clusters", &admin, &body).await;
+        assert_eq!(invalid_fields(response).await, [field], "{body}");
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "a@b.test", "password": "x", "remember": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid_fields(response).await, ["remember"]);
+    assert_eq!(cluster_total(&app, &admin).await, 0);
+}
+
+#[tokio::test]
+async fn malformed_queries_and_paths_are_400() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for path in [
+        "/api/v1/clusters?limit=ten",
+        "/api/v1/clusters?colour=green",
+        "/api/v1/professions?cluster_id=glass",
+        "/api/v1/clusters/glass",
+        "/api/v1/organizations/1.5",
+    ] {
+        assert_problem(app.get(path, &admin).await, StatusCode::BAD_REQUEST).await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_404_problems() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    assert_problem(
+        app.get("/api/v1/nothing-here", &admin).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND).await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/clusters"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::NOT_FOUND).await;
+}

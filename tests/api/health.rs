@@ -1,0 +1,140 @@
+use diesel::{
+    Connection, PgConnection, RunQueryDsl, SqliteConnection, connection::SimpleConnection,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestDatabase, assert_problem, spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"status": "ok"})
+    );
+}
+
+#[tokio::test]
+async fn ready_answers_ok_while_the_database_answers() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_routes_without_a_token() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let document: Value = response.json().await.unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = document["paths"].as_object().unwrap();
+    for path in [
+        "/health",
+        "/ready",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/clusters",
+        "/api/v1/clusters/{id}",
+        "/api/v1/professions",
+        "/api/v1/professions/{id}",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} is missing from the document"
+        );
+    }
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+/// Takes the database away the way each backend really fails: PostgreSQL's
+/// connections are cut and the database renamed (every query fails, /ready
+/// included); SQLite's write lock is held by another process's connection
+/// (writes time out; WAL readers, and so /ready, still work).
+#[tokio::test]
+async fn a_database_fault_answers_503_without_internals_and_recovers() {
+    let db = TestDatabase::new();
+    let app = spawn_app_with(db, |settings| {
+        settings.database.timeout_seconds = 1;
+        settings.database.sqlite_busy_timeout_ms = 100;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let glass = json!({"name": "Glass", "industry": "glass"});
+
+    let release: Box<dyn FnOnce()> = if let Some((server, name)) = app.db.postgres() {
+        let mut control = PgConnection::establish(server).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut control)
+        .unwrap();
+        diesel::sql_query(format!("ALTER DATABASE {name} RENAME TO {name}_away"))
+            .execute(&mut control)
+            .unwrap();
+        let name = name.to_string();
+        Box::new(move || {
+            diesel::sql_query(format!("ALTER DATABASE {name}_away RENAME TO {name}"))
+                .execute(&mut control)
+                .unwrap();
+        })
+    } else {
+        let path = app.db.url.trim_start_matches("sqlite://").to_string();
+        let mut holder = SqliteConnection::establish(&path).unwrap();
+        holder.batch_execute("BEGIN IMMEDIATE;").unwrap();
+        Box::new(move || holder.batch_execute("COMMIT;").unwrap())
+    };
+
+    let response = app.post_json("/api/v1/clusters", &admin, &glass).await;
+    let body = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("locked") && !detail.contains("kadry_test"),
+        "{detail}"
+    );
+    if app.db.is_postgres() {
+        for _ in 0..2 {
+            let response = app.client.get(app.url("/ready")).send().await.unwrap();
+            assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+        }
+        assert_problem(
+            app.get("/api/v1/clusters", &admin).await,
+            StatusCode::SERVICE_UNAVAILABLE,
+        )
+        .await;
+    }
+
+    release();
+    let mut recovered = false;
+    for _ in 0..20 {
+        if app
+            .client
+            .get(app.url("/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == StatusCode::OK
+        {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        recovered,
+        "/ready did not recover once the database was back"
+    );
+    app.create("/api/v1/clusters", &admin, glass).await;
+}

@@ -1,0 +1,298 @@
+//! `spawn_app()`: the real application on port 0 with a fresh database, and typed helpers to talk to it.
+
+use std::time::Duration;
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kadry::config::Settings;
+use kadry::startup::Application;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-42";
+pub const ADMIN_EMAIL: &str = "admin@kadry.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "user-password-1";
+
+/// A database made for one test: a SQLite file in a temporary folder, or,
+/// when KADRY_TEST_DATABASE_URL is set, a new PostgreSQL database dropped afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub fn new() -> Self {
+        match std::env::var("KADRY_TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+        {
+            Some(server) if server.starts_with("postgres") => {
+                let name = format!("kadry_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(&server)
+                    .unwrap_or_else(|e| panic!("cannot reach KADRY_TEST_DATABASE_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("creating a test database");
+                Self {
+                    url: with_database(&server, &name),
+                    postgres: Some((server, name)),
+                    _dir: None,
+                }
+            }
+            Some(other) => {
+                panic!("KADRY_TEST_DATABASE_URL must be a postgres:// URL, not {other:?}")
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                let url = format!("sqlite://{}", dir.path().join("kadry.db").display());
+                Self {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// The PostgreSQL server URL and this test's database name.
+    pub fn postgres(&self) -> Option<(&str, &str)> {
+        self.postgres
+            .as_ref()
+            .map(|(server, name)| (server.as_str(), name.as_str()))
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.postgres
+            && let Ok(mut admin) = PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// The server URL with its database name replaced.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut env: Vec<(String, String)> = vec![
+        ("KADRY_DATABASE_URL".into(), database_url.into()),
+        ("KADRY_BIND".into(), "127.0.0.1:0".into()),
+        ("KADRY_JWT_SECRET".into(), JWT_SECRET.into()),
+        ("KADRY_ADMIN_EMAIL".into(), ADMIN_EMAIL.into()),
+        ("KADRY_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ("KADRY_WORKERS".into(), "2".into()),
+        ("KADRY_DATABASE_POOL_SIZE".into(), "4".into()),
+    ];
+    for (key, value) in extra {
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_string(), value.to_string()));
+    }
+    let mut settings =
+        Settings::from_sources(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+            .expect("test settings");
+    // Keep sign-in throttling quick in tests; its own tests set it explicitly.
+    settings.auth.login_throttle.slow_down_ms = 0;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestDatabase::new(), |_| {}).await
+}
+
+/// Starts the application on `db`, after `adjust` has changed its settings.
+pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(&db.url, &[]);
+    adjust(&mut settings);
+    let application = Application::build(settings)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let handle = application.handle();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client"),
+        db,
+        handle,
+    }
+}
+
+impl TestApp {
+    /// Stops the server and hands back its database, for a restart.
+    pub async fn stop(self) -> TestDatabase {
+        self.handle.stop(true).await;
+        self.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("POST login")
+    }
+
+    pub async fn token_for(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "signing in as {email}");
+        let body: Value = response.json().await.expect("a token body");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.token_for(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Creates something as `token` and returns its id, asserting 201.
+    pub async fn create(&self, path: &str, token: &str, body: Value) -> i64 {
+        let response = self.post_json(path, token, &body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "POST {path} {body}: {text}");
+        let created: Value = serde_json::from_str(&text).expect("a JSON body");
+        created["id"].as_i64().expect("an id")
+    }
+
+    pub async fn create_cluster(&self, admin: &str, name: &str) -> i64 {
+        self.create(
+            "/api/v1/clusters",
+            admin,
+            json!({"name": name, "industry": "glass"}),
+        )
+        .await
+    }
+
+    pub async fn create_organization(&self, admin: &str, kind: &str, name: &str) -> i64 {
+        self.create(
+            "/api/v1/organizations",
+            admin,
+            json!({"kind": kind, "name": name, "town": "Владимир", "email": "office@org.test", "cluster_ids": []}),
+        )
+        .await
+    }
+
+    /// Creates a user of `role` (with a fresh organization of the right kind
+    /// where the role needs one) and returns a token for it.
+    pub async fn token_for_role(&self, admin: &str, role: &str) -> String {
+        let organization_id = match role {
+            "school" => Some(
+                self.create_organization(admin, "school", &unique("School"))
+                    .await,
+            ),
+            "college" => Some(
+                self.create_organization(admin, "college", &unique("College"))
+                    .await,
+            ),
+            "enterprise" => Some(
+                self.create_organization(admin, "enterprise", &unique("Plant"))
+                    .await,
+            ),
+            _ => None,
+        };
+        let email = format!("{}@kadry.test", unique(role));
+        self.create(
+            "/api/v1/users",
+            admin,
+            json!({"email": email, "role": role, "organization_id": organization_id, "password": PASSWORD}),
+        )
+        .await;
+        self.token_for(&email, PASSWORD).await
+    }
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+/// Asserts a problem+json answer with `status`, and returns its body.
+pub async fn assert_problem(response: Response, status: StatusCode) -> Value {
+    let actual = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let text = response.text().await.unwrap_or_default();
+    assert_eq!(actual, status, "body: {text}");
+    assert_eq!(content_type, "application/problem+json", "body: {text}");
+    let body: Value = serde_json::from_str(&text).expect("a JSON problem");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    assert!(body["title"].is_string(), "{body}");
+    assert!(body["type"].is_string(), "{body}");
+    assert!(body["detail"].is_string(), "{body}");
+    body
+}
+
+/// The fields named by a 422 answer.
+pub async fn invalid_fields(response: Response) -> Vec<String> {
+    let body = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    body["errors"]
+        .as_array()
+        .expect("an errors array")
+        .iter()
+        .map(|error| error["field"].as_str().expect("a field").to_string())
+        .collect()
+}
