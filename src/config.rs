@@ -13,6 +13,7 @@ const DEFAULTS: &str = include_str!("../config/default.toml");
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_BIND", "server.bind"),
     ("KADRY_BODY_LIMIT_BYTES", "server.body_limit_bytes"),
+    ("KADRY_IMPORT_LIMIT_BYTES", "server.import_limit_bytes"),
     ("KADRY_WORKERS", "server.workers"),
     ("KADRY_DATABASE_URL", "database.url"),
     ("KADRY_DATABASE_POOL_SIZE", "database.pool_size"),
@@ -42,6 +43,7 @@ pub struct Settings {
 pub struct ServerSettings {
     pub bind: String,
     pub body_limit_bytes: usize,
+    pub import_limit_bytes: usize,
     pub workers: usize,
 }
 

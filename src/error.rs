@@ -13,6 +13,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// For an uploaded file: the line the problem is on (the header is line 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
@@ -20,6 +23,14 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            line: None,
+        }
+    }
+
+    pub fn on_line(line: u64, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            line: Some(line),
+            ..Self::new(field, message)
         }
     }
 }

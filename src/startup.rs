@@ -14,7 +14,7 @@ use crate::auth::{JwtKeys, password};
 use crate::config::{Settings, resolve_jwt_secret};
 use crate::db::{self, ConnectionManager, DatabaseUrl, DbPool, users};
 use crate::domain::{EmailAddress, Password, Role};
-use crate::routes::extract::{self, BodyLimit};
+use crate::routes::extract::{self, BodyLimit, ImportLimit};
 use crate::routes::openapi::{ApiDoc, OpenApiJson};
 use crate::routes::{self, AppState};
 
@@ -42,6 +42,7 @@ impl Application {
         let jwt = web::Data::new(state.jwt.clone());
         let openapi = web::Data::new(OpenApiJson(ApiDoc::openapi().to_json()?));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
+        let import_limit = web::Data::new(ImportLimit(settings.server.import_limit_bytes));
 
         let mut server = HttpServer::new(move || {
             App::new()
@@ -67,6 +68,7 @@ impl Application {
                 .app_data(jwt.clone())
                 .app_data(openapi.clone())
                 .app_data(body_limit.clone())
+                .app_data(import_limit.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .configure(routes::configure)

@@ -1,9 +1,13 @@
 //! The database layer: one diesel connection type for SQLite and PostgreSQL, its pool, and the queries.
 
 pub mod clusters;
+pub mod demand;
 pub mod migrations;
 pub mod organizations;
 pub mod professions;
+pub mod programs;
+pub mod pupil_stats;
+pub mod pupils;
 pub mod schema;
 pub mod throttle;
 pub mod users;
@@ -108,8 +112,11 @@ impl ConnectionManager {
             DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                // secure_delete overwrites deleted rows, so a deleted pupil's
+                // personal data does not linger in free pages of the file.
                 conn.batch_execute(&format!(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; \
+                     PRAGMA secure_delete = ON;",
                     self.sqlite_busy_timeout_ms
                 ))?;
                 Ok(DbConnection::Sqlite(conn))

@@ -62,6 +62,93 @@ diesel::joinable!(organization_clusters -> organizations (organization_id));
 diesel::joinable!(organization_clusters -> clusters (cluster_id));
 diesel::joinable!(users -> organizations (organization_id));
 
+
+diesel::table! {
+    programs (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        specialty_code -> Text,
+        title -> Text,
+        entry_grade -> Integer,
+        duration_months -> Integer,
+        completion_rate -> Nullable<Double>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    program_professions (program_id, profession_id) {
+        program_id -> BigInt,
+        profession_id -> BigInt,
+        share -> Double,
+    }
+}
+
+diesel::table! {
+    program_intakes (program_id, year) {
+        program_id -> BigInt,
+        year -> Integer,
+        seats -> Integer,
+        targeted_seats -> Integer,
+    }
+}
+
+diesel::table! {
+    program_enrollments (program_id, start_year) {
+        program_id -> BigInt,
+        start_year -> Integer,
+        students -> Integer,
+    }
+}
+
+diesel::table! {
+    pupils (id) {
+        id -> BigInt,
+        school_id -> BigInt,
+        external_ref -> Text,
+        grade -> Integer,
+        academic_year -> Integer,
+        consent -> Bool,
+        display_name -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pupil_interests (id) {
+        id -> BigInt,
+        pupil_id -> BigInt,
+        profession_id -> Nullable<BigInt>,
+        cluster_id -> Nullable<BigInt>,
+        weight -> Double,
+    }
+}
+
+diesel::table! {
+    demand (id) {
+        id -> BigInt,
+        enterprise_id -> BigInt,
+        profession_id -> BigInt,
+        year -> Integer,
+        headcount -> Integer,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(programs -> organizations (institution_id));
+diesel::joinable!(program_professions -> programs (program_id));
+diesel::joinable!(program_professions -> professions (profession_id));
+diesel::joinable!(program_intakes -> programs (program_id));
+diesel::joinable!(program_enrollments -> programs (program_id));
+diesel::joinable!(pupils -> organizations (school_id));
+diesel::joinable!(pupil_interests -> pupils (pupil_id));
+diesel::joinable!(demand -> organizations (enterprise_id));
+diesel::joinable!(demand -> professions (profession_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     clusters,
     professions,
@@ -69,4 +156,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_clusters,
     users,
     login_throttle,
+    programs,
+    program_professions,
+    program_intakes,
+    program_enrollments,
+    pupils,
+    pupil_interests,
+    demand,
 );

@@ -2,13 +2,17 @@
 
 mod email;
 mod kinds;
+pub mod numbers;
+pub mod pupil;
+pub mod suppression;
 mod page;
 mod text;
 
 pub use email::EmailAddress;
 pub use kinds::{OrganizationKind, Role};
+pub use numbers::Grade;
 pub use page::Page;
-pub use text::{Label, Password, ProfessionCode};
+pub use text::{Label, Password, ProfessionCode, specialty_code};
 
 /// Parses several fields at once and answers 422 listing every invalid one,
 /// not just the first: `parse_fields!(name = "name" => Label::parse(&body.name))`.

@@ -117,3 +117,31 @@ mod tests {
         assert!(Password::parse(&"x".repeat(129)).is_err());
     }
 }
+
+/// A vocational specialty code of the ФГОС СПО list: `UG.LL.NN`, e.g. `15.01.32`.
+pub fn specialty_code(raw: &str) -> Result<String, String> {
+    let code = raw.trim();
+    let parts: Vec<&str> = code.split('.').collect();
+    let well_formed = parts.len() == 3
+        && parts
+            .iter()
+            .all(|part| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit()));
+    if well_formed {
+        Ok(code.to_string())
+    } else {
+        Err("must be a specialty code like 15.01.32".into())
+    }
+}
+
+#[cfg(test)]
+mod specialty_tests {
+    use super::specialty_code;
+
+    #[test]
+    fn specialty_codes_have_three_pairs_of_digits() {
+        assert_eq!(specialty_code(" 15.01.32 ").unwrap(), "15.01.32");
+        for bad in ["15.1.32", "15.01", "15.01.32.1", "AB.01.32", ""] {
+            assert!(specialty_code(bad).is_err(), "{bad}");
+        }
+    }
+}

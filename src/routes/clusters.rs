@@ -2,14 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::extract::ApiJson;
-use super::{AppState, Listing, created};
+use super::{AppState, Listing, PageQuery, created};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
 use crate::db::{self, clusters, clusters::Cluster};
-use crate::domain::{Label, Page};
+use crate::domain::Label;
 use crate::error::{ApiError, Problem};
 use crate::parse_fields;
 
@@ -20,21 +20,6 @@ pub struct NewClusterBody {
     pub name: String,
     /// The industry, e.g. `glass`; at most 200 characters.
     pub industry: String,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// 1 to 500, default 50.
-    pub limit: Option<i64>,
-    /// Default 0.
-    pub offset: Option<i64>,
-}
-
-impl PageQuery {
-    pub fn page(&self) -> Result<Page, ApiError> {
-        Page::parse(self.limit, self.offset).map_err(ApiError::Invalid)
-    }
 }
 
 /// Creates a cluster (admins only).

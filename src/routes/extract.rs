@@ -29,32 +29,69 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             .app_data::<web::Data<BodyLimit>>()
             .map_or(256 * 1024, |limit| limit.0);
         let is_json = is_json_content_type(req.content_type());
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = read_limited(req, payload, limit);
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType("application/json"));
             }
-            if declared_length.is_some_and(|length| length > limit) {
-                return Err(ApiError::PayloadTooLarge(limit));
-            }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| {
-                    ApiError::BadRequest("the request body could not be read".into())
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse_json_object(&body).map(ApiJson)
+            parse_json_object(&body.await?).map(ApiJson)
         })
     }
+}
+
+/// The largest uploaded file (a roster CSV), from `server.import_limit_bytes`.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimit(pub usize);
+
+/// A CSV upload: 415 unless sent as `text/csv`, 413 past the import limit.
+pub struct CsvBody(pub Vec<u8>);
+
+impl FromRequest for CsvBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<ImportLimit>>()
+            .map_or(16 * 1024 * 1024, |limit| limit.0);
+        let is_csv = req.content_type().eq_ignore_ascii_case("text/csv");
+        let body = read_limited(req, payload, limit);
+        Box::pin(async move {
+            if !is_csv {
+                return Err(ApiError::UnsupportedMediaType("text/csv"));
+            }
+            Ok(CsvBody(body.await?.to_vec()))
+        })
+    }
+}
+
+/// Reads the whole body, refusing it (413) as soon as it is known to pass `limit`.
+fn read_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> LocalBoxFuture<'static, Result<BytesMut, ApiError>> {
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        if declared_length.is_some_and(|length| length > limit) {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk
+                .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(ApiError::PayloadTooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    })
 }
 
 fn is_json_content_type(content_type: &str) -> bool {

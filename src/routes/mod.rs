@@ -2,15 +2,26 @@
 
 pub mod auth;
 pub mod clusters;
+pub mod demand;
 pub mod extract;
 pub mod health;
+pub mod intakes;
 pub mod openapi;
 pub mod organizations;
 pub mod professions;
+pub mod programs;
+pub mod pupils;
+pub mod references;
+pub mod roster;
+pub mod stats;
 pub mod users;
 
 use actix_web::{HttpResponse, http::header, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+
+use crate::domain::Page;
+use crate::error::ApiError;
 
 use crate::auth::JwtKeys;
 use crate::config::ThrottleSettings;
@@ -40,7 +51,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(professions::get_profession)
         .service(organizations::create_organization)
         .service(organizations::list_organizations)
-        .service(organizations::get_organization);
+        .service(organizations::get_organization)
+        .service(programs::create_program)
+        .service(programs::list_programs)
+        .service(programs::get_program)
+        .service(programs::replace_program)
+        .service(programs::delete_program)
+        .service(intakes::put_intake)
+        .service(intakes::list_intakes)
+        .service(intakes::delete_intake)
+        .service(intakes::put_enrollment)
+        .service(intakes::list_enrollments)
+        .service(intakes::delete_enrollment)
+        .service(pupils::create_pupil)
+        .service(pupils::list_pupils)
+        .service(pupils::get_pupil)
+        .service(pupils::patch_pupil)
+        .service(pupils::delete_pupil)
+        .service(roster::import_roster)
+        .service(stats::pupil_counts)
+        .service(demand::create_demand)
+        .service(demand::list_demand)
+        .service(demand::get_demand)
+        .service(demand::replace_demand)
+        .service(demand::delete_demand);
 }
 
 /// 201 with the created object and its `Location`.
@@ -63,3 +97,19 @@ impl<T> From<(Vec<T>, i64)> for Listing<T> {
         Self { items, total }
     }
 }
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// 1 to 500, default 50.
+    pub limit: Option<i64>,
+    /// Default 0.
+    pub offset: Option<i64>,
+}
+
+impl PageQuery {
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Page::parse(self.limit, self.offset).map_err(ApiError::Invalid)
+    }
+}
+

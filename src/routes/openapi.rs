@@ -4,7 +4,10 @@ use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, clusters, health, organizations, professions, users};
+use super::{
+    auth, clusters, demand, health, intakes, organizations, professions, programs, pupils, roster,
+    stats, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +29,29 @@ use super::{auth, clusters, health, organizations, professions, users};
         organizations::create_organization,
         organizations::list_organizations,
         organizations::get_organization,
+        programs::create_program,
+        programs::list_programs,
+        programs::get_program,
+        programs::replace_program,
+        programs::delete_program,
+        intakes::put_intake,
+        intakes::list_intakes,
+        intakes::delete_intake,
+        intakes::put_enrollment,
+        intakes::list_enrollments,
+        intakes::delete_enrollment,
+        pupils::create_pupil,
+        pupils::list_pupils,
+        pupils::get_pupil,
+        pupils::patch_pupil,
+        pupils::delete_pupil,
+        roster::import_roster,
+        stats::pupil_counts,
+        demand::create_demand,
+        demand::list_demand,
+        demand::get_demand,
+        demand::replace_demand,
+        demand::delete_demand,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -33,6 +59,9 @@ use super::{auth, clusters, health, organizations, professions, users};
         (name = "service", description = "Liveness, readiness and this document"),
         (name = "auth", description = "Sign-in and users"),
         (name = "catalogue", description = "Clusters, professions and organizations"),
+        (name = "programs", description = "Programs of colleges and universities, their intakes and enrollments"),
+        (name = "pupils", description = "Pupil records (their school and admins only) and suppressed aggregates"),
+        (name = "demand", description = "Enterprises' demand for workers"),
     )
 )]
 pub struct ApiDoc;

@@ -3,16 +3,17 @@
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, post, web};
-use diesel::prelude::*;
+use diesel::Connection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiJson;
+use super::references::{Reference, check_references};
 use super::{AppState, Listing, created};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
 use crate::db::organizations::{self, NewOrganization, Organization};
-use crate::db::{self, schema::clusters};
+use crate::db;
 use crate::domain::{EmailAddress, Label, OrganizationKind, Page};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::parse_fields;
@@ -75,7 +76,16 @@ pub async fn create_organization(
     };
     let organization = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
-            check_clusters_exist(conn, &new.cluster_ids)?;
+            let references: Vec<Reference> = new
+                .cluster_ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| Reference::Cluster {
+                    field: format!("cluster_ids[{i}]"),
+                    id: *id,
+                })
+                .collect();
+            check_references(conn, &references)?;
             organizations::insert_in_transaction(conn, &new).map_err(|e| match ApiError::from(e) {
                 ApiError::Conflict(_) => ApiError::Conflict(format!(
                     "a {} named {:?} already exists",
@@ -110,34 +120,6 @@ fn check_cluster_ids_shape(cluster_ids: &[i64]) -> Result<(), ApiError> {
             } else {
                 None
             }
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
-}
-
-fn check_clusters_exist(conn: &mut db::DbConnection, cluster_ids: &[i64]) -> Result<(), ApiError> {
-    if cluster_ids.is_empty() {
-        return Ok(());
-    }
-    let found: HashSet<i64> = clusters::table
-        .filter(clusters::id.eq_any(cluster_ids))
-        .select(clusters::id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
-    let errors: Vec<FieldError> = cluster_ids
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| !found.contains(id))
-        .map(|(i, id)| {
-            FieldError::new(
-                format!("cluster_ids[{i}]"),
-                format!("no cluster has the id {id}"),
-            )
         })
         .collect();
     if errors.is_empty() {

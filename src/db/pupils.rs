@@ -1,0 +1,261 @@
+//! Queries on pupil records and their interests. Every function here is scoped by the caller to one school.
+
+use std::collections::HashMap;
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::schema::{pupil_interests, pupils};
+use super::{DbConnection, MultiBackend};
+use crate::domain::Page;
+use crate::domain::pupil::{Interest, PupilFields};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = pupils)]
+struct PupilRow {
+    id: i64,
+    school_id: i64,
+    external_ref: String,
+    grade: i32,
+    academic_year: i32,
+    consent: bool,
+    display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Pupil {
+    pub id: i64,
+    pub school_id: i64,
+    /// The school's own roster id, unique within the school.
+    pub external_ref: String,
+    /// 5 to 11, as of `academic_year`.
+    pub grade: i32,
+    /// The academic year the grade is for, named by the calendar year it starts in.
+    pub academic_year: i32,
+    /// Parental consent to personal data processing; without it nothing but the grade is kept.
+    pub consent: bool,
+    pub display_name: Option<String>,
+    pub interests: Vec<Interest>,
+}
+
+impl PupilRow {
+    fn with_interests(self, interests: Vec<Interest>) -> Pupil {
+        Pupil {
+            id: self.id,
+            school_id: self.school_id,
+            external_ref: self.external_ref,
+            grade: self.grade,
+            academic_year: self.academic_year,
+            consent: self.consent,
+            display_name: self.display_name,
+            interests,
+        }
+    }
+}
+
+/// Inserts pupils of one school in as few statements as the backend allows
+/// and returns their ids by `external_ref`; call inside a transaction.
+pub fn insert_many_in_transaction(
+    conn: &mut DbConnection,
+    school_id: i64,
+    new: &[&PupilFields],
+) -> QueryResult<HashMap<String, i64>> {
+    let now = chrono::Utc::now().naive_utc();
+    // 9 columns a row; SQLite takes at most 32766 bound values a statement.
+    for chunk in new.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|pupil| {
+                (
+                    pupils::school_id.eq(school_id),
+                    pupils::external_ref.eq(&pupil.external_ref),
+                    pupils::grade.eq(pupil.grade),
+                    pupils::academic_year.eq(pupil.academic_year),
+                    pupils::consent.eq(pupil.consent),
+                    pupils::display_name.eq(&pupil.display_name),
+                    pupils::created_at.eq(now),
+                    pupils::updated_at.eq(now),
+                )
+            })
+            .collect();
+        crate::on_backend!(conn, |inner| diesel::insert_into(pupils::table)
+            .values(&rows)
+            .execute(inner))?;
+    }
+    let refs: Vec<&str> = new.iter().map(|pupil| pupil.external_ref.as_str()).collect();
+    ids_by_ref(conn, school_id, &refs)
+}
+
+/// The ids of a school's pupils with these roster ids.
+pub fn ids_by_ref(conn: &mut DbConnection, school_id: i64, refs: &[&str]) -> QueryResult<HashMap<String, i64>> {
+    let mut ids = HashMap::with_capacity(refs.len());
+    for chunk in refs.chunks(5000) {
+        let found: Vec<(String, i64)> = pupils::table
+            .filter(pupils::school_id.eq(school_id))
+            .filter(pupils::external_ref.eq_any(chunk))
+            .select((pupils::external_ref, pupils::id))
+            .load(conn)?;
+        ids.extend(found);
+    }
+    Ok(ids)
+}
+
+/// Every pupil id of a school by roster id.
+pub fn all_ids_by_ref(conn: &mut DbConnection, school_id: i64) -> QueryResult<HashMap<String, i64>> {
+    Ok(pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .select((pupils::external_ref, pupils::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Overwrites one pupil's fields (not its interests); call inside a transaction.
+pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<usize> {
+    diesel::update(pupils::table.find(id))
+        .set((
+            pupils::external_ref.eq(&fields.external_ref),
+            pupils::grade.eq(fields.grade),
+            pupils::academic_year.eq(fields.academic_year),
+            pupils::consent.eq(fields.consent),
+            pupils::display_name.eq(&fields.display_name),
+            pupils::updated_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+}
+
+/// Replaces the interests of these pupils with the given ones; call inside a transaction.
+pub fn replace_interests(conn: &mut DbConnection, pupil_ids: &[i64], interests: &[(i64, &Interest)]) -> QueryResult<()> {
+    for chunk in pupil_ids.chunks(5000) {
+        diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk))).execute(conn)?;
+    }
+    // 4 columns a row.
+    for chunk in interests.chunks(5000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(pupil_id, interest)| {
+                (
+                    pupil_interests::pupil_id.eq(*pupil_id),
+                    pupil_interests::profession_id.eq(interest.profession_id),
+                    pupil_interests::cluster_id.eq(interest.cluster_id),
+                    pupil_interests::weight.eq(interest.weight),
+                )
+            })
+            .collect();
+        crate::on_backend!(conn, |inner| diesel::insert_into(pupil_interests::table)
+            .values(&rows)
+            .execute(inner))?;
+    }
+    Ok(())
+}
+
+/// Inserts one pupil with its interests; call inside a transaction.
+pub fn insert_in_transaction(conn: &mut DbConnection, school_id: i64, fields: &PupilFields) -> QueryResult<Pupil> {
+    let ids = insert_many_in_transaction(conn, school_id, &[fields])?;
+    let id = ids
+        .get(&fields.external_ref)
+        .copied()
+        .ok_or(diesel::result::Error::NotFound)?;
+    let interests: Vec<(i64, &Interest)> = fields.interests.iter().map(|i| (id, i)).collect();
+    replace_interests(conn, &[id], &interests)?;
+    find(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Overwrites one pupil with its interests; call inside a transaction.
+pub fn replace_in_transaction(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<Option<Pupil>> {
+    if update_fields(conn, id, fields)? == 0 {
+        return Ok(None);
+    }
+    let interests: Vec<(i64, &Interest)> = fields.interests.iter().map(|i| (id, i)).collect();
+    replace_interests(conn, &[id], &interests)?;
+    find(conn, id)
+}
+
+/// Deletes a pupil; its interests go with it (ON DELETE CASCADE).
+pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    Ok(diesel::delete(pupils::table.find(id)).execute(conn)? > 0)
+}
+
+/// The school a pupil belongs to, if the pupil exists.
+pub fn school_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
+    pupils::table.find(id).select(pupils::school_id).first(conn).optional()
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Pupil>> {
+    let Some(row) = pupils::table
+        .find(id)
+        .select(PupilRow::as_select())
+        .first(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let interests = interests_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(Some(row.with_interests(interests)))
+}
+
+fn interests_of(conn: &mut DbConnection, pupil_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<Interest>>> {
+    let rows: Vec<(i64, Option<i64>, Option<i64>, f64)> = pupil_interests::table
+        .filter(pupil_interests::pupil_id.eq_any(pupil_ids))
+        .select((
+            pupil_interests::pupil_id,
+            pupil_interests::profession_id,
+            pupil_interests::cluster_id,
+            pupil_interests::weight,
+        ))
+        .order((pupil_interests::pupil_id, pupil_interests::id))
+        .load(conn)?;
+    let mut by_pupil: HashMap<i64, Vec<Interest>> = HashMap::new();
+    for (pupil_id, profession_id, cluster_id, weight) in rows {
+        by_pupil.entry(pupil_id).or_default().push(Interest {
+            profession_id,
+            cluster_id,
+            weight,
+        });
+    }
+    Ok(by_pupil)
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Filter {
+    pub school_id: Option<i64>,
+    pub grade: Option<i32>,
+}
+
+fn filtered(filter: Filter) -> pupils::BoxedQuery<'static, MultiBackend> {
+    let mut query = pupils::table.into_boxed();
+    if let Some(school_id) = filter.school_id {
+        query = query.filter(pupils::school_id.eq(school_id));
+    }
+    if let Some(grade) = filter.grade {
+        query = query.filter(pupils::grade.eq(grade));
+    }
+    query
+}
+
+/// A page of pupils with their interests: two round trips whatever the page size.
+pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Pupil>, i64)> {
+    let rows: Vec<(PupilRow, i64)> = filtered(filter)
+        .select((PupilRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
+        .order(pupils::id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .load(conn)?;
+    let (rows, total) = super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
+    if rows.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut interests = interests_of(conn, &ids)?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let of_pupil = interests.remove(&row.id).unwrap_or_default();
+            row.with_interests(of_pupil)
+        })
+        .collect();
+    Ok((items, total))
+}

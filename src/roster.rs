@@ -1,0 +1,310 @@
+//! A school's roster CSV: parsed and checked whole, then stored in one transaction, all rows or none.
+//!
+//! Format: the header `external_ref,grade,academic_year,consent,display_name,interests`,
+//! then one pupil a row. `consent` is `true`/`false` (also `1`/`0`, `yes`/`no`);
+//! `interests` is `P:<profession code>:<weight>` or `C:<cluster id>:<weight>` joined by `;`.
+//! Rows whose `external_ref` the school already has update that pupil.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::Connection;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::DbConnection;
+use crate::db::pupils;
+use crate::db::schema::{clusters, professions};
+use crate::domain::pupil::{Interest, PupilFields, RawPupil};
+use crate::error::{ApiError, FieldError};
+
+pub const HEADER: [&str; 6] = [
+    "external_ref",
+    "grade",
+    "academic_year",
+    "consent",
+    "display_name",
+    "interests",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ImportSummary {
+    /// Rows that added a pupil.
+    pub created: usize,
+    /// Rows that updated a pupil the school already had.
+    pub updated: usize,
+}
+
+/// What interests may point at: profession codes and cluster ids.
+pub struct InterestTargets {
+    profession_ids: HashMap<String, i64>,
+    cluster_ids: HashSet<i64>,
+}
+
+impl InterestTargets {
+    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
+        let profession_ids = professions::table
+            .select((professions::code, professions::id))
+            .load::<(String, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let cluster_ids = clusters::table.select(clusters::id).load::<i64>(conn)?.into_iter().collect();
+        Ok(Self {
+            profession_ids,
+            cluster_ids,
+        })
+    }
+}
+
+/// One checked row and the line it came from.
+pub struct RosterRow {
+    pub line: u64,
+    pub pupil: PupilFields,
+}
+
+/// Parses and checks a whole roster; every bad row is reported with its line.
+pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Vec<FieldError>> {
+    let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv);
+    let header: Vec<String> = match reader.headers() {
+        Ok(header) => header.iter().map(|h| h.trim().to_string()).collect(),
+        Err(error) => return Err(vec![FieldError::on_line(1, "header", csv_error(&error))]),
+    };
+    if header != HEADER {
+        return Err(vec![FieldError::on_line(
+            1,
+            "header",
+            format!("must be exactly {}", HEADER.join(",")),
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines_by_ref: HashMap<String, u64> = HashMap::new();
+    for (index, record) in reader.records().enumerate() {
+        let fallback_line = index as u64 + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(fallback_line, |p| p.line());
+                errors.push(FieldError::on_line(line, "row", csv_error(&error)));
+                continue;
+            }
+        };
+        let line = record.position().map_or(fallback_line, |p| p.line());
+        match parse_row(&record, targets) {
+            Ok(pupil) => {
+                if let Some(first) = lines_by_ref.insert(pupil.external_ref.clone(), line) {
+                    errors.push(FieldError::on_line(
+                        line,
+                        "external_ref",
+                        format!("repeats line {first}"),
+                    ));
+                } else {
+                    rows.push(RosterRow { line, pupil });
+                }
+            }
+            Err(row_errors) => errors.extend(
+                row_errors
+                    .into_iter()
+                    .map(|e| FieldError::on_line(line, e.field, e.message)),
+            ),
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(FieldError::on_line(2, "row", "the file has no pupils"));
+    }
+    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+}
+
+fn csv_error(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".into(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("has {len} fields, not {expected_len}")
+        }
+        _ => "cannot be read as CSV".into(),
+    }
+}
+
+fn parse_row(record: &csv::StringRecord, targets: &InterestTargets) -> Result<PupilFields, Vec<FieldError>> {
+    if record.len() != HEADER.len() {
+        return Err(vec![FieldError::new(
+            "row",
+            format!("has {} fields, not {}", record.len(), HEADER.len()),
+        )]);
+    }
+    let field = |i: usize| record.get(i).unwrap_or_default().trim();
+    let mut errors = Vec::new();
+    let mut whole = |name: &str, raw: &str| {
+        raw.parse::<i32>().unwrap_or_else(|_| {
+            errors.push(FieldError::new(name, format!("{raw:?} is not a whole number")));
+            0
+        })
+    };
+    let grade = whole("grade", field(1));
+    let academic_year = whole("academic_year", field(2));
+    let consent = match field(3).to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => true,
+        "false" | "0" | "no" => false,
+        other => {
+            errors.push(FieldError::new("consent", format!("{other:?} is not true or false")));
+            false
+        }
+    };
+    let display_name = Some(field(4)).filter(|name| !name.is_empty()).map(str::to_string);
+    let interests = parse_interests(field(5), targets).unwrap_or_else(|error| {
+        errors.push(error);
+        Vec::new()
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    RawPupil {
+        external_ref: field(0).to_string(),
+        grade,
+        academic_year,
+        consent,
+        display_name,
+        interests,
+    }
+    .check()
+}
+
+fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>, FieldError> {
+    let invalid = |message: String| FieldError::new("interests", message);
+    raw.split(';')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let parts: Vec<&str> = item.split(':').map(str::trim).collect();
+            let [kind, target, weight] = parts.as_slice() else {
+                return Err(invalid(format!("{item:?} is not P:<code>:<weight> or C:<cluster id>:<weight>")));
+            };
+            let weight: f64 = weight
+                .parse()
+                .map_err(|_| invalid(format!("{item:?} has no numeric weight")))?;
+            match *kind {
+                "P" | "p" => targets
+                    .profession_ids
+                    .get(*target)
+                    .map(|id| Interest {
+                        profession_id: Some(*id),
+                        cluster_id: None,
+                        weight,
+                    })
+                    .ok_or_else(|| invalid(format!("no profession has the code {target:?}"))),
+                "C" | "c" => target
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|id| targets.cluster_ids.contains(id))
+                    .map(|id| Interest {
+                        profession_id: None,
+                        cluster_id: Some(id),
+                        weight,
+                    })
+                    .ok_or_else(|| invalid(format!("no cluster has the id {target:?}"))),
+                _ => Err(invalid(format!("{item:?} must start with P: or C:"))),
+            }
+        })
+        .collect()
+}
+
+/// Parses, checks and stores a roster for one school in one transaction:
+/// every row or none. The caller has checked the school and the caller's right to it.
+pub fn import(conn: &mut DbConnection, school_id: i64, csv: &[u8]) -> Result<ImportSummary, ApiError> {
+    conn.transaction(|conn| {
+        let targets = InterestTargets::load(conn)?;
+        let rows = parse(csv, &targets).map_err(ApiError::Invalid)?;
+        let mut ids = pupils::all_ids_by_ref(conn, school_id)?;
+        let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) =
+            rows.iter().partition(|row| ids.contains_key(&row.pupil.external_ref));
+        for row in &existing {
+            if let Some(id) = ids.get(&row.pupil.external_ref) {
+                pupils::update_fields(conn, *id, &row.pupil)?;
+            }
+        }
+        let new_pupils: Vec<&PupilFields> = new.iter().map(|row| &row.pupil).collect();
+        if !new_pupils.is_empty() {
+            ids.extend(pupils::insert_many_in_transaction(conn, school_id, &new_pupils)?);
+        }
+        let mut pupil_ids = Vec::with_capacity(rows.len());
+        let mut interests = Vec::new();
+        for row in &rows {
+            let id = ids
+                .get(&row.pupil.external_ref)
+                .copied()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line)))?;
+            pupil_ids.push(id);
+            interests.extend(row.pupil.interests.iter().map(|interest| (id, interest)));
+        }
+        pupils::replace_interests(conn, &pupil_ids, &interests)?;
+        Ok(ImportSummary {
+            created: new.len(),
+            updated: existing.len(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn targets() -> InterestTargets {
+        InterestTargets {
+            profession_ids: HashMap::from([("15.01.32".to_string(), 10), ("18.02.05".to_string(), 11)]),
+            cluster_ids: HashSet::from([1, 2]),
+        }
+    }
+
+    const HEAD: &str = "external_ref,grade,academic_year,consent,display_name,interests\n";
+
+    #[test]
+    fn a_good_roster_parses_with_interests_resolved() {
+        let csv = format!(
+            "{HEAD}A1,7,2025,true,Иван Петров,P:15.01.32:2;C:1:1\nA2,9,2025,false,,\n\"A3\",11,2025,yes,\"Smith, Anna\",\n"
+        );
+        let rows = parse(csv.as_bytes(), &targets()).unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(
+            rows[0].pupil.interests,
+            vec![
+                Interest { profession_id: Some(10), cluster_id: None, weight: 2.0 },
+                Interest { profession_id: None, cluster_id: Some(1), weight: 1.0 },
+            ]
+        );
+        assert!(!rows[1].pupil.consent && rows[1].pupil.display_name.is_none());
+        assert_eq!(rows[2].pupil.display_name.as_deref(), Some("Smith, Anna"));
+    }
+
+    #[test]
+    fn every_bad_row_is_named_with_its_line() {
+        let csv = format!(
+            "{HEAD}A1,7,2025,true,,\nA2,4,2025,true,,\nA3,7,2025,maybe,,\nA4,7,2025,false,Name,\nA5,7,2025,true,,P:99.99.99:1\nA1,8,2025,true,,\nA6,7,2025,true,,C:7:1\nA7,7\n"
+        );
+        let errors = parse(csv.as_bytes(), &targets()).unwrap_err();
+        let found: Vec<(u64, &str)> = errors.iter().map(|e| (e.line.unwrap(), e.field.as_str())).collect();
+        assert_eq!(
+            found,
+            [(3, "grade"), (4, "consent"), (5, "display_name"), (6, "interests"), (7, "external_ref"), (8, "interests"), (9, "row")]
+        );
+    }
+
+    #[test]
+    fn the_header_must_match() {
+        let errors = parse(b"ref,grade\nA1,7\n", &targets()).unwrap_err();
+        assert_eq!(errors[0].line, Some(1));
+        assert_eq!(errors[0].field, "header");
+        let errors = parse(HEAD.as_bytes(), &targets()).unwrap_err();
+        assert_eq!(errors[0].message, "the file has no pupils");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_ignored() {
+        let csv = format!("\u{FEFF}{HEAD}A1,7,2025,true,,\n");
+        assert_eq!(parse(csv.as_bytes(), &targets()).unwrap().len(), 1);
+    }
+}
