@@ -48,7 +48,11 @@ impl InterestTargets {
             .load::<(String, i64)>(conn)?
             .into_iter()
             .collect();
-        let cluster_ids = clusters::table.select(clusters::id).load::<i64>(conn)?.into_iter().collect();
+        let cluster_ids = clusters::table
+            .select(clusters::id)
+            .load::<i64>(conn)?
+            .into_iter()
+            .collect();
         Ok(Self {
             profession_ids,
             cluster_ids,
@@ -57,6 +61,7 @@ impl InterestTargets {
 }
 
 /// One checked row and the line it came from.
+#[derive(Debug)]
 pub struct RosterRow {
     pub line: u64,
     pub pupil: PupilFields,
@@ -116,20 +121,29 @@ pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Ve
     if rows.is_empty() && errors.is_empty() {
         errors.push(FieldError::on_line(2, "row", "the file has no pupils"));
     }
-    if errors.is_empty() { Ok(rows) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
 }
 
 fn csv_error(error: &csv::Error) -> String {
     match error.kind() {
         csv::ErrorKind::Utf8 { .. } => "is not valid UTF-8".into(),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} fields, not {expected_len}")
         }
         _ => "cannot be read as CSV".into(),
     }
 }
 
-fn parse_row(record: &csv::StringRecord, targets: &InterestTargets) -> Result<PupilFields, Vec<FieldError>> {
+fn parse_row(
+    record: &csv::StringRecord,
+    targets: &InterestTargets,
+) -> Result<PupilFields, Vec<FieldError>> {
     if record.len() != HEADER.len() {
         return Err(vec![FieldError::new(
             "row",
@@ -140,7 +154,10 @@ fn parse_row(record: &csv::StringRecord, targets: &InterestTargets) -> Result<Pu
     let mut errors = Vec::new();
     let mut whole = |name: &str, raw: &str| {
         raw.parse::<i32>().unwrap_or_else(|_| {
-            errors.push(FieldError::new(name, format!("{raw:?} is not a whole number")));
+            errors.push(FieldError::new(
+                name,
+                format!("{raw:?} is not a whole number"),
+            ));
             0
         })
     };
@@ -150,11 +167,16 @@ fn parse_row(record: &csv::StringRecord, targets: &InterestTargets) -> Result<Pu
         "true" | "1" | "yes" => true,
         "false" | "0" | "no" => false,
         other => {
-            errors.push(FieldError::new("consent", format!("{other:?} is not true or false")));
+            errors.push(FieldError::new(
+                "consent",
+                format!("{other:?} is not true or false"),
+            ));
             false
         }
     };
-    let display_name = Some(field(4)).filter(|name| !name.is_empty()).map(str::to_string);
+    let display_name = Some(field(4))
+        .filter(|name| !name.is_empty())
+        .map(str::to_string);
     let interests = parse_interests(field(5), targets).unwrap_or_else(|error| {
         errors.push(error);
         Vec::new()
@@ -181,7 +203,9 @@ fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>
         .map(|item| {
             let parts: Vec<&str> = item.split(':').map(str::trim).collect();
             let [kind, target, weight] = parts.as_slice() else {
-                return Err(invalid(format!("{item:?} is not P:<code>:<weight> or C:<cluster id>:<weight>")));
+                return Err(invalid(format!(
+                    "{item:?} is not P:<code>:<weight> or C:<cluster id>:<weight>"
+                )));
             };
             let weight: f64 = weight
                 .parse()
@@ -214,29 +238,37 @@ fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>
 
 /// Parses, checks and stores a roster for one school in one transaction:
 /// every row or none. The caller has checked the school and the caller's right to it.
-pub fn import(conn: &mut DbConnection, school_id: i64, csv: &[u8]) -> Result<ImportSummary, ApiError> {
+pub fn import(
+    conn: &mut DbConnection,
+    school_id: i64,
+    csv: &[u8],
+) -> Result<ImportSummary, ApiError> {
     conn.transaction(|conn| {
         let targets = InterestTargets::load(conn)?;
         let rows = parse(csv, &targets).map_err(ApiError::Invalid)?;
         let mut ids = pupils::all_ids_by_ref(conn, school_id)?;
-        let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) =
-            rows.iter().partition(|row| ids.contains_key(&row.pupil.external_ref));
-        for row in &existing {
-            if let Some(id) = ids.get(&row.pupil.external_ref) {
-                pupils::update_fields(conn, *id, &row.pupil)?;
-            }
-        }
+        let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) = rows
+            .iter()
+            .partition(|row| ids.contains_key(&row.pupil.external_ref));
+        let updates: Vec<(i64, &PupilFields)> = existing
+            .iter()
+            .filter_map(|row| ids.get(&row.pupil.external_ref).map(|id| (*id, &row.pupil)))
+            .collect();
+        pupils::update_many_in_transaction(conn, &updates)?;
         let new_pupils: Vec<&PupilFields> = new.iter().map(|row| &row.pupil).collect();
         if !new_pupils.is_empty() {
-            ids.extend(pupils::insert_many_in_transaction(conn, school_id, &new_pupils)?);
+            ids.extend(pupils::insert_many_in_transaction(
+                conn,
+                school_id,
+                &new_pupils,
+            )?);
         }
         let mut pupil_ids = Vec::with_capacity(rows.len());
         let mut interests = Vec::new();
         for row in &rows {
-            let id = ids
-                .get(&row.pupil.external_ref)
-                .copied()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line)))?;
+            let id = ids.get(&row.pupil.external_ref).copied().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line))
+            })?;
             pupil_ids.push(id);
             interests.extend(row.pupil.interests.iter().map(|interest| (id, interest)));
         }
@@ -254,7 +286,10 @@ mod tests {
 
     fn targets() -> InterestTargets {
         InterestTargets {
-            profession_ids: HashMap::from([("15.01.32".to_string(), 10), ("18.02.05".to_string(), 11)]),
+            profession_ids: HashMap::from([
+                ("15.01.32".to_string(), 10),
+                ("18.02.05".to_string(), 11),
+            ]),
             cluster_ids: HashSet::from([1, 2]),
         }
     }
@@ -272,8 +307,16 @@ mod tests {
         assert_eq!(
             rows[0].pupil.interests,
             vec![
-                Interest { profession_id: Some(10), cluster_id: None, weight: 2.0 },
-                Interest { profession_id: None, cluster_id: Some(1), weight: 1.0 },
+                Interest {
+                    profession_id: Some(10),
+                    cluster_id: None,
+                    weight: 2.0
+                },
+                Interest {
+                    profession_id: None,
+                    cluster_id: Some(1),
+                    weight: 1.0
+                },
             ]
         );
         assert!(!rows[1].pupil.consent && rows[1].pupil.display_name.is_none());
@@ -286,10 +329,21 @@ mod tests {
             "{HEAD}A1,7,2025,true,,\nA2,4,2025,true,,\nA3,7,2025,maybe,,\nA4,7,2025,false,Name,\nA5,7,2025,true,,P:99.99.99:1\nA1,8,2025,true,,\nA6,7,2025,true,,C:7:1\nA7,7\n"
         );
         let errors = parse(csv.as_bytes(), &targets()).unwrap_err();
-        let found: Vec<(u64, &str)> = errors.iter().map(|e| (e.line.unwrap(), e.field.as_str())).collect();
+        let found: Vec<(u64, &str)> = errors
+            .iter()
+            .map(|e| (e.line.unwrap(), e.field.as_str()))
+            .collect();
         assert_eq!(
             found,
-            [(3, "grade"), (4, "consent"), (5, "display_name"), (6, "interests"), (7, "external_ref"), (8, "interests"), (9, "row")]
+            [
+                (3, "grade"),
+                (4, "consent"),
+                (5, "display_name"),
+                (6, "interests"),
+                (7, "external_ref"),
+                (8, "interests"),
+                (9, "row")
+            ]
         );
     }
 

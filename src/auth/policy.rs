@@ -55,7 +55,12 @@ pub fn authorize(user: &AuthUser, action: Action) -> Result<(), ApiError> {
 
 /// Like `authorize`, for an action on an existing record named in the path:
 /// another organisation's record answers 404, as if it did not exist.
-pub fn authorize_record(user: &AuthUser, action: Action, what: &str, id: i64) -> Result<(), ApiError> {
+pub fn authorize_record(
+    user: &AuthUser,
+    action: Action,
+    what: &str,
+    id: i64,
+) -> Result<(), ApiError> {
     match decide(user, action) {
         Decision::Allowed => Ok(()),
         Decision::Forbidden => Err(ApiError::Forbidden),
@@ -86,9 +91,12 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
         (Role::School, Action::ReadPupils { school_id } | Action::ManagePupils { school_id }) => {
             own(school_id)
         }
-        (Role::School, Action::ReadUnsuppressedPupilCounts { school_id: Some(school_id) }) => {
-            own(school_id)
-        }
+        (
+            Role::School,
+            Action::ReadUnsuppressedPupilCounts {
+                school_id: Some(school_id),
+            },
+        ) => own(school_id),
         (Role::Analyst, Action::ReadDemand { .. } | Action::ReadAllDemand) => Allowed,
         (
             Role::Enterprise,
@@ -115,7 +123,11 @@ mod tests {
         for role in Role::ALL {
             let expected = role == Role::Admin;
             let caller = user(role, Some(1));
-            assert_eq!(allows(&caller, Action::WriteCatalogue), expected, "{role:?}");
+            assert_eq!(
+                allows(&caller, Action::WriteCatalogue),
+                expected,
+                "{role:?}"
+            );
             assert_eq!(allows(&caller, Action::ManageUsers), expected, "{role:?}");
             assert!(allows(&caller, Action::ReadCatalogue), "{role:?}");
             assert!(allows(&caller, Action::ReadPupilStats), "{role:?}");
@@ -128,21 +140,44 @@ mod tests {
             (Role::College, Action::ManagePrograms { institution_id: 7 }),
             (Role::School, Action::ReadPupils { school_id: 7 }),
             (Role::School, Action::ManagePupils { school_id: 7 }),
-            (Role::School, Action::ReadUnsuppressedPupilCounts { school_id: Some(7) }),
+            (
+                Role::School,
+                Action::ReadUnsuppressedPupilCounts { school_id: Some(7) },
+            ),
             (Role::Enterprise, Action::ReadDemand { enterprise_id: 7 }),
             (Role::Enterprise, Action::ManageDemand { enterprise_id: 7 }),
         ];
         for (role, action) in cases {
-            assert_eq!(decide(&user(role, Some(7)), action), Decision::Allowed, "{role:?} {action:?}");
-            assert_eq!(decide(&user(role, Some(8)), action), Decision::NotVisible, "{role:?} {action:?}");
-            assert_eq!(decide(&user(Role::Admin, None), action), Decision::Allowed, "{action:?}");
-            for other in Role::ALL.into_iter().filter(|r| *r != role && *r != Role::Admin) {
-                let expected = if other == Role::Analyst && matches!(action, Action::ReadDemand { .. }) {
-                    Decision::Allowed
-                } else {
-                    Decision::Forbidden
-                };
-                assert_eq!(decide(&user(other, Some(7)), action), expected, "{other:?} {action:?}");
+            assert_eq!(
+                decide(&user(role, Some(7)), action),
+                Decision::Allowed,
+                "{role:?} {action:?}"
+            );
+            assert_eq!(
+                decide(&user(role, Some(8)), action),
+                Decision::NotVisible,
+                "{role:?} {action:?}"
+            );
+            assert_eq!(
+                decide(&user(Role::Admin, None), action),
+                Decision::Allowed,
+                "{action:?}"
+            );
+            for other in Role::ALL
+                .into_iter()
+                .filter(|r| *r != role && *r != Role::Admin)
+            {
+                let expected =
+                    if other == Role::Analyst && matches!(action, Action::ReadDemand { .. }) {
+                        Decision::Allowed
+                    } else {
+                        Decision::Forbidden
+                    };
+                assert_eq!(
+                    decide(&user(other, Some(7)), action),
+                    expected,
+                    "{other:?} {action:?}"
+                );
             }
         }
     }
@@ -154,20 +189,33 @@ mod tests {
             assert!(!allows(&caller, Action::ReadPupils { school_id: 7 }));
             assert!(!allows(&caller, Action::ReadAllPupils));
             assert!(!allows(&caller, Action::SeePupilRecords));
-            assert!(!allows(&caller, Action::ReadUnsuppressedPupilCounts { school_id: Some(7) }));
-            assert!(!allows(&caller, Action::ReadUnsuppressedPupilCounts { school_id: None }));
+            assert!(!allows(
+                &caller,
+                Action::ReadUnsuppressedPupilCounts { school_id: Some(7) }
+            ));
+            assert!(!allows(
+                &caller,
+                Action::ReadUnsuppressedPupilCounts { school_id: None }
+            ));
         }
         let school = user(Role::School, Some(7));
         assert!(allows(&school, Action::SeePupilRecords));
         assert!(!allows(&school, Action::ReadAllPupils));
-        assert!(!allows(&school, Action::ReadUnsuppressedPupilCounts { school_id: None }));
+        assert!(!allows(
+            &school,
+            Action::ReadUnsuppressedPupilCounts { school_id: None }
+        ));
     }
 
     #[test]
     fn all_demand_is_read_by_admins_and_analysts_only() {
         for role in Role::ALL {
             let expected = matches!(role, Role::Admin | Role::Analyst);
-            assert_eq!(allows(&user(role, Some(1)), Action::ReadAllDemand), expected, "{role:?}");
+            assert_eq!(
+                allows(&user(role, Some(1)), Action::ReadAllDemand),
+                expected,
+                "{role:?}"
+            );
         }
     }
 }

@@ -29,7 +29,11 @@ pub struct DemandFields {
     pub note: Option<String>,
 }
 
-pub fn insert(conn: &mut DbConnection, enterprise_id: i64, fields: &DemandFields) -> QueryResult<Demand> {
+pub fn insert(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+    fields: &DemandFields,
+) -> QueryResult<Demand> {
     let now = chrono::Utc::now().naive_utc();
     diesel::insert_into(demand::table)
         .values((
@@ -52,7 +56,11 @@ pub fn insert(conn: &mut DbConnection, enterprise_id: i64, fields: &DemandFields
         .get_result(conn)
 }
 
-pub fn replace(conn: &mut DbConnection, id: i64, fields: &DemandFields) -> QueryResult<Option<Demand>> {
+pub fn replace(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &DemandFields,
+) -> QueryResult<Option<Demand>> {
     diesel::update(demand::table.find(id))
         .set((
             demand::profession_id.eq(fields.profession_id),
@@ -107,7 +115,11 @@ fn filtered(filter: Filter) -> demand::BoxedQuery<'static, MultiBackend> {
 }
 
 /// A page of demand records by year, then id, with the total in the same round trip.
-pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Demand>, i64)> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: Filter,
+    page: Page,
+) -> QueryResult<(Vec<Demand>, i64)> {
     let rows: Vec<(Demand, i64)> = filtered(filter)
         .select((Demand::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
         .order((demand::year, demand::id))

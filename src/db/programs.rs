@@ -72,7 +72,11 @@ impl ProgramRow {
     }
 }
 
-fn insert_professions(conn: &mut DbConnection, program_id: i64, professions: &[ProgramProfession]) -> QueryResult<()> {
+fn insert_professions(
+    conn: &mut DbConnection,
+    program_id: i64,
+    professions: &[ProgramProfession],
+) -> QueryResult<()> {
     let rows: Vec<_> = professions
         .iter()
         .map(|p| {
@@ -83,14 +87,20 @@ fn insert_professions(conn: &mut DbConnection, program_id: i64, professions: &[P
             )
         })
         .collect();
-    crate::on_backend!(conn, |inner| diesel::insert_into(program_professions::table)
-        .values(&rows)
-        .execute(inner))?;
+    crate::on_backend!(conn, |inner| diesel::insert_into(
+        program_professions::table
+    )
+    .values(&rows)
+    .execute(inner))?;
     Ok(())
 }
 
 /// Inserts a program with its professions; call inside a transaction.
-pub fn insert_in_transaction(conn: &mut DbConnection, institution_id: i64, fields: &ProgramFields) -> QueryResult<Program> {
+pub fn insert_in_transaction(
+    conn: &mut DbConnection,
+    institution_id: i64,
+    fields: &ProgramFields,
+) -> QueryResult<Program> {
     let now = chrono::Utc::now().naive_utc();
     let row: ProgramRow = diesel::insert_into(programs::table)
         .values((
@@ -118,7 +128,11 @@ pub fn insert_in_transaction(conn: &mut DbConnection, institution_id: i64, field
 }
 
 /// Replaces a program's fields and professions; call inside a transaction.
-pub fn replace_in_transaction(conn: &mut DbConnection, id: i64, fields: &ProgramFields) -> QueryResult<Option<Program>> {
+pub fn replace_in_transaction(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &ProgramFields,
+) -> QueryResult<Option<Program>> {
     let updated = diesel::update(programs::table.find(id))
         .set((
             programs::specialty_code.eq(&fields.specialty_code),
@@ -132,7 +146,8 @@ pub fn replace_in_transaction(conn: &mut DbConnection, id: i64, fields: &Program
     if updated == 0 {
         return Ok(None);
     }
-    diesel::delete(program_professions::table.filter(program_professions::program_id.eq(id))).execute(conn)?;
+    diesel::delete(program_professions::table.filter(program_professions::program_id.eq(id)))
+        .execute(conn)?;
     insert_professions(conn, id, &fields.professions)?;
     find(conn, id)
 }
@@ -163,7 +178,10 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Program>> {
     Ok(Some(row.with_professions(professions)))
 }
 
-fn professions_of(conn: &mut DbConnection, program_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<ProgramProfession>>> {
+fn professions_of(
+    conn: &mut DbConnection,
+    program_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<ProgramProfession>>> {
     let rows: Vec<(i64, i64, f64)> = program_professions::table
         .filter(program_professions::program_id.eq_any(program_ids))
         .select((
@@ -171,14 +189,20 @@ fn professions_of(conn: &mut DbConnection, program_ids: &[i64]) -> QueryResult<H
             program_professions::profession_id,
             program_professions::share,
         ))
-        .order((program_professions::program_id, program_professions::profession_id))
+        .order((
+            program_professions::program_id,
+            program_professions::profession_id,
+        ))
         .load(conn)?;
     let mut by_program: HashMap<i64, Vec<ProgramProfession>> = HashMap::new();
     for (program_id, profession_id, share) in rows {
         by_program
             .entry(program_id)
             .or_default()
-            .push(ProgramProfession { profession_id, share });
+            .push(ProgramProfession {
+                profession_id,
+                share,
+            });
     }
     Ok(by_program)
 }
@@ -207,14 +231,19 @@ fn filtered(filter: Filter) -> programs::BoxedQuery<'static, MultiBackend> {
 }
 
 /// A page of programs with their professions: two round trips whatever the page size.
-pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Program>, i64)> {
+pub fn list(
+    conn: &mut DbConnection,
+    filter: Filter,
+    page: Page,
+) -> QueryResult<(Vec<Program>, i64)> {
     let rows: Vec<(ProgramRow, i64)> = filtered(filter)
         .select((ProgramRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
         .order(programs::id)
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
-    let (rows, total) = super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
+    let (rows, total) =
+        super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
     if rows.is_empty() {
         return Ok((Vec::new(), total));
     }
@@ -282,11 +311,16 @@ pub struct Enrollment {
 }
 
 /// Records how many students actually started in one year, creating or replacing it.
-pub fn put_enrollment(conn: &mut DbConnection, program_id: i64, enrollment: &Enrollment) -> QueryResult<()> {
+pub fn put_enrollment(
+    conn: &mut DbConnection,
+    program_id: i64,
+    enrollment: &Enrollment,
+) -> QueryResult<()> {
     conn.transaction(|conn| {
-        let updated = diesel::update(program_enrollments::table.find((program_id, enrollment.start_year)))
-            .set(program_enrollments::students.eq(enrollment.students))
-            .execute(conn)?;
+        let updated =
+            diesel::update(program_enrollments::table.find((program_id, enrollment.start_year)))
+                .set(program_enrollments::students.eq(enrollment.students))
+                .execute(conn)?;
         if updated == 0 {
             diesel::insert_into(program_enrollments::table)
                 .values((
@@ -308,6 +342,13 @@ pub fn enrollments(conn: &mut DbConnection, program_id: i64) -> QueryResult<Vec<
         .load(conn)
 }
 
-pub fn delete_enrollment(conn: &mut DbConnection, program_id: i64, start_year: i32) -> QueryResult<bool> {
-    Ok(diesel::delete(program_enrollments::table.find((program_id, start_year))).execute(conn)? > 0)
+pub fn delete_enrollment(
+    conn: &mut DbConnection,
+    program_id: i64,
+    start_year: i32,
+) -> QueryResult<bool> {
+    Ok(
+        diesel::delete(program_enrollments::table.find((program_id, start_year))).execute(conn)?
+            > 0,
+    )
 }

@@ -4,8 +4,8 @@ use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
-use super::schema::{professions, pupil_interests, pupils};
 use super::DbConnection;
+use super::schema::{professions, pupil_interests, pupils};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Filter {
@@ -46,15 +46,30 @@ macro_rules! pupil_condition {
             )
             .select(interest_match.field(pupil_interests::pupil_id));
         let interested_in_profession = interest_match
-            .filter(interest_match.field(pupil_interests::profession_id).eq(profession_id))
+            .filter(
+                interest_match
+                    .field(pupil_interests::profession_id)
+                    .eq(profession_id),
+            )
             .select(interest_match.field(pupil_interests::pupil_id));
         pupils::school_id
             .eq(filter.school_id.unwrap_or(0))
             .or(absent(filter.school_id))
-            .and(pupils::id.eq_any(interested_in_cluster).or(absent(filter.cluster_id)))
-            .and(pupils::id.eq_any(interested_in_profession).or(absent(filter.profession_id)))
+            .and(
+                pupils::id
+                    .eq_any(interested_in_cluster)
+                    .or(absent(filter.cluster_id)),
+            )
+            .and(
+                pupils::id
+                    .eq_any(interested_in_profession)
+                    .or(absent(filter.profession_id)),
+            )
     }};
 }
+
+/// `(profession_id, cluster_id, pupils)`: one of the two ids is set.
+pub type InterestCount = (Option<i64>, Option<i64>, i64);
 
 pub fn by_grade(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i32, i64)>> {
     pupils::table
@@ -74,12 +89,10 @@ pub fn by_school(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i6
         .load(conn)
 }
 
-/// Pupils per interest target: `(profession_id, cluster_id, pupils)`, one of the two ids set.
+/// Pupils per interest target: `(profession_id, cluster_id, pupils)`, one of the two ids set;
+/// professions first, then clusters, each by id.
 /// A pupil names a target at most once, so counting rows counts pupils.
-pub fn by_interest(
-    conn: &mut DbConnection,
-    filter: Filter,
-) -> QueryResult<Vec<(Option<i64>, Option<i64>, i64)>> {
+pub fn by_interest(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<InterestCount>> {
     let pupil_ids = pupils::table
         .filter(pupil_condition!(filter))
         .select(pupils::id);
@@ -91,6 +104,12 @@ pub fn by_interest(
             pupil_interests::cluster_id,
             count_star(),
         ))
-        .order((pupil_interests::cluster_id, pupil_interests::profession_id))
         .load(conn)
+        .map(|mut groups: Vec<InterestCount>| {
+            // Professions first, then clusters, each by id: the backends order NULLs differently.
+            groups.sort_by_key(|(profession_id, cluster_id, _)| {
+                (profession_id.is_none(), *profession_id, *cluster_id)
+            });
+            groups
+        })
 }

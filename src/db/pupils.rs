@@ -85,12 +85,19 @@ pub fn insert_many_in_transaction(
             .values(&rows)
             .execute(inner))?;
     }
-    let refs: Vec<&str> = new.iter().map(|pupil| pupil.external_ref.as_str()).collect();
+    let refs: Vec<&str> = new
+        .iter()
+        .map(|pupil| pupil.external_ref.as_str())
+        .collect();
     ids_by_ref(conn, school_id, &refs)
 }
 
 /// The ids of a school's pupils with these roster ids.
-pub fn ids_by_ref(conn: &mut DbConnection, school_id: i64, refs: &[&str]) -> QueryResult<HashMap<String, i64>> {
+pub fn ids_by_ref(
+    conn: &mut DbConnection,
+    school_id: i64,
+    refs: &[&str],
+) -> QueryResult<HashMap<String, i64>> {
     let mut ids = HashMap::with_capacity(refs.len());
     for chunk in refs.chunks(5000) {
         let found: Vec<(String, i64)> = pupils::table
@@ -104,13 +111,67 @@ pub fn ids_by_ref(conn: &mut DbConnection, school_id: i64, refs: &[&str]) -> Que
 }
 
 /// Every pupil id of a school by roster id.
-pub fn all_ids_by_ref(conn: &mut DbConnection, school_id: i64) -> QueryResult<HashMap<String, i64>> {
+pub fn all_ids_by_ref(
+    conn: &mut DbConnection,
+    school_id: i64,
+) -> QueryResult<HashMap<String, i64>> {
     Ok(pupils::table
         .filter(pupils::school_id.eq(school_id))
         .select((pupils::external_ref, pupils::id))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Overwrites many pupils' fields (not their interests) with a constant number
+/// of statements: the rows go into a temporary table in batches, then one
+/// `UPDATE ... FROM` (PostgreSQL, and SQLite since 3.33) applies them all.
+/// Call inside a transaction.
+pub fn update_many_in_transaction(
+    conn: &mut DbConnection,
+    updates: &[(i64, &PupilFields)],
+) -> QueryResult<()> {
+    use super::schema::roster_updates;
+    use diesel::connection::SimpleConnection;
+
+    if updates.is_empty() {
+        return Ok(());
+    }
+    conn.batch_execute(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS roster_updates (
+             pupil_id BIGINT PRIMARY KEY, external_ref TEXT NOT NULL, grade INTEGER NOT NULL,
+             academic_year INTEGER NOT NULL, consent BOOLEAN NOT NULL, display_name TEXT);
+         DELETE FROM roster_updates;",
+    )?;
+    // 6 columns a row; SQLite takes at most 32766 bound values a statement.
+    for chunk in updates.chunks(5000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(id, pupil)| {
+                (
+                    roster_updates::pupil_id.eq(*id),
+                    roster_updates::external_ref.eq(&pupil.external_ref),
+                    roster_updates::grade.eq(pupil.grade),
+                    roster_updates::academic_year.eq(pupil.academic_year),
+                    roster_updates::consent.eq(pupil.consent),
+                    roster_updates::display_name.eq(&pupil.display_name),
+                )
+            })
+            .collect();
+        crate::on_backend!(conn, |inner| diesel::insert_into(roster_updates::table)
+            .values(&rows)
+            .execute(inner))?;
+    }
+    let now = chrono::Utc::now()
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S%.6f");
+    conn.batch_execute(&format!(
+        "UPDATE pupils SET external_ref = u.external_ref, grade = u.grade,
+             academic_year = u.academic_year, consent = u.consent,
+             display_name = u.display_name, updated_at = '{now}'
+         FROM roster_updates AS u WHERE pupils.id = u.pupil_id;
+         DELETE FROM roster_updates;"
+    ))
 }
 
 /// Overwrites one pupil's fields (not its interests); call inside a transaction.
@@ -128,9 +189,14 @@ pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> 
 }
 
 /// Replaces the interests of these pupils with the given ones; call inside a transaction.
-pub fn replace_interests(conn: &mut DbConnection, pupil_ids: &[i64], interests: &[(i64, &Interest)]) -> QueryResult<()> {
+pub fn replace_interests(
+    conn: &mut DbConnection,
+    pupil_ids: &[i64],
+    interests: &[(i64, &Interest)],
+) -> QueryResult<()> {
     for chunk in pupil_ids.chunks(5000) {
-        diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk))).execute(conn)?;
+        diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk)))
+            .execute(conn)?;
     }
     // 4 columns a row.
     for chunk in interests.chunks(5000) {
@@ -153,7 +219,11 @@ pub fn replace_interests(conn: &mut DbConnection, pupil_ids: &[i64], interests: 
 }
 
 /// Inserts one pupil with its interests; call inside a transaction.
-pub fn insert_in_transaction(conn: &mut DbConnection, school_id: i64, fields: &PupilFields) -> QueryResult<Pupil> {
+pub fn insert_in_transaction(
+    conn: &mut DbConnection,
+    school_id: i64,
+    fields: &PupilFields,
+) -> QueryResult<Pupil> {
     let ids = insert_many_in_transaction(conn, school_id, &[fields])?;
     let id = ids
         .get(&fields.external_ref)
@@ -165,7 +235,11 @@ pub fn insert_in_transaction(conn: &mut DbConnection, school_id: i64, fields: &P
 }
 
 /// Overwrites one pupil with its interests; call inside a transaction.
-pub fn replace_in_transaction(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<Option<Pupil>> {
+pub fn replace_in_transaction(
+    conn: &mut DbConnection,
+    id: i64,
+    fields: &PupilFields,
+) -> QueryResult<Option<Pupil>> {
     if update_fields(conn, id, fields)? == 0 {
         return Ok(None);
     }
@@ -181,7 +255,11 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
 
 /// The school a pupil belongs to, if the pupil exists.
 pub fn school_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<i64>> {
-    pupils::table.find(id).select(pupils::school_id).first(conn).optional()
+    pupils::table
+        .find(id)
+        .select(pupils::school_id)
+        .first(conn)
+        .optional()
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Pupil>> {
@@ -197,7 +275,10 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Pupil>> {
     Ok(Some(row.with_interests(interests)))
 }
 
-fn interests_of(conn: &mut DbConnection, pupil_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<Interest>>> {
+fn interests_of(
+    conn: &mut DbConnection,
+    pupil_ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<Interest>>> {
     let rows: Vec<(i64, Option<i64>, Option<i64>, f64)> = pupil_interests::table
         .filter(pupil_interests::pupil_id.eq_any(pupil_ids))
         .select((
@@ -244,7 +325,8 @@ pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
-    let (rows, total) = super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
+    let (rows, total) =
+        super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
     if rows.is_empty() {
         return Ok((Vec::new(), total));
     }

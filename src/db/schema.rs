@@ -62,7 +62,6 @@ diesel::joinable!(organization_clusters -> organizations (organization_id));
 diesel::joinable!(organization_clusters -> clusters (cluster_id));
 diesel::joinable!(users -> organizations (organization_id));
 
-
 diesel::table! {
     programs (id) {
         id -> BigInt,
@@ -164,3 +163,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     pupil_interests,
     demand,
 );
+
+// A per-connection temporary table (created by `pupils::update_many_in_transaction`,
+// not by a migration) through which a roster's updates reach `pupils` in one statement.
+diesel::table! {
+    roster_updates (pupil_id) {
+        pupil_id -> BigInt,
+        external_ref -> Text,
+        grade -> Integer,
+        academic_year -> Integer,
+        consent -> Bool,
+        display_name -> Nullable<Text>,
+    }
+}

@@ -3,9 +3,9 @@
 mod email;
 mod kinds;
 pub mod numbers;
+mod page;
 pub mod pupil;
 pub mod suppression;
-mod page;
 mod text;
 
 pub use email::EmailAddress;

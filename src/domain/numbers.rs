@@ -131,9 +131,23 @@ mod tests {
     #[test]
     fn bounds_hold_at_their_edges() {
         assert!(entry_grade(9).is_ok() && entry_grade(11).is_ok() && entry_grade(10).is_err());
-        assert!(duration_months(0).is_err() && duration_months(72).is_ok() && duration_months(73).is_err());
-        assert!(share(0.0).is_err() && share(1.0).is_ok() && share(1.01).is_err() && share(f64::NAN).is_err());
-        assert!(rate(0.0).is_ok() && rate(1.0).is_ok() && rate(-0.01).is_err() && rate(f64::INFINITY).is_err());
+        assert!(
+            duration_months(0).is_err()
+                && duration_months(72).is_ok()
+                && duration_months(73).is_err()
+        );
+        assert!(
+            share(0.0).is_err()
+                && share(1.0).is_ok()
+                && share(1.01).is_err()
+                && share(f64::NAN).is_err()
+        );
+        assert!(
+            rate(0.0).is_ok()
+                && rate(1.0).is_ok()
+                && rate(-0.01).is_err()
+                && rate(f64::INFINITY).is_err()
+        );
         assert!(weight(0.0).is_err() && weight(0.5).is_ok());
         assert!(headcount(0).is_err() && headcount(100_000).is_ok() && headcount(100_001).is_err());
         assert!(count(-1, 10).is_err() && count(10, 10).is_ok());

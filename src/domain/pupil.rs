@@ -68,7 +68,10 @@ impl RawPupil {
         let display_name = match (&self.display_name, self.consent) {
             (None, _) => None,
             (Some(_), false) => {
-                fail("display_name", "must be absent without parental consent".into());
+                fail(
+                    "display_name",
+                    "must be absent without parental consent".into(),
+                );
                 None
             }
             (Some(name), true) => Label::parse(name, 200)
@@ -79,7 +82,10 @@ impl RawPupil {
                 }),
         };
         if !self.consent && !self.interests.is_empty() {
-            fail("interests", "must be absent without parental consent".into());
+            fail(
+                "interests",
+                "must be absent without parental consent".into(),
+            );
         } else if self.interests.len() > MAX_INTERESTS {
             fail("interests", format!("at most {MAX_INTERESTS} interests"));
         }
@@ -98,7 +104,10 @@ impl RawPupil {
             };
             if let Some((field, id, is_profession)) = target {
                 if id <= 0 {
-                    fail(&format!("interests[{i}].{field}"), "must be a positive id".into());
+                    fail(
+                        &format!("interests[{i}].{field}"),
+                        "must be a positive id".into(),
+                    );
                 } else if !seen.insert((is_profession, id)) {
                     fail(&format!("interests[{i}].{field}"), "is listed twice".into());
                 }
@@ -155,7 +164,10 @@ mod tests {
     fn without_consent_name_and_interests_are_refused() {
         let mut pupil = raw();
         pupil.consent = false;
-        assert_eq!(fields(pupil.check().unwrap_err()), ["display_name", "interests"]);
+        assert_eq!(
+            fields(pupil.check().unwrap_err()),
+            ["display_name", "interests"]
+        );
         let mut counted_only = raw();
         counted_only.consent = false;
         counted_only.display_name = None;
@@ -170,13 +182,32 @@ mod tests {
         pupil.academic_year = 1999;
         pupil.external_ref = " ".into();
         pupil.interests = vec![
-            Interest { profession_id: Some(1), cluster_id: Some(2), weight: 1.0 },
-            Interest { profession_id: None, cluster_id: Some(2), weight: 0.0 },
-            Interest { profession_id: None, cluster_id: Some(2), weight: 1.0 },
+            Interest {
+                profession_id: Some(1),
+                cluster_id: Some(2),
+                weight: 1.0,
+            },
+            Interest {
+                profession_id: None,
+                cluster_id: Some(2),
+                weight: 0.0,
+            },
+            Interest {
+                profession_id: None,
+                cluster_id: Some(2),
+                weight: 1.0,
+            },
         ];
         assert_eq!(
             fields(pupil.check().unwrap_err()),
-            ["external_ref", "grade", "academic_year", "interests[0]", "interests[1].weight", "interests[2].cluster_id"]
+            [
+                "external_ref",
+                "grade",
+                "academic_year",
+                "interests[0]",
+                "interests[1].weight",
+                "interests[2].cluster_id"
+            ]
         );
     }
 }

@@ -54,7 +54,12 @@ mod tests {
     #[test]
     fn no_withheld_cell_can_be_recovered_from_the_total() {
         // With the total known, a single unknown cell is recoverable; two are not.
-        for counts in [vec![40, 3, 12, 30], vec![1, 100], vec![9, 9, 50], vec![15, 2]] {
+        for counts in [
+            vec![40, 3, 12, 30],
+            vec![1, 100],
+            vec![9, 9, 50],
+            vec![15, 2],
+        ] {
             let shown = suppress(&counts);
             let unknown = shown.iter().filter(|c| c.is_none()).count();
             assert!(unknown == 0 || unknown >= 2, "{counts:?} -> {shown:?}");

@@ -55,7 +55,11 @@ impl DemandBody {
     }
 }
 
-fn check_demand_references(conn: &mut DbConnection, enterprise_id: i64, fields: &DemandFields) -> Result<(), ApiError> {
+fn check_demand_references(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+    fields: &DemandFields,
+) -> Result<(), ApiError> {
     match organizations::kind_of(conn, enterprise_id)? {
         Some(OrganizationKind::Enterprise) => {}
         Some(kind) => {
@@ -169,7 +173,10 @@ pub async fn replace_demand(
     })
     .await?;
     let body = body.0;
-    if body.enterprise_id.is_some_and(|given| given != existing.enterprise_id) {
+    if body
+        .enterprise_id
+        .is_some_and(|given| given != existing.enterprise_id)
+    {
         return Err(ApiError::invalid(
             "enterprise_id",
             "a demand record cannot move to another enterprise",
@@ -180,7 +187,8 @@ pub async fn replace_demand(
     let record = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_demand_references(conn, enterprise_id, &fields)?;
-            demand::replace(conn, id, &fields)?.ok_or_else(|| ApiError::not_found("demand record", id))
+            demand::replace(conn, id, &fields)?
+                .ok_or_else(|| ApiError::not_found("demand record", id))
         })
     })
     .await?;
@@ -203,7 +211,10 @@ pub async fn delete_demand(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    visible_demand(&state, &user, id, |enterprise_id| Action::ManageDemand { enterprise_id }).await?;
+    visible_demand(&state, &user, id, |enterprise_id| Action::ManageDemand {
+        enterprise_id,
+    })
+    .await?;
     db::run(&state.pool, move |conn| Ok(demand::delete(conn, id)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -249,6 +260,9 @@ pub async fn list_demand(
         profession_id: query.profession_id,
         year: query.year,
     };
-    let listing = db::run(&state.pool, move |conn| Ok(demand::list(conn, filter, page)?)).await?;
+    let listing = db::run(&state.pool, move |conn| {
+        Ok(demand::list(conn, filter, page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }

@@ -54,7 +54,10 @@ pub async fn put_intake(
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
     managed_program(&state, &user, id).await?;
-    let IntakeBody { seats, targeted_seats } = body.0;
+    let IntakeBody {
+        seats,
+        targeted_seats,
+    } = body.0;
     let targeted = count(targeted_seats, MAX_PEOPLE).and_then(|targeted| {
         if targeted <= seats {
             Ok(targeted)
@@ -67,9 +70,16 @@ pub async fn put_intake(
         seats = "seats" => count(seats, MAX_PEOPLE),
         targeted_seats = "targeted_seats" => targeted,
     );
-    let intake = Intake { year, seats, targeted_seats };
+    let intake = Intake {
+        year,
+        seats,
+        targeted_seats,
+    };
     let stored = intake.clone();
-    db::run(&state.pool, move |conn| Ok(programs::put_intake(conn, id, &stored)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(programs::put_intake(conn, id, &stored)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(intake))
 }
 
@@ -115,9 +125,14 @@ pub async fn delete_intake(
 ) -> Result<HttpResponse, ApiError> {
     let (id, year) = path.into_inner();
     managed_program(&state, &user, id).await?;
-    let deleted = db::run(&state.pool, move |conn| Ok(programs::delete_intake(conn, id, year)?)).await?;
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(programs::delete_intake(conn, id, year)?)
+    })
+    .await?;
     if !deleted {
-        return Err(ApiError::NotFound(format!("the intake {year} of program {id}")));
+        return Err(ApiError::NotFound(format!(
+            "the intake {year} of program {id}"
+        )));
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -151,9 +166,15 @@ pub async fn put_enrollment(
         start_year = "start_year" => started,
         students = "students" => count(body.0.students, MAX_PEOPLE),
     );
-    let enrollment = Enrollment { start_year, students };
+    let enrollment = Enrollment {
+        start_year,
+        students,
+    };
     let stored = enrollment.clone();
-    db::run(&state.pool, move |conn| Ok(programs::put_enrollment(conn, id, &stored)?)).await?;
+    db::run(&state.pool, move |conn| {
+        Ok(programs::put_enrollment(conn, id, &stored)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(enrollment))
 }
 
@@ -199,10 +220,14 @@ pub async fn delete_enrollment(
 ) -> Result<HttpResponse, ApiError> {
     let (id, start_year) = path.into_inner();
     managed_program(&state, &user, id).await?;
-    let deleted =
-        db::run(&state.pool, move |conn| Ok(programs::delete_enrollment(conn, id, start_year)?)).await?;
+    let deleted = db::run(&state.pool, move |conn| {
+        Ok(programs::delete_enrollment(conn, id, start_year)?)
+    })
+    .await?;
     if !deleted {
-        return Err(ApiError::NotFound(format!("the enrollment {start_year} of program {id}")));
+        return Err(ApiError::NotFound(format!(
+            "the enrollment {start_year} of program {id}"
+        )));
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -112,4 +112,3 @@ impl PageQuery {
         Page::parse(self.limit, self.offset).map_err(ApiError::Invalid)
     }
 }
-

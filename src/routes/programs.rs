@@ -64,15 +64,23 @@ impl ProgramBody {
     }
 }
 
-fn check_professions(professions: &[ProgramProfession]) -> Result<Vec<ProgramProfession>, ApiError> {
+fn check_professions(
+    professions: &[ProgramProfession],
+) -> Result<Vec<ProgramProfession>, ApiError> {
     if professions.is_empty() {
-        return Err(ApiError::invalid("professions", "must list at least one profession"));
+        return Err(ApiError::invalid(
+            "professions",
+            "must list at least one profession",
+        ));
     }
     let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for (i, profession) in professions.iter().enumerate() {
         if let Err(message) = positive_id(profession.profession_id) {
-            errors.push(FieldError::new(format!("professions[{i}].profession_id"), message));
+            errors.push(FieldError::new(
+                format!("professions[{i}].profession_id"),
+                message,
+            ));
         } else if !seen.insert(profession.profession_id) {
             errors.push(FieldError::new(
                 format!("professions[{i}].profession_id"),
@@ -155,11 +163,18 @@ pub async fn create_program(
     let program = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_program_references(conn, institution_id, &fields)?;
-            Ok(programs::insert_in_transaction(conn, institution_id, &fields)?)
+            Ok(programs::insert_in_transaction(
+                conn,
+                institution_id,
+                &fields,
+            )?)
         })
     })
     .await?;
-    Ok(created(format!("/api/v1/programs/{}", program.id), &program))
+    Ok(created(
+        format!("/api/v1/programs/{}", program.id),
+        &program,
+    ))
 }
 
 /// Replaces a program's fields and professions (its institution or admins).
@@ -182,7 +197,10 @@ pub async fn replace_program(
     let id = id.into_inner();
     let body = body.0;
     let institution_id = managed_program(&state, &user, id).await?;
-    if body.institution_id.is_some_and(|given| given != institution_id) {
+    if body
+        .institution_id
+        .is_some_and(|given| given != institution_id)
+    {
         return Err(ApiError::invalid(
             "institution_id",
             "a program cannot move to another institution",
@@ -224,10 +242,17 @@ pub async fn delete_program(
 /// The institution of program `id` when `user` may manage it; 404 when it
 /// does not exist or belongs to another institution, 403 for other roles.
 pub async fn managed_program(state: &AppState, user: &AuthUser, id: i64) -> Result<i64, ApiError> {
-    let institution_id = db::run(&state.pool, move |conn| Ok(programs::institution_of(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("program", id))?;
-    authorize_record(user, Action::ManagePrograms { institution_id }, "program", id)?;
+    let institution_id = db::run(&state.pool, move |conn| {
+        Ok(programs::institution_of(conn, id)?)
+    })
+    .await?
+    .ok_or_else(|| ApiError::not_found("program", id))?;
+    authorize_record(
+        user,
+        Action::ManagePrograms { institution_id },
+        "program",
+        id,
+    )?;
     Ok(institution_id)
 }
 
@@ -263,7 +288,10 @@ pub async fn list_programs(
         institution_id: query.institution_id,
         profession_id: query.profession_id,
     };
-    let listing = db::run(&state.pool, move |conn| Ok(programs::list(conn, filter, page)?)).await?;
+    let listing = db::run(&state.pool, move |conn| {
+        Ok(programs::list(conn, filter, page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 

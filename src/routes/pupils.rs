@@ -90,17 +90,19 @@ pub fn interest_references(interests: &[Interest], prefix: &str) -> Vec<Referenc
     interests
         .iter()
         .enumerate()
-        .filter_map(|(i, interest)| match (interest.profession_id, interest.cluster_id) {
-            (Some(id), _) => Some(Reference::Profession {
-                field: format!("{prefix}interests[{i}].profession_id"),
-                id,
-            }),
-            (None, Some(id)) => Some(Reference::Cluster {
-                field: format!("{prefix}interests[{i}].cluster_id"),
-                id,
-            }),
-            (None, None) => None,
-        })
+        .filter_map(
+            |(i, interest)| match (interest.profession_id, interest.cluster_id) {
+                (Some(id), _) => Some(Reference::Profession {
+                    field: format!("{prefix}interests[{i}].profession_id"),
+                    id,
+                }),
+                (None, Some(id)) => Some(Reference::Cluster {
+                    field: format!("{prefix}interests[{i}].cluster_id"),
+                    id,
+                }),
+                (None, None) => None,
+            },
+        )
         .collect()
 }
 
@@ -200,8 +202,8 @@ pub async fn get_pupil(
     state: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let pupil = visible_pupil(&state, &user, id.into_inner(), |school_id| Action::ReadPupils {
-        school_id,
+    let pupil = visible_pupil(&state, &user, id.into_inner(), |school_id| {
+        Action::ReadPupils { school_id }
     })
     .await?;
     Ok(HttpResponse::Ok().json(pupil))
@@ -226,8 +228,15 @@ pub async fn patch_pupil(
     body: ApiJson<PupilPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let pupil = visible_pupil(&state, &user, id, |school_id| Action::ManagePupils { school_id }).await?;
-    let fields: PupilFields = body.0.applied_to(pupil).check().map_err(ApiError::Invalid)?;
+    let pupil = visible_pupil(&state, &user, id, |school_id| Action::ManagePupils {
+        school_id,
+    })
+    .await?;
+    let fields: PupilFields = body
+        .0
+        .applied_to(pupil)
+        .check()
+        .map_err(ApiError::Invalid)?;
     let pupil = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_references(conn, &interest_references(&fields.interests, ""))?;
@@ -256,7 +265,10 @@ pub async fn delete_pupil(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    visible_pupil(&state, &user, id, |school_id| Action::ManagePupils { school_id }).await?;
+    visible_pupil(&state, &user, id, |school_id| Action::ManagePupils {
+        school_id,
+    })
+    .await?;
     db::run(&state.pool, move |conn| Ok(pupils::delete(conn, id)?)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -300,6 +312,9 @@ pub async fn list_pupils(
         school_id,
         grade: query.grade,
     };
-    let listing = db::run(&state.pool, move |conn| Ok(pupils::list(conn, filter, page)?)).await?;
+    let listing = db::run(&state.pool, move |conn| {
+        Ok(pupils::list(conn, filter, page)?)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }

@@ -54,12 +54,12 @@ pub fn check_references(conn: &mut DbConnection, references: &[Reference]) -> Re
     let errors: Vec<FieldError> = references
         .iter()
         .filter_map(|r| match r {
-            Reference::Profession { field, id } if !known_professions.contains(id) => {
-                Some(FieldError::new(field, format!("no profession has the id {id}")))
-            }
-            Reference::Cluster { field, id } if !known_clusters.contains(id) => {
-                Some(FieldError::new(field, format!("no cluster has the id {id}")))
-            }
+            Reference::Profession { field, id } if !known_professions.contains(id) => Some(
+                FieldError::new(field, format!("no profession has the id {id}")),
+            ),
+            Reference::Cluster { field, id } if !known_clusters.contains(id) => Some(
+                FieldError::new(field, format!("no cluster has the id {id}")),
+            ),
             _ => None,
         })
         .collect();

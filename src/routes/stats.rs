@@ -93,16 +93,39 @@ pub async fn pupil_counts(
         Ok(match group_by {
             GroupBy::Grade => pupil_stats::by_grade(conn, filter)?
                 .into_iter()
-                .map(|(grade, n)| (Key { grade: Some(grade), ..Key::default() }, n))
+                .map(|(grade, n)| {
+                    (
+                        Key {
+                            grade: Some(grade),
+                            ..Key::default()
+                        },
+                        n,
+                    )
+                })
                 .collect(),
             GroupBy::School => pupil_stats::by_school(conn, filter)?
                 .into_iter()
-                .map(|(school_id, n)| (Key { school_id: Some(school_id), ..Key::default() }, n))
+                .map(|(school_id, n)| {
+                    (
+                        Key {
+                            school_id: Some(school_id),
+                            ..Key::default()
+                        },
+                        n,
+                    )
+                })
                 .collect(),
             GroupBy::Interest => pupil_stats::by_interest(conn, filter)?
                 .into_iter()
                 .map(|(profession_id, cluster_id, n)| {
-                    (Key { profession_id, cluster_id, ..Key::default() }, n)
+                    (
+                        Key {
+                            profession_id,
+                            cluster_id,
+                            ..Key::default()
+                        },
+                        n,
+                    )
                 })
                 .collect(),
         })

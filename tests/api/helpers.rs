@@ -296,3 +296,132 @@ pub async fn invalid_fields(response: Response) -> Vec<String> {
         .map(|error| error["field"].as_str().expect("a field").to_string())
         .collect()
 }
+
+impl TestApp {
+    /// A user of `role` in organization `organization_id`, signed in.
+    pub async fn token_in(&self, admin: &str, role: &str, organization_id: i64) -> String {
+        let email = format!("{}@kadry.test", unique(role));
+        self.create(
+            "/api/v1/users",
+            admin,
+            json!({"email": email, "role": role, "organization_id": organization_id, "password": PASSWORD}),
+        )
+        .await;
+        self.token_for(&email, PASSWORD).await
+    }
+
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PUT")
+    }
+
+    pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("DELETE")
+    }
+
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, token).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::OK, "GET {path}: {text}");
+        serde_json::from_str(&text).expect("a JSON body")
+    }
+}
+
+/// Two organisations of each kind with a signed-in user each, two clusters
+/// and three professions: enough to show who may touch what.
+pub struct World {
+    pub admin: String,
+    pub analyst: String,
+    pub glass: i64,
+    pub machines: i64,
+    /// In glass.
+    pub glass_operator: i64,
+    /// In machines.
+    pub cnc_operator: i64,
+    /// In machines.
+    pub welder: i64,
+    pub school_a: (i64, String),
+    pub school_b: (i64, String),
+    pub college_a: (i64, String),
+    pub college_b: (i64, String),
+    pub enterprise_a: (i64, String),
+    pub enterprise_b: (i64, String),
+}
+
+impl World {
+    pub async fn build(app: &TestApp) -> World {
+        let admin = app.admin_token().await;
+        let analyst = app.token_for_role(&admin, "analyst").await;
+        let glass = app.create_cluster(&admin, "Glass").await;
+        let machines = app.create_cluster(&admin, "Machines").await;
+        let profession = |code: &str, cluster: i64| json!({"code": code, "title": format!("Profession {code}"), "cluster_id": cluster});
+        let glass_operator = app
+            .create("/api/v1/professions", &admin, profession("18.02.05", glass))
+            .await;
+        let cnc_operator = app
+            .create(
+                "/api/v1/professions",
+                &admin,
+                profession("15.01.32", machines),
+            )
+            .await;
+        let welder = app
+            .create(
+                "/api/v1/professions",
+                &admin,
+                profession("22.02.06", machines),
+            )
+            .await;
+        let mut orgs = Vec::new();
+        for (kind, role, name) in [
+            ("school", "school", "Школа А"),
+            ("school", "school", "Школа Б"),
+            ("college", "college", "Колледж А"),
+            ("university", "college", "Университет Б"),
+            ("enterprise", "enterprise", "Завод А"),
+            ("enterprise", "enterprise", "Завод Б"),
+        ] {
+            let id = app.create_organization(&admin, kind, name).await;
+            let token = app.token_in(&admin, role, id).await;
+            orgs.push((id, token));
+        }
+        let mut orgs = orgs.into_iter();
+        let mut next = || orgs.next().expect("six organisations");
+        World {
+            admin,
+            analyst,
+            glass,
+            machines,
+            glass_operator,
+            cnc_operator,
+            welder,
+            school_a: next(),
+            school_b: next(),
+            college_a: next(),
+            college_b: next(),
+            enterprise_a: next(),
+            enterprise_b: next(),
+        }
+    }
+}

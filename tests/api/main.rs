@@ -3,7 +3,12 @@
 
 mod auth;
 mod catalogue;
+mod demand;
 mod errors;
 mod health;
 mod helpers;
+mod programs;
+mod pupils;
+mod roster;
+mod stats;
 mod users;

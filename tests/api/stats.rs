@@ -1,0 +1,195 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, World, assert_problem, spawn_app};
+
+const HEADER: &str = "external_ref,grade,academic_year,consent,display_name,interests\n";
+
+/// School A: 12 pupils in grade 5 (interested in welding), 3 in grade 6
+/// (the glass cluster), 20 in grade 7 (glass operators). School B: 4 in grade 5.
+async fn populate(app: &TestApp, w: &World) {
+    let rows = |prefix: &str, count: usize, grade: i32, interests: &str| -> String {
+        (0..count)
+            .map(|n| format!("{prefix}-{n},{grade},2025,true,,{interests}\n"))
+            .collect()
+    };
+    let school_a = format!(
+        "{HEADER}{}{}{}",
+        rows("W", 12, 5, "P:22.02.06:1"),
+        rows("G", 3, 6, &format!("C:{}:1", w.glass)),
+        rows("O", 20, 7, "P:18.02.05:1"),
+    );
+    let school_b = format!("{HEADER}{}", rows("B", 4, 5, ""));
+    for ((school, token), csv) in [(&w.school_a, school_a), (&w.school_b, school_b)] {
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/schools/{school}/pupils/import")))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+fn cells(stats: &Value, key: &str) -> Vec<(i64, Option<i64>)> {
+    stats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            assert_eq!(item["suppressed"], item["count"].is_null(), "{item}");
+            (item[key].as_i64().unwrap(), item["count"].as_i64())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn admins_and_the_pupils_school_see_exact_counts() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    populate(&app, &w).await;
+    let all = app
+        .get_json("/api/v1/stats/pupils?group_by=grade", &w.admin)
+        .await;
+    assert_eq!(all["group_by"], "grade");
+    assert_eq!(
+        cells(&all, "grade"),
+        [(5, Some(16)), (6, Some(3)), (7, Some(20))]
+    );
+    let own = format!(
+        "/api/v1/stats/pupils?group_by=grade&school_id={}",
+        w.school_a.0
+    );
+    assert_eq!(
+        cells(&app.get_json(&own, &w.school_a.1).await, "grade"),
+        [(5, Some(12)), (6, Some(3)), (7, Some(20))]
+    );
+    let by_school = app
+        .get_json("/api/v1/stats/pupils?group_by=school", &w.admin)
+        .await;
+    assert_eq!(
+        cells(&by_school, "school_id"),
+        [(w.school_a.0, Some(35)), (w.school_b.0, Some(4))]
+    );
+}
+
+#[tokio::test]
+async fn everyone_else_gets_small_counts_suppressed_with_a_complement() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    populate(&app, &w).await;
+    let other_school = format!(
+        "/api/v1/stats/pupils?group_by=grade&school_id={}",
+        w.school_a.0
+    );
+    for token in [&w.analyst, &w.college_a.1, &w.enterprise_a.1] {
+        // Grade 6 (3 pupils) is withheld; alone it could be recovered from the
+        // total, so the smallest other cell (grade 5, 16) goes too.
+        let by_grade = app
+            .get_json("/api/v1/stats/pupils?group_by=grade", token)
+            .await;
+        assert_eq!(
+            cells(&by_grade, "grade"),
+            [(5, None), (6, None), (7, Some(20))]
+        );
+        let by_school = app
+            .get_json("/api/v1/stats/pupils?group_by=school", token)
+            .await;
+        assert_eq!(
+            cells(&by_school, "school_id"),
+            [(w.school_a.0, None), (w.school_b.0, None)]
+        );
+        let scoped = app.get_json(&other_school, token).await;
+        assert_eq!(
+            cells(&scoped, "grade"),
+            [(5, None), (6, None), (7, Some(20))]
+        );
+    }
+    // Another school sees school A as an outsider does; school A sees the
+    // region as an outsider does.
+    let scoped = app.get_json(&other_school, &w.school_b.1).await;
+    assert_eq!(
+        cells(&scoped, "grade"),
+        [(5, None), (6, None), (7, Some(20))]
+    );
+    let region = app
+        .get_json("/api/v1/stats/pupils?group_by=grade", &w.school_a.1)
+        .await;
+    assert_eq!(
+        cells(&region, "grade"),
+        [(5, None), (6, None), (7, Some(20))]
+    );
+}
+
+#[tokio::test]
+async fn interests_are_counted_by_target_and_filters_follow_clusters() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    populate(&app, &w).await;
+    let by_interest = app
+        .get_json("/api/v1/stats/pupils?group_by=interest", &w.admin)
+        .await;
+    assert_eq!(
+        by_interest["items"],
+        json!([
+            {"profession_id": w.glass_operator, "count": 20, "suppressed": false},
+            {"profession_id": w.welder, "count": 12, "suppressed": false},
+            {"cluster_id": w.glass, "count": 3, "suppressed": false}
+        ])
+    );
+    // The glass cluster filter takes pupils interested in the cluster or in one of its professions.
+    let glass = app
+        .get_json(
+            &format!("/api/v1/stats/pupils?group_by=grade&cluster_id={}", w.glass),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(cells(&glass, "grade"), [(6, Some(3)), (7, Some(20))]);
+    let welders = app
+        .get_json(
+            &format!(
+                "/api/v1/stats/pupils?group_by=school&profession_id={}",
+                w.welder
+            ),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(cells(&welders, "school_id"), [(w.school_a.0, Some(12))]);
+    let machines = app
+        .get_json(
+            &format!(
+                "/api/v1/stats/pupils?group_by=grade&cluster_id={}",
+                w.machines
+            ),
+            &w.analyst,
+        )
+        .await;
+    assert_eq!(cells(&machines, "grade"), [(5, Some(12))]);
+}
+
+#[tokio::test]
+async fn stats_need_a_known_grouping_and_a_token() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    assert_problem(
+        app.get("/api/v1/stats/pupils", &w.admin).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/stats/pupils?group_by=name", &w.admin)
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/stats/pupils?group_by=grade"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED).await;
+}
