@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod forecast;
 pub mod roster;
 pub mod routes;
 pub mod startup;

@@ -263,16 +263,14 @@ pub fn import(
                 &new_pupils,
             )?);
         }
-        let mut pupil_ids = Vec::with_capacity(rows.len());
-        let mut interests = Vec::new();
+        let mut stored = Vec::with_capacity(rows.len());
         for row in &rows {
             let id = ids.get(&row.pupil.external_ref).copied().ok_or_else(|| {
                 ApiError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line))
             })?;
-            pupil_ids.push(id);
-            interests.extend(row.pupil.interests.iter().map(|interest| (id, interest)));
+            stored.push((id, &row.pupil));
         }
-        pupils::replace_interests(conn, &pupil_ids, &interests)?;
+        pupils::replace_interests(conn, &stored)?;
         Ok(ImportSummary {
             created: new.len(),
             updated: existing.len(),

@@ -31,8 +31,15 @@ pub enum Action {
     ReadDemand { enterprise_id: i64 },
     /// Creating, changing, deleting an enterprise's demand records.
     ManageDemand { enterprise_id: i64 },
-    /// Listing the demand records of every enterprise at once.
+    /// Listing the demand records of every enterprise at once, or seeing
+    /// demand broken down by enterprise: analysts and admins.
     ReadAllDemand,
+    /// The forecast, its parameters and its explanations: every authenticated user.
+    ReadForecast,
+    /// Running scenarios: analysts and admins.
+    RunScenarios,
+    /// Changing the stored forecast parameters: admins.
+    SetForecastParameters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,9 +90,15 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
         }
     };
     match (user.role, action) {
-        (_, Action::ReadCatalogue | Action::ReadPupilStats) => Allowed,
+        (_, Action::ReadCatalogue | Action::ReadPupilStats | Action::ReadForecast) => Allowed,
         (Role::Admin, _) => Allowed,
-        (_, Action::WriteCatalogue | Action::ManageUsers | Action::ReadAllPupils) => Forbidden,
+        (
+            _,
+            Action::WriteCatalogue
+            | Action::ManageUsers
+            | Action::ReadAllPupils
+            | Action::SetForecastParameters,
+        ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
         (Role::School, Action::SeePupilRecords) => Allowed,
         (Role::School, Action::ReadPupils { school_id } | Action::ManagePupils { school_id }) => {
@@ -97,7 +110,10 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
                 school_id: Some(school_id),
             },
         ) => own(school_id),
-        (Role::Analyst, Action::ReadDemand { .. } | Action::ReadAllDemand) => Allowed,
+        (
+            Role::Analyst,
+            Action::ReadDemand { .. } | Action::ReadAllDemand | Action::RunScenarios,
+        ) => Allowed,
         (
             Role::Enterprise,
             Action::ReadDemand { enterprise_id } | Action::ManageDemand { enterprise_id },
@@ -205,6 +221,24 @@ mod tests {
             &school,
             Action::ReadUnsuppressedPupilCounts { school_id: None }
         ));
+    }
+
+    #[test]
+    fn everyone_reads_the_forecast_analysts_and_admins_run_scenarios_admins_set_parameters() {
+        for role in Role::ALL {
+            let caller = user(role, Some(1));
+            assert!(allows(&caller, Action::ReadForecast), "{role:?}");
+            assert_eq!(
+                allows(&caller, Action::RunScenarios),
+                matches!(role, Role::Admin | Role::Analyst),
+                "{role:?}"
+            );
+            assert_eq!(
+                allows(&caller, Action::SetForecastParameters),
+                role == Role::Admin,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

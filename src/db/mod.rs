@@ -2,6 +2,7 @@
 
 pub mod clusters;
 pub mod demand;
+pub mod forecast;
 pub mod migrations;
 pub mod organizations;
 pub mod professions;

@@ -188,26 +188,41 @@ pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> 
         .execute(conn)
 }
 
-/// Replaces the interests of these pupils with the given ones; call inside a transaction.
+/// Replaces the interests of these pupils with those in their fields, each
+/// stored with the pupil's grade and academic year and its share of the
+/// pupil (what the forecast sums); call inside a transaction.
 pub fn replace_interests(
     conn: &mut DbConnection,
-    pupil_ids: &[i64],
-    interests: &[(i64, &Interest)],
+    pupils: &[(i64, &PupilFields)],
 ) -> QueryResult<()> {
-    for chunk in pupil_ids.chunks(5000) {
+    let ids: Vec<i64> = pupils.iter().map(|(id, _)| *id).collect();
+    for chunk in ids.chunks(5000) {
         diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk)))
             .execute(conn)?;
     }
-    // 4 columns a row.
-    for chunk in interests.chunks(5000) {
+    let interests: Vec<(i64, &PupilFields, &Interest, f64)> = pupils
+        .iter()
+        .flat_map(|(id, pupil)| {
+            let total: f64 = pupil.interests.iter().map(|i| i.weight).sum();
+            pupil
+                .interests
+                .iter()
+                .map(move |interest| (*id, *pupil, interest, interest.weight / total))
+        })
+        .collect();
+    // 7 columns a row; SQLite takes at most 32766 bound values a statement.
+    for chunk in interests.chunks(4000) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(pupil_id, interest)| {
+            .map(|(pupil_id, pupil, interest, share)| {
                 (
                     pupil_interests::pupil_id.eq(*pupil_id),
                     pupil_interests::profession_id.eq(interest.profession_id),
                     pupil_interests::cluster_id.eq(interest.cluster_id),
                     pupil_interests::weight.eq(interest.weight),
+                    pupil_interests::grade.eq(pupil.grade),
+                    pupil_interests::academic_year.eq(pupil.academic_year),
+                    pupil_interests::share.eq(*share),
                 )
             })
             .collect();
@@ -229,8 +244,7 @@ pub fn insert_in_transaction(
         .get(&fields.external_ref)
         .copied()
         .ok_or(diesel::result::Error::NotFound)?;
-    let interests: Vec<(i64, &Interest)> = fields.interests.iter().map(|i| (id, i)).collect();
-    replace_interests(conn, &[id], &interests)?;
+    replace_interests(conn, &[(id, fields)])?;
     find(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -243,8 +257,7 @@ pub fn replace_in_transaction(
     if update_fields(conn, id, fields)? == 0 {
         return Ok(None);
     }
-    let interests: Vec<(i64, &Interest)> = fields.interests.iter().map(|i| (id, i)).collect();
-    replace_interests(conn, &[id], &interests)?;
+    replace_interests(conn, &[(id, fields)])?;
     find(conn, id)
 }
 

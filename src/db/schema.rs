@@ -122,6 +122,9 @@ diesel::table! {
         profession_id -> Nullable<BigInt>,
         cluster_id -> Nullable<BigInt>,
         weight -> Double,
+        grade -> Integer,
+        academic_year -> Integer,
+        share -> Double,
     }
 }
 
@@ -174,5 +177,16 @@ diesel::table! {
         academic_year -> Integer,
         consent -> Bool,
         display_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    forecast_parameters (id) {
+        id -> Integer,
+        after_grade_9_share -> Double,
+        after_grade_11_share -> Double,
+        annual_dropout_rate -> Double,
+        retention_rate -> Double,
+        targeted_retention_rate -> Double,
     }
 }

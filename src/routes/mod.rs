@@ -4,6 +4,7 @@ pub mod auth;
 pub mod clusters;
 pub mod demand;
 pub mod extract;
+pub mod forecast;
 pub mod health;
 pub mod intakes;
 pub mod openapi;
@@ -74,7 +75,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(demand::list_demand)
         .service(demand::get_demand)
         .service(demand::replace_demand)
-        .service(demand::delete_demand);
+        .service(demand::delete_demand)
+        .service(forecast::get_forecast)
+        .service(forecast::get_forecast_csv)
+        .service(forecast::run_scenario)
+        .service(forecast::get_parameters)
+        .service(forecast::put_parameters)
+        .service(forecast::explain);
 }
 
 /// 201 with the created object and its `Location`.

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    auth, clusters, demand, health, intakes, organizations, professions, programs, pupils, roster,
-    stats, users,
+    auth, clusters, demand, forecast, health, intakes, organizations, professions, programs,
+    pupils, roster, stats, users,
 };
 
 #[derive(OpenApi)]
@@ -52,6 +52,12 @@ use super::{
         demand::get_demand,
         demand::replace_demand,
         demand::delete_demand,
+        forecast::get_forecast,
+        forecast::get_forecast_csv,
+        forecast::run_scenario,
+        forecast::get_parameters,
+        forecast::put_parameters,
+        forecast::explain,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -62,6 +68,7 @@ use super::{
         (name = "programs", description = "Programs of colleges and universities, their intakes and enrollments"),
         (name = "pupils", description = "Pupil records (their school and admins only) and suppressed aggregates"),
         (name = "demand", description = "Enterprises' demand for workers"),
+        (name = "forecast", description = "The staffing-gap forecast, scenarios and explanations"),
     )
 )]
 pub struct ApiDoc;

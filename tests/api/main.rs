@@ -5,6 +5,7 @@ mod auth;
 mod catalogue;
 mod demand;
 mod errors;
+mod forecast;
 mod health;
 mod helpers;
 mod programs;

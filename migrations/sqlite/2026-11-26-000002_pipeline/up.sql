@@ -49,6 +49,7 @@ CREATE TABLE pupils (
     CHECK (consent OR display_name IS NULL)
 );
 CREATE INDEX pupils_school_grade ON pupils (school_id, grade);
+CREATE INDEX pupils_grade_year ON pupils (grade, academic_year);
 
 CREATE TABLE pupil_interests (
     id INTEGER PRIMARY KEY,
@@ -56,9 +57,18 @@ CREATE TABLE pupil_interests (
     profession_id BIGINT REFERENCES professions (id),
     cluster_id BIGINT REFERENCES clusters (id),
     weight DOUBLE PRECISION NOT NULL CHECK (weight > 0),
+    -- Kept with every write of the pupil's interests: the pupil's grade and
+    -- academic year, and this interest's part of the pupil (its weight over
+    -- the sum of the pupil's weights), so that the forecast sums interests
+    -- per grade, year and target from this table and its covering index alone.
+    grade INTEGER NOT NULL,
+    academic_year INTEGER NOT NULL,
+    share DOUBLE PRECISION NOT NULL CHECK (share > 0 AND share <= 1),
     CHECK ((profession_id IS NULL) <> (cluster_id IS NULL))
 );
 CREATE INDEX pupil_interests_pupil_id ON pupil_interests (pupil_id);
+CREATE INDEX pupil_interests_forecast
+    ON pupil_interests (grade, academic_year, profession_id, cluster_id, share);
 
 CREATE TABLE demand (
     id INTEGER PRIMARY KEY,

@@ -1,0 +1,248 @@
+//! Loads the forecast's inputs with a handful of aggregate queries, and keeps its parameters.
+
+use std::collections::{BTreeMap, HashMap};
+
+use diesel::dsl::{count_star, sum};
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{
+    demand, forecast_parameters, professions, program_enrollments, program_intakes,
+    program_professions, programs, pupil_interests, pupils,
+};
+use crate::forecast::model::{InterestMass, Profession, ProgramInput, Seats, Target};
+use crate::forecast::{Inputs, Parameters};
+
+/// Everything the engine needs, read in one transaction so it is one consistent
+/// snapshot: eight queries whatever the number of pupils.
+pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(_) = conn {
+            // READ COMMITTED would give each query its own snapshot.
+            diesel::connection::SimpleConnection::batch_execute(
+                conn,
+                "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            )?;
+        }
+        Ok(Inputs {
+            interests: interest_masses(conn)?,
+            programs: program_inputs(conn)?,
+            professions: professions::table
+                .select((professions::id, professions::code, professions::cluster_id))
+                .load::<(i64, String, i64)>(conn)?
+                .into_iter()
+                .map(|(id, code, cluster_id)| (id, Profession { code, cluster_id }))
+                .collect(),
+            demand: demand::table
+                .group_by((demand::profession_id, demand::year))
+                .select((demand::profession_id, demand::year, sum(demand::headcount)))
+                .load::<(i64, i32, Option<i64>)>(conn)?
+                .into_iter()
+                .map(|(profession_id, year, headcount)| {
+                    ((profession_id, year), headcount.unwrap_or(0) as f64)
+                })
+                .collect(),
+        })
+    })
+}
+
+/// `(grade, academic_year, profession_id, cluster_id, summed shares)`.
+type InterestSum = (i32, i32, Option<i64>, Option<i64>, Option<f64>);
+
+/// Pupils per grade and academic year as masses per interest target: each
+/// interest's stored share (its part of its pupil) summed, and the pupils
+/// whose shares do not cover them (no interests) in the open pool.
+fn interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
+    let pupils_per_group: Vec<(i32, i32, i64)> = pupils::table
+        .group_by((pupils::grade, pupils::academic_year))
+        .select((pupils::grade, pupils::academic_year, count_star()))
+        .load(conn)?;
+    let interests: Vec<InterestSum> = pupil_interests::table
+        .group_by((
+            pupil_interests::grade,
+            pupil_interests::academic_year,
+            pupil_interests::profession_id,
+            pupil_interests::cluster_id,
+        ))
+        .select((
+            pupil_interests::grade,
+            pupil_interests::academic_year,
+            pupil_interests::profession_id,
+            pupil_interests::cluster_id,
+            sum(pupil_interests::share),
+        ))
+        .load(conn)?;
+    let mut interested: HashMap<(i32, i32), f64> = HashMap::new();
+    let mut masses = Vec::with_capacity(interests.len() + pupils_per_group.len());
+    for (grade, academic_year, profession_id, cluster_id, pupils) in interests {
+        let pupils = pupils.unwrap_or(0.0);
+        let target = match (profession_id, cluster_id) {
+            (Some(id), _) => Target::Profession(id),
+            (None, Some(id)) => Target::Cluster(id),
+            (None, None) => Target::Open,
+        };
+        *interested.entry((grade, academic_year)).or_default() += pupils;
+        masses.push(InterestMass {
+            grade,
+            academic_year,
+            target,
+            pupils,
+        });
+    }
+    for (grade, academic_year, count) in pupils_per_group {
+        let without_interests = count as f64
+            - interested
+                .get(&(grade, academic_year))
+                .copied()
+                .unwrap_or(0.0);
+        // Shares are stored rounded by the database's double arithmetic; a
+        // remainder this small is that, not a pupil.
+        if without_interests > 1e-6 {
+            masses.push(InterestMass {
+                grade,
+                academic_year,
+                target: Target::Open,
+                pupils: without_interests,
+            });
+        }
+    }
+    Ok(masses)
+}
+
+fn program_inputs(conn: &mut DbConnection) -> QueryResult<Vec<ProgramInput>> {
+    let rows: Vec<(i64, i32, i32, Option<f64>)> = programs::table
+        .select((
+            programs::id,
+            programs::entry_grade,
+            programs::duration_months,
+            programs::completion_rate,
+        ))
+        .order(programs::id)
+        .load(conn)?;
+    let mut professions_of: HashMap<i64, Vec<(i64, f64)>> = HashMap::new();
+    for (program_id, profession_id, share) in program_professions::table
+        .select((
+            program_professions::program_id,
+            program_professions::profession_id,
+            program_professions::share,
+        ))
+        .order((
+            program_professions::program_id,
+            program_professions::profession_id,
+        ))
+        .load::<(i64, i64, f64)>(conn)?
+    {
+        professions_of
+            .entry(program_id)
+            .or_default()
+            .push((profession_id, share));
+    }
+    let mut intakes_of: HashMap<i64, BTreeMap<i32, Seats>> = HashMap::new();
+    for (program_id, year, seats, targeted) in program_intakes::table
+        .select((
+            program_intakes::program_id,
+            program_intakes::year,
+            program_intakes::seats,
+            program_intakes::targeted_seats,
+        ))
+        .load::<(i64, i32, i32, i32)>(conn)?
+    {
+        intakes_of
+            .entry(program_id)
+            .or_default()
+            .insert(year, Seats { seats, targeted });
+    }
+    let mut enrollments_of: HashMap<i64, BTreeMap<i32, i32>> = HashMap::new();
+    for (program_id, start_year, students) in program_enrollments::table
+        .select((
+            program_enrollments::program_id,
+            program_enrollments::start_year,
+            program_enrollments::students,
+        ))
+        .load::<(i64, i32, i32)>(conn)?
+    {
+        enrollments_of
+            .entry(program_id)
+            .or_default()
+            .insert(start_year, students);
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, entry_grade, duration_months, completion_rate)| ProgramInput {
+                id,
+                entry_grade,
+                duration_months,
+                completion_rate,
+                professions: professions_of.remove(&id).unwrap_or_default(),
+                intakes: intakes_of.remove(&id).unwrap_or_default(),
+                enrollments: enrollments_of.remove(&id).unwrap_or_default(),
+            },
+        )
+        .collect())
+}
+
+/// The stored parameters; the defaults of FORECAST.md if the row is missing.
+pub fn parameters(conn: &mut DbConnection) -> QueryResult<Parameters> {
+    let stored: Option<(f64, f64, f64, f64, f64)> = forecast_parameters::table
+        .find(1)
+        .select((
+            forecast_parameters::after_grade_9_share,
+            forecast_parameters::after_grade_11_share,
+            forecast_parameters::annual_dropout_rate,
+            forecast_parameters::retention_rate,
+            forecast_parameters::targeted_retention_rate,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        stored.map_or_else(Parameters::default, |(p9, p11, a, r, rt)| Parameters {
+            after_grade_9_share: p9,
+            after_grade_11_share: p11,
+            annual_dropout_rate: a,
+            retention_rate: r,
+            targeted_retention_rate: rt,
+        }),
+    )
+}
+
+pub fn set_parameters(conn: &mut DbConnection, parameters: &Parameters) -> QueryResult<()> {
+    let values = (
+        forecast_parameters::after_grade_9_share.eq(parameters.after_grade_9_share),
+        forecast_parameters::after_grade_11_share.eq(parameters.after_grade_11_share),
+        forecast_parameters::annual_dropout_rate.eq(parameters.annual_dropout_rate),
+        forecast_parameters::retention_rate.eq(parameters.retention_rate),
+        forecast_parameters::targeted_retention_rate.eq(parameters.targeted_retention_rate),
+    );
+    conn.transaction(|conn| {
+        if diesel::update(forecast_parameters::table.find(1))
+            .set(values)
+            .execute(conn)?
+            == 0
+        {
+            diesel::insert_into(forecast_parameters::table)
+                .values((forecast_parameters::id.eq(1), values))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+/// Headcount demanded per enterprise for one profession and year, largest first.
+pub fn demand_by_enterprise(
+    conn: &mut DbConnection,
+    profession_id: i64,
+    year: i32,
+) -> QueryResult<Vec<(i64, i64)>> {
+    let mut rows: Vec<(i64, i64)> = demand::table
+        .filter(demand::profession_id.eq(profession_id))
+        .filter(demand::year.eq(year))
+        .group_by(demand::enterprise_id)
+        .select((demand::enterprise_id, sum(demand::headcount)))
+        .load::<(i64, Option<i64>)>(conn)?
+        .into_iter()
+        .map(|(enterprise_id, headcount)| (enterprise_id, headcount.unwrap_or(0)))
+        .collect();
+    rows.sort_by_key(|(enterprise_id, headcount)| (-headcount, *enterprise_id));
+    Ok(rows)
+}

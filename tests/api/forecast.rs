@@ -1,0 +1,413 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, invalid_fields, spawn_app};
+
+/// The worked example of FORECAST.md, entered through the API.
+struct Example {
+    admin: String,
+    analyst: String,
+    college: String,
+    school: (i64, String),
+    enterprise: i64,
+    p1: i64,
+    p2: i64,
+    program_a: i64,
+    program_b: i64,
+}
+
+async fn worked_example(app: &TestApp) -> Example {
+    let admin = app.admin_token().await;
+    let analyst = app.token_for_role(&admin, "analyst").await;
+    let glass = app.create_cluster(&admin, "Glass").await;
+    let machines = app.create_cluster(&admin, "Mechanical engineering").await;
+    let p1 = app
+        .create(
+            "/api/v1/professions",
+            &admin,
+            json!({"code": "P1", "title": "Glass-forming machine operator", "cluster_id": glass}),
+        )
+        .await;
+    let p2 = app
+        .create(
+            "/api/v1/professions",
+            &admin,
+            json!({"code": "P2", "title": "CNC machine operator", "cluster_id": machines}),
+        )
+        .await;
+    let gusev = app
+        .create_organization(&admin, "college", "Gusev Glass College")
+        .await;
+    let kovrov = app
+        .create_organization(&admin, "college", "Kovrov college")
+        .await;
+    let college = app.token_in(&admin, "college", gusev).await;
+    let program = |institution: i64, profession: i64, months: i32| {
+        json!({"institution_id": institution, "specialty_code": "18.02.05", "title": "Program",
+               "entry_grade": 9, "duration_months": months, "completion_rate": 0.85,
+               "professions": [{"profession_id": profession, "share": 1.0}]})
+    };
+    let program_a = app
+        .create("/api/v1/programs", &admin, program(gusev, p1, 34))
+        .await;
+    let program_b = app
+        .create("/api/v1/programs", &admin, program(kovrov, p2, 46))
+        .await;
+    for (id, seats, targeted) in [(program_a, 25, 5), (program_b, 20, 0)] {
+        let response = app
+            .put_json(
+                &format!("/api/v1/programs/{id}/intakes/2026"),
+                &admin,
+                &json!({"seats": seats, "targeted_seats": targeted}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let school_id = app.create_organization(&admin, "school", "School").await;
+    let school = app.token_in(&admin, "school", school_id).await;
+    let mut csv = String::from("external_ref,grade,academic_year,consent,display_name,interests\n");
+    for n in 0..40 {
+        let (consent, interests) = match n {
+            0..20 => ("true", format!("C:{glass}:1")),
+            20..30 => ("true", "P:P2:1".to_string()),
+            30..35 => ("true", String::new()),
+            _ => ("false", String::new()),
+        };
+        csv.push_str(&format!("E-{n},9,2025,{consent},,{interests}\n"));
+    }
+    import(app, school_id, &school, csv).await;
+    let enterprise = app
+        .create_organization(&admin, "enterprise", "Krasnoe Ekho")
+        .await;
+    app.create(
+        "/api/v1/demand",
+        &admin,
+        json!({"enterprise_id": enterprise, "profession_id": p1, "year": 2029, "headcount": 20}),
+    )
+    .await;
+    let mut parameters = app.get_json("/api/v1/forecast/parameters", &admin).await;
+    parameters["after_grade_9_share"] = json!(0.6);
+    assert_eq!(
+        app.put_json("/api/v1/forecast/parameters", &admin, &parameters)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    Example {
+        admin,
+        analyst,
+        college,
+        school: (school_id, school),
+        enterprise,
+        p1,
+        p2,
+        program_a,
+        program_b,
+    }
+}
+
+async fn import(app: &TestApp, school_id: i64, token: &str, csv: String) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/schools/{school_id}/pupils/import")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+fn expected(e: &Example) -> Value {
+    json!({
+        "from": 2026, "to": 2030,
+        "parameters": {"after_grade_9_share": 0.6, "after_grade_11_share": 0.7, "annual_dropout_rate": 0.07,
+                       "retention_rate": 0.6, "targeted_retention_rate": 0.95},
+        "rows": [
+            {"profession_id": e.p1, "profession_code": "P1", "year": 2029, "demand": 20.0, "supply": 9.31, "gap": 10.69, "coverage": 0.47},
+            {"profession_id": e.p2, "profession_code": "P2", "year": 2030, "demand": 0.0, "supply": 4.42, "gap": -4.42, "coverage": null}
+        ],
+        "unplaced": [{"year": 2028, "entry_grade": 11, "pupils": 11.2}]
+    })
+}
+
+#[tokio::test]
+async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let expected = expected(&e);
+    for token in [&e.admin, &e.analyst, &e.college, &e.school.1] {
+        assert_eq!(
+            app.get_json("/api/v1/forecast?from=2026&to=2030", token)
+                .await,
+            expected
+        );
+    }
+    let only_p2 = app
+        .get_json(
+            &format!("/api/v1/forecast?from=2026&to=2030&profession_id={}", e.p2),
+            &e.admin,
+        )
+        .await;
+    assert_eq!(only_p2["rows"], json!([expected["rows"][1]]));
+    let csv = app
+        .get(
+            &format!("/api/v1/forecast.csv?from=2026&to=2030"),
+            &e.analyst,
+        )
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(
+        csv.text().await.unwrap(),
+        format!(
+            "profession_id,profession_code,year,demand,supply,gap,coverage\n{},P1,2029,20.00,9.31,10.69,0.47\n{},P2,2030,0.00,4.42,-4.42,\n",
+            e.p1, e.p2
+        )
+    );
+}
+
+#[tokio::test]
+async fn explain_takes_a_cell_apart() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let path = format!(
+        "/api/v1/forecast/explain?profession_id={}&year=2029&from=2026",
+        e.p1
+    );
+    let explanation = app.get_json(&path, &e.analyst).await;
+    assert_eq!(
+        (
+            explanation["demand"].clone(),
+            explanation["supply"].clone(),
+            explanation["gap"].clone()
+        ),
+        (json!(20.0), json!(9.31), json!(10.69))
+    );
+    assert_eq!(
+        explanation["supply_by_program"],
+        json!([{"program_id": e.program_a, "intake_year": 2026, "applicants": 15.33, "seats": 25, "intake": 15.33,
+                "actual_enrollment": false, "targeted": 5.0, "completion_rate": 0.85, "retained": 9.31,
+                "share": 1.0, "supply": 9.31}])
+    );
+    assert_eq!(
+        explanation["demand_by_enterprise"],
+        json!([{"enterprise_id": e.enterprise, "headcount": 20}])
+    );
+    // A college sees the demand, not who posted it.
+    let for_college = app.get_json(&path, &e.college).await;
+    assert_eq!(
+        for_college["demand_by_enterprise"],
+        json!([{"enterprise_id": null, "headcount": 20}])
+    );
+    let b = app
+        .get_json(
+            &format!(
+                "/api/v1/forecast/explain?profession_id={}&year=2030&from=2026",
+                e.p2
+            ),
+            &e.admin,
+        )
+        .await;
+    assert_eq!(b["supply_by_program"][0]["program_id"], e.program_b);
+    assert_eq!(b["supply_by_program"][0]["supply"], 4.42);
+    assert_problem(
+        app.get(
+            "/api/v1/forecast/explain?profession_id=99999&year=2029&from=2026",
+            &e.admin,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/forecast/explain?year=2029", &e.admin)
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_scenario_lays_changes_over_the_stored_data_and_stores_nothing() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let stored = app
+        .get_json("/api/v1/forecast?from=2026&to=2030", &e.analyst)
+        .await;
+    let same = app
+        .post_json(
+            "/api/v1/forecast/scenario",
+            &e.analyst,
+            &json!({"from": 2026, "to": 2030}),
+        )
+        .await;
+    assert_eq!(same.status(), StatusCode::OK);
+    assert_eq!(same.json::<Value>().await.unwrap(), stored);
+
+    let scenario = json!({
+        "from": 2026, "to": 2030,
+        "parameters": {"after_grade_9_share": 0.6, "after_grade_11_share": 0.7, "annual_dropout_rate": 0.07,
+                       "retention_rate": 0.6, "targeted_retention_rate": 0.95},
+        "intakes": [{"program_id": e.program_a, "year": 2026, "seats": 25, "targeted_seats": 15}]
+    });
+    let changed: Value = app
+        .post_json("/api/v1/forecast/scenario", &e.admin, &scenario)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // 15.33 applicants, 15 of them on targeted seats: 0.85 * (15 * 0.95 + 0.3333 * 0.6).
+    assert_eq!(changed["rows"][0]["supply"], 12.28);
+    // Nothing was stored.
+    assert_eq!(
+        app.get_json("/api/v1/forecast?from=2026&to=2030", &e.analyst)
+            .await,
+        stored
+    );
+    assert_eq!(
+        app.get_json(
+            &format!("/api/v1/programs/{}/intakes", e.program_a),
+            &e.admin
+        )
+        .await["items"],
+        json!([{"year": 2026, "seats": 25, "targeted_seats": 5}])
+    );
+}
+
+#[tokio::test]
+async fn bad_forecast_input_is_422_and_changes_nothing() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let response = app
+        .get("/api/v1/forecast?from=2030&to=2026", &e.analyst)
+        .await;
+    assert_eq!(invalid_fields(response).await, ["to"]);
+    let response = app
+        .get("/api/v1/forecast?from=2026&to=2057", &e.analyst)
+        .await;
+    assert_eq!(invalid_fields(response).await, ["to"]);
+    assert_eq!(
+        app.get("/api/v1/forecast?from=2026&to=2056", &e.analyst)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        app.get("/api/v1/forecast?from=soon", &e.analyst).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+
+    let before = app.get_json("/api/v1/forecast/parameters", &e.admin).await;
+    let mut bad = before.clone();
+    bad["retention_rate"] = json!(1.2);
+    bad["annual_dropout_rate"] = json!(-0.1);
+    let response = app
+        .put_json("/api/v1/forecast/parameters", &e.admin, &bad)
+        .await;
+    assert_eq!(
+        invalid_fields(response).await,
+        ["annual_dropout_rate", "retention_rate"]
+    );
+    let mut missing = before.clone();
+    missing.as_object_mut().unwrap().remove("retention_rate");
+    let response = app
+        .put_json("/api/v1/forecast/parameters", &e.admin, &missing)
+        .await;
+    assert_eq!(invalid_fields(response).await, ["retention_rate"]);
+    assert_eq!(
+        app.get_json("/api/v1/forecast/parameters", &e.admin).await,
+        before
+    );
+
+    for (body, fields) in [
+        (json!({"from": 2026, "to": 2025}), vec!["to"]),
+        (
+            json!({"from": 2026, "to": 2030, "parameters": bad}),
+            vec![
+                "parameters.annual_dropout_rate",
+                "parameters.retention_rate",
+            ],
+        ),
+        (
+            json!({"from": 2026, "to": 2030, "intakes": [{"program_id": 99999, "year": 2026, "seats": 5, "targeted_seats": 0}]}),
+            vec!["intakes[0].program_id"],
+        ),
+        (
+            json!({"from": 2026, "to": 2030, "intakes": [{"program_id": e.program_a, "year": 2026, "seats": 5, "targeted_seats": 6}]}),
+            vec!["intakes[0].targeted_seats"],
+        ),
+    ] {
+        let response = app
+            .post_json("/api/v1/forecast/scenario", &e.analyst, &body)
+            .await;
+        assert_eq!(invalid_fields(response).await, fields, "{body}");
+    }
+    assert_eq!(
+        app.get_json("/api/v1/forecast?from=2026&to=2030", &e.analyst)
+            .await,
+        expected(&e)
+    );
+}
+
+#[tokio::test]
+async fn scenarios_are_for_analysts_and_admins_and_parameters_for_admins() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let body = json!({"from": 2026, "to": 2030});
+    for token in [&e.college, &e.school.1] {
+        assert_problem(
+            app.post_json("/api/v1/forecast/scenario", token, &body)
+                .await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
+    let parameters = app
+        .get_json("/api/v1/forecast/parameters", &e.school.1)
+        .await;
+    for token in [&e.analyst, &e.college, &e.school.1] {
+        let response = app
+            .put_json("/api/v1/forecast/parameters", token, &parameters)
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN).await;
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/forecast"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn the_forecast_follows_pupils_moved_on_by_a_new_roster() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    // The same 40 pupils recorded a year later in grade 10: none leave after grade 9 any more.
+    let mut csv = String::from("external_ref,grade,academic_year,consent,display_name,interests\n");
+    for n in 0..40 {
+        csv.push_str(&format!("E-{n},10,2026,false,,\n"));
+    }
+    import(&app, e.school.0, &e.school.1, csv).await;
+    let forecast = app
+        .get_json("/api/v1/forecast?from=2026&to=2030", &e.admin)
+        .await;
+    assert_eq!(
+        forecast["rows"],
+        json!([{"profession_id": e.p1, "profession_code": "P1", "year": 2029, "demand": 20.0, "supply": 0.0, "gap": 20.0, "coverage": 0.0}])
+    );
+    // Grade 10 in 2026 leaves after grade 11 in 2028: 40 * 0.7.
+    assert_eq!(
+        forecast["unplaced"],
+        json!([{"year": 2028, "entry_grade": 11, "pupils": 28.0}])
+    );
+}
