@@ -152,10 +152,7 @@ async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
         .await;
     assert_eq!(only_p2["rows"], json!([expected["rows"][1]]));
     let csv = app
-        .get(
-            &format!("/api/v1/forecast.csv?from=2026&to=2030"),
-            &e.analyst,
-        )
+        .get("/api/v1/forecast.csv?from=2026&to=2030", &e.analyst)
         .await;
     assert_eq!(csv.status(), StatusCode::OK);
     assert!(
