@@ -1,12 +1,15 @@
 //! kadry: career guidance and workforce planning for a region.
 
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod forecast;
 pub mod roster;
 pub mod routes;
 pub mod startup;
+pub mod synth;
 pub mod telemetry;

@@ -1,16 +1,19 @@
-//! The `kadry` command: serve the API, or run the migrations.
+//! The `kadry` command: serve the API, run the migrations, print the forecast, generate data.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use kadry::cli::{self, Format};
 use kadry::config::Settings;
 use kadry::db::DatabaseUrl;
+use kadry::domain::Role;
 use kadry::startup::{Application, prepare_database};
 
 /// kadry: career guidance and workforce planning for a region.
 ///
 /// Settings come from config/default.toml (built in), a file named by
-/// KADRY_CONFIG, and KADRY_* environment variables (see README.md).
+/// KADRY_CONFIG, and KADRY_* environment variables (see README.md); every
+/// command works on the database of KADRY_DATABASE_URL.
 #[derive(Parser)]
 #[command(name = "kadry", version, about, long_about)]
 struct Cli {
@@ -23,8 +26,91 @@ enum Command {
     /// Run the HTTP API (the default): applies pending migrations, creates the
     /// first admin from KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD, listens on KADRY_BIND.
     Serve,
-    /// Apply pending database migrations to KADRY_DATABASE_URL and exit.
+    /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the staffing-gap forecast from the database, without the server.
+    Forecast {
+        /// First calendar year.
+        #[arg(long)]
+        from: i32,
+        /// Last calendar year (at most 30 after --from).
+        #[arg(long)]
+        to: i32,
+        /// Only the rows of the profession with this code.
+        #[arg(long)]
+        profession: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Load the Vladimir region demo (real clusters, colleges, enterprises and
+    /// specialty codes; generated pupils, seats and demand) into an empty
+    /// database, print demo users for every role, and serve it.
+    Demo {
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 33)]
+        seed: u64,
+        /// Pupils in grades 5-11 (the region has about 85,000).
+        #[arg(long, default_value_t = 85_000)]
+        pupils: usize,
+        /// Wipe a database that already has data, then load the demo.
+        #[arg(long)]
+        replace: bool,
+        /// Load the demo and exit without serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import data from files.
+    #[command(subcommand)]
+    Import(Import),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(User),
+    /// Fill an empty database with a deterministic synthetic region (numbered
+    /// names) of the given size, for trying kadry and its benchmarks at scale.
+    Generate {
+        /// Pupils in grades 5-11; schools, programs and demand scale with them.
+        #[arg(long, default_value_t = 85_000)]
+        pupils: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum Import {
+    /// A school's roster CSV (header external_ref,grade,academic_year,consent,display_name,interests):
+    /// all rows or none; rows whose external_ref the school has update that pupil.
+    Pupils {
+        /// The school's organization id.
+        #[arg(long)]
+        school: i64,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum User {
+    /// Create a user who signs in with a password.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// admin, analyst, school, college or enterprise.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The user's organization (school, college or university, enterprise);
+        /// not for admins and analysts.
+        #[arg(long)]
+        organization: Option<i64>,
+        /// 10 to 128 characters.
+        #[arg(long, env = "KADRY_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw)
 }
 
 fn main() -> ExitCode {
@@ -48,6 +134,47 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
+            Command::Forecast {
+                from,
+                to,
+                profession,
+                format,
+            } => {
+                print!("{}", cli::forecast(&settings, from, to, profession, format).await?);
+                Ok(())
+            }
+            Command::Demo {
+                seed,
+                pupils,
+                replace,
+                no_serve,
+            } => demo(settings, seed, pupils, replace, no_serve).await,
+            Command::Import(Import::Pupils { school, file }) => {
+                print!("{}", cli::import_pupils(&settings, school, &file).await?);
+                Ok(())
+            }
+            Command::User(User::Create {
+                email,
+                role,
+                organization,
+                password,
+            }) => {
+                print!("{}", cli::create_user(&settings, &email, role, organization, &password).await?);
+                Ok(())
+            }
+            Command::Generate { pupils, seed } => {
+                let loaded = cli::generate(&settings, pupils, seed).await?;
+                println!(
+                    "kadry: generated {} pupils in {} schools, {} programs in {} institutions, {} enterprises, {} demand records",
+                    loaded.pupils,
+                    loaded.schools.len(),
+                    loaded.programs,
+                    loaded.institutions.len(),
+                    loaded.enterprises.len(),
+                    loaded.demand_records
+                );
+                Ok(())
+            }
         }
     });
     match outcome {
@@ -62,6 +189,74 @@ fn main() -> ExitCode {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
     application.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn demo(
+    mut settings: Settings,
+    seed: u64,
+    pupils: usize,
+    replace: bool,
+    no_serve: bool,
+) -> anyhow::Result<()> {
+    let (loaded, users) = cli::load_demo(&mut settings, seed, pupils, replace).await?;
+    let application = if no_serve {
+        None
+    } else {
+        Some(Application::build(settings.clone()).await?)
+    };
+    let address = match &application {
+        Some(application) => {
+            let host = settings
+                .server
+                .bind
+                .rsplit_once(':')
+                .map_or("127.0.0.1", |(host, _)| host);
+            format!("http://{host}:{}", application.port())
+        }
+        None => format!("http://{}", settings.server.bind),
+    };
+    println!();
+    println!(
+        "The Vladimir region demo: {} pupils in {} schools, {} programs in {} colleges and universities, {} enterprises, {} demand records.",
+        loaded.pupils,
+        loaded.schools.len(),
+        loaded.programs,
+        loaded.institutions.len(),
+        loaded.enterprises.len(),
+        loaded.demand_records
+    );
+    println!();
+    println!("Sign in as (role, email, password):");
+    let admin_email = settings.auth.admin_email.clone().unwrap_or_default();
+    let admin_password = if admin_email == cli::DEMO_ADMIN.0 {
+        cli::DEMO_ADMIN.1
+    } else {
+        "(KADRY_ADMIN_PASSWORD)"
+    };
+    println!("  {:<11} {:<24} {}", "admin", admin_email, admin_password);
+    for user in &users {
+        println!(
+            "  {:<11} {:<24} {:<22} {}",
+            user.role.as_str(),
+            user.email,
+            user.password,
+            user.organization.as_deref().unwrap_or("")
+        );
+    }
+    println!();
+    println!("API: {address}/api/v1 (OpenAPI: {address}/api/v1/openapi.json). Try:");
+    println!(
+        "  TOKEN=$(curl -s {address}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"email\":\"analyst@kadry.demo\",\"password\":\"demo-analyst-pass\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+    );
+    println!(
+        "  curl -s '{address}/api/v1/forecast?from=2026&to=2035' -H \"authorization: Bearer $TOKEN\""
+    );
+    if let Some(application) = application {
+        println!();
+        println!("Serving; stop with Ctrl-C.");
+        application.run_until_stopped().await?;
+    }
     Ok(())
 }
 

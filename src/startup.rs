@@ -120,7 +120,7 @@ pub async fn prepare_database(settings: &Settings, url: &DatabaseUrl) -> anyhow:
 
 /// Creates the admin named by KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD
 /// when the database has no admin yet.
-async fn bootstrap_admin(settings: &Settings, pool: &DbPool) -> anyhow::Result<()> {
+pub async fn bootstrap_admin(settings: &Settings, pool: &DbPool) -> anyhow::Result<()> {
     let has_admin = db::run(pool, |conn| Ok(users::admin_exists(conn)?))
         .await
         .map_err(|e| anyhow::anyhow!("checking for an admin: {e}"))?;

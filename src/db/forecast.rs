@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
-use super::DbConnection;
 use super::schema::{
     demand, forecast_parameters, professions, program_enrollments, program_intakes,
     program_professions, programs, pupil_interests, pupils,
 };
+use super::{DbConnection, masses};
 use crate::forecast::model::{InterestMass, Profession, ProgramInput, Seats, Target};
 use crate::forecast::{Inputs, Parameters};
 
@@ -46,17 +46,26 @@ pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
     })
 }
 
+/// The interest masses from `pupil_masses`, the table every pupil write keeps current.
+pub fn interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
+    Ok(masses_from_rows(masses::load(conn)?))
+}
+
 /// `(grade, academic_year, profession_id, cluster_id, summed shares)`.
 type InterestSum = (i32, i32, Option<i64>, Option<i64>, Option<f64>);
 
-/// Pupils per grade and academic year as masses per interest target: each
-/// interest's stored share (its part of its pupil) summed, and the pupils
-/// whose shares do not cover them (no interests) in the open pool.
-fn interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
-    let pupils_per_group: Vec<(i32, i32, i64)> = pupils::table
+/// The same masses computed afresh from every pupil and interest: what
+/// `pupil_masses` must always equal (the tests check it).
+pub fn recomputed_interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
+    let mut rows: Vec<(i32, i32, i64, f64)> = pupils::table
         .group_by((pupils::grade, pupils::academic_year))
         .select((pupils::grade, pupils::academic_year, count_star()))
-        .load(conn)?;
+        .load::<(i32, i32, i64)>(conn)?
+        .into_iter()
+        .map(|(grade, academic_year, count)| {
+            (grade, academic_year, masses::ALL_PUPILS, count as f64)
+        })
+        .collect();
     let interests: Vec<InterestSum> = pupil_interests::table
         .group_by((
             pupil_interests::grade,
@@ -72,32 +81,57 @@ fn interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
             sum(pupil_interests::share),
         ))
         .load(conn)?;
+    rows.extend(interests.into_iter().map(
+        |(grade, academic_year, profession_id, cluster_id, share)| {
+            (
+                grade,
+                academic_year,
+                masses::target_key(profession_id, cluster_id),
+                share.unwrap_or(0.0),
+            )
+        },
+    ));
+    rows.sort_by_key(|(grade, academic_year, target, _)| (*grade, *academic_year, *target));
+    Ok(masses_from_rows(rows))
+}
+
+/// Rows of `(grade, academic_year, target, pupils)` as the engine's masses:
+/// each interest target's summed shares, and the pupils whose shares do not
+/// cover them (no interests, or no consent) in the open pool.
+fn masses_from_rows(rows: Vec<(i32, i32, i64, f64)>) -> Vec<InterestMass> {
+    // Sums of doubles kept by many writes leave crumbs; this is far below a pupil.
+    const CRUMB: f64 = 1e-6;
+    let mut counts: HashMap<(i32, i32), f64> = HashMap::new();
     let mut interested: HashMap<(i32, i32), f64> = HashMap::new();
-    let mut masses = Vec::with_capacity(interests.len() + pupils_per_group.len());
-    for (grade, academic_year, profession_id, cluster_id, pupils) in interests {
-        let pupils = pupils.unwrap_or(0.0);
-        let target = match (profession_id, cluster_id) {
-            (Some(id), _) => Target::Profession(id),
-            (None, Some(id)) => Target::Cluster(id),
-            (None, None) => Target::Open,
+    let mut masses = Vec::with_capacity(rows.len());
+    for (grade, academic_year, target, pupils) in rows {
+        let target = match target {
+            masses::ALL_PUPILS => {
+                *counts.entry((grade, academic_year)).or_default() += pupils;
+                continue;
+            }
+            id if id > 0 => Target::Profession(id),
+            id => Target::Cluster(-id),
         };
         *interested.entry((grade, academic_year)).or_default() += pupils;
-        masses.push(InterestMass {
-            grade,
-            academic_year,
-            target,
-            pupils,
-        });
+        if pupils > CRUMB {
+            masses.push(InterestMass {
+                grade,
+                academic_year,
+                target,
+                pupils,
+            });
+        }
     }
-    for (grade, academic_year, count) in pupils_per_group {
-        let without_interests = count as f64
+    let mut groups: Vec<((i32, i32), f64)> = counts.into_iter().collect();
+    groups.sort_by_key(|(key, _)| *key);
+    for ((grade, academic_year), count) in groups {
+        let without_interests = count
             - interested
                 .get(&(grade, academic_year))
                 .copied()
                 .unwrap_or(0.0);
-        // Shares are stored rounded by the database's double arithmetic; a
-        // remainder this small is that, not a pupil.
-        if without_interests > 1e-6 {
+        if without_interests > CRUMB {
             masses.push(InterestMass {
                 grade,
                 academic_year,
@@ -106,7 +140,7 @@ fn interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
             });
         }
     }
-    Ok(masses)
+    masses
 }
 
 fn program_inputs(conn: &mut DbConnection) -> QueryResult<Vec<ProgramInput>> {

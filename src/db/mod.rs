@@ -3,6 +3,7 @@
 pub mod clusters;
 pub mod demand;
 pub mod forecast;
+pub mod masses;
 pub mod migrations;
 pub mod organizations;
 pub mod professions;
@@ -131,6 +132,20 @@ impl ConnectionManager {
 pub struct PooledConnection {
     conn: DbConnection,
     broken: bool,
+}
+
+impl std::ops::Deref for PooledConnection {
+    type Target = DbConnection;
+
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
 }
 
 impl r2d2::ManageConnection for ConnectionManager {

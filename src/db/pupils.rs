@@ -8,6 +8,7 @@ use diesel::sql_types::BigInt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::masses::{self, Deltas};
 use super::schema::{pupil_interests, pupils};
 use super::{DbConnection, MultiBackend};
 use crate::domain::Page;
@@ -56,6 +57,20 @@ impl PupilRow {
     }
 }
 
+/// Takes pupils out of the counts of their current grade and academic year.
+fn uncount(conn: &mut DbConnection, ids: &[i64], deltas: &mut Deltas) -> QueryResult<()> {
+    for chunk in ids.chunks(5000) {
+        let current: Vec<(i32, i32)> = pupils::table
+            .filter(pupils::id.eq_any(chunk))
+            .select((pupils::grade, pupils::academic_year))
+            .load(conn)?;
+        for (grade, academic_year) in current {
+            deltas.add(grade, academic_year, masses::ALL_PUPILS, -1.0);
+        }
+    }
+    Ok(())
+}
+
 /// Inserts pupils of one school in as few statements as the backend allows
 /// and returns their ids by `external_ref`; call inside a transaction.
 pub fn insert_many_in_transaction(
@@ -85,6 +100,11 @@ pub fn insert_many_in_transaction(
             .values(&rows)
             .execute(inner))?;
     }
+    let mut deltas = Deltas::default();
+    for pupil in new {
+        deltas.add(pupil.grade, pupil.academic_year, masses::ALL_PUPILS, 1.0);
+    }
+    deltas.apply(conn)?;
     let refs: Vec<&str> = new
         .iter()
         .map(|pupil| pupil.external_ref.as_str())
@@ -137,6 +157,13 @@ pub fn update_many_in_transaction(
     if updates.is_empty() {
         return Ok(());
     }
+    let mut deltas = Deltas::default();
+    let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
+    uncount(conn, &ids, &mut deltas)?;
+    for (_, pupil) in updates {
+        deltas.add(pupil.grade, pupil.academic_year, masses::ALL_PUPILS, 1.0);
+    }
+    deltas.apply(conn)?;
     conn.batch_execute(
         "CREATE TEMPORARY TABLE IF NOT EXISTS roster_updates (
              pupil_id BIGINT PRIMARY KEY, external_ref TEXT NOT NULL, grade INTEGER NOT NULL,
@@ -176,7 +203,9 @@ pub fn update_many_in_transaction(
 
 /// Overwrites one pupil's fields (not its interests); call inside a transaction.
 pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<usize> {
-    diesel::update(pupils::table.find(id))
+    let mut deltas = Deltas::default();
+    uncount(conn, &[id], &mut deltas)?;
+    let updated = diesel::update(pupils::table.find(id))
         .set((
             pupils::external_ref.eq(&fields.external_ref),
             pupils::grade.eq(fields.grade),
@@ -185,7 +214,12 @@ pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> 
             pupils::display_name.eq(&fields.display_name),
             pupils::updated_at.eq(chrono::Utc::now().naive_utc()),
         ))
-        .execute(conn)
+        .execute(conn)?;
+    if updated > 0 {
+        deltas.add(fields.grade, fields.academic_year, masses::ALL_PUPILS, 1.0);
+        deltas.apply(conn)?;
+    }
+    Ok(updated)
 }
 
 /// Replaces the interests of these pupils with those in their fields, each
@@ -196,10 +230,8 @@ pub fn replace_interests(
     pupils: &[(i64, &PupilFields)],
 ) -> QueryResult<()> {
     let ids: Vec<i64> = pupils.iter().map(|(id, _)| *id).collect();
-    for chunk in ids.chunks(5000) {
-        diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk)))
-            .execute(conn)?;
-    }
+    let mut deltas = Deltas::default();
+    remove_interests(conn, &ids, &mut deltas)?;
     let interests: Vec<(i64, &PupilFields, &Interest, f64)> = pupils
         .iter()
         .flat_map(|(id, pupil)| {
@@ -229,6 +261,40 @@ pub fn replace_interests(
         crate::on_backend!(conn, |inner| diesel::insert_into(pupil_interests::table)
             .values(&rows)
             .execute(inner))?;
+    }
+    for (_, pupil, interest, share) in &interests {
+        let target = masses::target_key(interest.profession_id, interest.cluster_id);
+        deltas.add(pupil.grade, pupil.academic_year, target, *share);
+    }
+    deltas.apply(conn)
+}
+
+/// `(grade, academic_year, profession_id, cluster_id, share)` of a stored interest.
+type StoredInterest = (i32, i32, Option<i64>, Option<i64>, f64);
+
+/// Deletes these pupils' interests, taking them out of the masses.
+fn remove_interests(conn: &mut DbConnection, ids: &[i64], deltas: &mut Deltas) -> QueryResult<()> {
+    for chunk in ids.chunks(5000) {
+        let old: Vec<StoredInterest> = pupil_interests::table
+            .filter(pupil_interests::pupil_id.eq_any(chunk))
+            .select((
+                pupil_interests::grade,
+                pupil_interests::academic_year,
+                pupil_interests::profession_id,
+                pupil_interests::cluster_id,
+                pupil_interests::share,
+            ))
+            .load(conn)?;
+        for (grade, academic_year, profession_id, cluster_id, share) in old {
+            deltas.add(
+                grade,
+                academic_year,
+                masses::target_key(profession_id, cluster_id),
+                -share,
+            );
+        }
+        diesel::delete(pupil_interests::table.filter(pupil_interests::pupil_id.eq_any(chunk)))
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -261,9 +327,14 @@ pub fn replace_in_transaction(
     find(conn, id)
 }
 
-/// Deletes a pupil; its interests go with it (ON DELETE CASCADE).
-pub fn delete(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-    Ok(diesel::delete(pupils::table.find(id)).execute(conn)? > 0)
+/// Deletes a pupil with its interests, and takes it out of the masses; call inside a transaction.
+pub fn delete_in_transaction(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    let mut deltas = Deltas::default();
+    uncount(conn, &[id], &mut deltas)?;
+    remove_interests(conn, &[id], &mut deltas)?;
+    let deleted = diesel::delete(pupils::table.find(id)).execute(conn)? > 0;
+    deltas.apply(conn)?;
+    Ok(deleted)
 }
 
 /// The school a pupil belongs to, if the pupil exists.

@@ -190,3 +190,12 @@ diesel::table! {
         targeted_retention_rate -> Double,
     }
 }
+
+diesel::table! {
+    pupil_masses (grade, academic_year, target) {
+        grade -> Integer,
+        academic_year -> Integer,
+        target -> BigInt,
+        pupils -> Double,
+    }
+}

@@ -23,36 +23,48 @@ pub fn contributions(
     }
 }
 
-/// What each program trains for, to match interests.
+/// Which programs an interest can reach: by profession and by cluster.
 struct Reach {
-    professions: HashSet<i64>,
-    clusters: HashSet<i64>,
+    by_profession: HashMap<i64, Vec<usize>>,
+    by_cluster: HashMap<i64, Vec<usize>>,
 }
 
 impl Reach {
-    fn matches(&self, target: Target) -> bool {
-        match target {
-            Target::Profession(id) => self.professions.contains(&id),
-            Target::Cluster(id) => self.clusters.contains(&id),
-            Target::Open => false,
+    fn new(inputs: &Inputs) -> Self {
+        let mut by_profession: HashMap<i64, Vec<usize>> = HashMap::new();
+        let mut by_cluster: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (k, program) in inputs.programs.iter().enumerate() {
+            let mut clusters = HashSet::new();
+            for (profession_id, _) in &program.professions {
+                by_profession.entry(*profession_id).or_default().push(k);
+                if let Some(profession) = inputs.professions.get(profession_id) {
+                    clusters.insert(profession.cluster_id);
+                }
+            }
+            for cluster_id in clusters {
+                by_cluster.entry(cluster_id).or_default().push(k);
+            }
         }
+        Self {
+            by_profession,
+            by_cluster,
+        }
+    }
+
+    /// The programs (by index, ascending) that train for what `target` names.
+    fn candidates(&self, target: Target) -> &[usize] {
+        let found = match target {
+            Target::Profession(id) => self.by_profession.get(&id),
+            Target::Cluster(id) => self.by_cluster.get(&id),
+            Target::Open => None,
+        };
+        found.map_or(&[], Vec::as_slice)
     }
 }
 
 /// Runs the forecast for the calendar years `from..=to`.
 pub fn run(inputs: &Inputs, parameters: &Parameters, from: i32, to: i32) -> Forecast {
-    let reach: Vec<Reach> = inputs
-        .programs
-        .iter()
-        .map(|program| Reach {
-            professions: program.professions.iter().map(|(id, _)| *id).collect(),
-            clusters: program
-                .professions
-                .iter()
-                .filter_map(|(id, _)| inputs.professions.get(id).map(|p| p.cluster_id))
-                .collect(),
-        })
-        .collect();
+    let reach = Reach::new(inputs);
 
     let leavers = school_leavers(inputs, parameters, from, to);
     let (applicants, mut unplaced) = distribute(inputs, &reach, &leavers);
@@ -104,7 +116,7 @@ fn school_leavers(
 #[allow(clippy::type_complexity)]
 fn distribute(
     inputs: &Inputs,
-    reach: &[Reach],
+    reach: &Reach,
     leavers: &BTreeMap<(i32, i32), BTreeMap<Target, f64>>,
 ) -> (HashMap<(usize, i32), f64>, BTreeMap<(i32, i32), f64>) {
     let mut applicants: HashMap<(usize, i32), f64> = HashMap::new();
@@ -122,12 +134,13 @@ fn distribute(
                     .map(|seats| (k, f64::from(seats.seats)))
             })
             .collect();
+        let seats_of: HashMap<usize, f64> = eligible.iter().copied().collect();
         let mut pool = 0.0;
         for (&target, &weight) in targets {
-            let matching: Vec<(usize, f64)> = eligible
+            let matching: Vec<(usize, f64)> = reach
+                .candidates(target)
                 .iter()
-                .copied()
-                .filter(|(k, _)| reach[*k].matches(target))
+                .filter_map(|k| seats_of.get(k).map(|seats| (*k, *seats)))
                 .collect();
             if matching.is_empty() {
                 pool += weight;

@@ -269,7 +269,10 @@ pub async fn delete_pupil(
         school_id,
     })
     .await?;
-    db::run(&state.pool, move |conn| Ok(pupils::delete(conn, id)?)).await?;
+    db::run(&state.pool, move |conn| {
+        conn.transaction(|conn| Ok(pupils::delete_in_transaction(conn, id)?))
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

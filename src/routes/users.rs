@@ -107,7 +107,7 @@ pub async fn create_user(
 }
 
 /// Region-wide roles belong to no organization; the others to exactly one.
-fn organization_for(role: Role, organization_id: Option<i64>) -> Result<Option<i64>, String> {
+pub fn organization_for(role: Role, organization_id: Option<i64>) -> Result<Option<i64>, String> {
     match (role.organization_kinds().is_empty(), organization_id) {
         (true, None) => Ok(None),
         (true, Some(_)) => Err(format!("must be absent for the role {}", role.as_str())),
@@ -116,7 +116,7 @@ fn organization_for(role: Role, organization_id: Option<i64>) -> Result<Option<i
     }
 }
 
-fn check_organization_kind(
+pub fn check_organization_kind(
     conn: &mut db::DbConnection,
     role: Role,
     organization_id: i64,

@@ -408,3 +408,83 @@ async fn the_forecast_follows_pupils_moved_on_by_a_new_roster() {
         json!([{"year": 2028, "entry_grade": 11, "pupils": 28.0}])
     );
 }
+
+fn masses(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    use kadry::db::{ConnectionManager, DatabaseUrl, forecast};
+    let manager = ConnectionManager::new(DatabaseUrl::parse(&app.db.url).unwrap(), 5000);
+    let mut conn = manager.connect().unwrap();
+    let show = |masses: Vec<kadry::forecast::model::InterestMass>| {
+        let mut shown: Vec<String> = masses
+            .into_iter()
+            .map(|m| {
+                format!(
+                    "{} {} {:?} {:.9}",
+                    m.grade, m.academic_year, m.target, m.pupils
+                )
+            })
+            .collect();
+        shown.sort();
+        shown
+    };
+    (
+        show(forecast::interest_masses(&mut conn).unwrap()),
+        show(forecast::recomputed_interest_masses(&mut conn).unwrap()),
+    )
+}
+
+#[tokio::test]
+async fn the_kept_pupil_masses_always_equal_a_fresh_count() {
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    let (school, token) = &e.school;
+    let (kept, fresh) = masses(&app);
+    assert!(!kept.is_empty());
+    assert_eq!(kept, fresh);
+
+    // Single pupils: create, move on a grade, change interests, withdraw consent, delete.
+    let id = app
+        .create(
+            "/api/v1/pupils",
+            token,
+            json!({"school_id": school, "external_ref": "M-1", "grade": 6, "academic_year": 2025, "consent": true,
+                   "interests": [{"profession_id": e.p1, "weight": 3}, {"profession_id": e.p2, "weight": 1}]}),
+        )
+        .await;
+    let path = format!("/api/v1/pupils/{id}");
+    for patch in [
+        json!({"grade": 7}),
+        json!({"academic_year": 2026, "interests": [{"profession_id": e.p2, "weight": 2}]}),
+        json!({"consent": false}),
+    ] {
+        assert_eq!(
+            app.patch_json(&path, token, &patch).await.status(),
+            StatusCode::OK
+        );
+        let (kept, fresh) = masses(&app);
+        assert_eq!(kept, fresh, "after {patch}");
+    }
+    assert_eq!(
+        app.delete(&path, token).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let (kept, fresh) = masses(&app);
+    assert_eq!(kept, fresh, "after a delete");
+
+    // A roster that moves some pupils on, changes interests and adds new ones.
+    let mut csv = String::from("external_ref,grade,academic_year,consent,display_name,interests\n");
+    for n in 0..45 {
+        let interests = if n % 3 == 0 {
+            "P:P1:1;P:P2:2".to_string()
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!(
+            "E-{n},{},2026,{},,{interests}\n",
+            9 + n % 3,
+            n % 3 == 0
+        ));
+    }
+    import(&app, *school, token, csv).await;
+    let (kept, fresh) = masses(&app);
+    assert_eq!(kept, fresh, "after a roster");
+}

@@ -3,7 +3,9 @@
 
 mod auth;
 mod catalogue;
+mod cli;
 mod demand;
+mod demo;
 mod errors;
 mod forecast;
 mod health;

@@ -1,1 +1,2 @@
+DROP TABLE pupil_masses;
 DROP TABLE forecast_parameters;

@@ -1,0 +1,350 @@
+//! The forecast benchmark (release build): `cargo bench --bench forecast`.
+//!
+//! 1. The engine alone, on the inputs of a generated region (85,000 pupils)
+//!    and on the same aggregates scaled to a country (17 million pupils:
+//!    200 regions' programs and masses).
+//! 2. `GET /api/v1/forecast` end to end against a `kadry serve` child process,
+//!    each request right after a change to the data (a program's seats), so
+//!    that nothing cached could help; with the server's peak RSS.
+//!
+//! Scales: `KADRY_BENCH_SCALES` (default `region`; `region,country` adds
+//! 1,000,000 pupils). Backends: SQLite always; PostgreSQL too when
+//! `KADRY_BENCH_DATABASE_URL` names a server (fresh databases are created and dropped).
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use kadry::db::{ConnectionManager, DatabaseUrl};
+use kadry::forecast::model::{InterestMass, ProgramInput};
+use kadry::forecast::{Inputs, run};
+use serde_json::{Value, json};
+
+const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
+const SECRET: &str = "bench-secret-bench-secret-bench-secret";
+const REQUESTS: usize = 30;
+
+fn main() {
+    let scales: Vec<String> = std::env::var("KADRY_BENCH_SCALES")
+        .unwrap_or_else(|_| "region".into())
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let postgres = std::env::var("KADRY_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+
+    for scale in &scales {
+        let pupils = match scale.as_str() {
+            "region" => 85_000,
+            "country" => 1_000_000,
+            other => panic!("unknown scale {other}"),
+        };
+        let mut backends = vec![(
+            "sqlite",
+            format!(
+                "sqlite://{}",
+                dir.path().join(format!("{scale}.db")).display()
+            ),
+        )];
+        if let Some(server) = &postgres {
+            backends.push((
+                "postgres",
+                create_postgres(
+                    server,
+                    &format!("kadry_bench_{scale}_{}", std::process::id()),
+                ),
+            ));
+        }
+        for (backend, url) in &backends {
+            let started = Instant::now();
+            run_kadry(
+                url,
+                &["generate", "--pupils", &pupils.to_string(), "--seed", "1"],
+            );
+            println!(
+                "[{scale} {backend}] generated {pupils} pupils in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            if backend == &"sqlite" {
+                engine_alone(scale, url);
+            }
+            runtime.block_on(end_to_end(scale, backend, url));
+        }
+        if let Some(server) = &postgres {
+            drop_postgres(
+                server,
+                &format!("kadry_bench_{scale}_{}", std::process::id()),
+            );
+        }
+    }
+}
+
+fn run_kadry(url: &str, args: &[&str]) {
+    let status = Command::new(KADRY)
+        .args(args)
+        .env("KADRY_DATABASE_URL", url)
+        .env("KADRY_JWT_SECRET", SECRET)
+        .env("KADRY_LOG", "warn")
+        .stderr(Stdio::null())
+        .status()
+        .expect("run kadry");
+    assert!(status.success(), "kadry {args:?} failed");
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// Times `run` on the stored inputs and on them scaled to a country.
+fn engine_alone(scale: &str, url: &str) {
+    let manager = ConnectionManager::new(DatabaseUrl::parse(url).unwrap(), 5000);
+    let mut conn = manager.connect().expect("open the database");
+    let started = Instant::now();
+    let inputs = kadry::db::forecast::load_inputs(&mut conn).expect("load the inputs");
+    let load = started.elapsed();
+    let parameters = kadry::db::forecast::parameters(&mut conn).unwrap();
+    let time = |inputs: &Inputs| {
+        let times: Vec<Duration> = (0..REQUESTS)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(run(inputs, &parameters, 2026, 2035));
+                started.elapsed()
+            })
+            .collect();
+        median(times)
+    };
+    let pupils: f64 = inputs.interests.iter().map(|m| m.pupils).sum();
+    println!(
+        "[{scale} engine] inputs: {} interest masses ({pupils:.0} pupils), {} programs; loading them {:.1} ms; run median {:.2} ms",
+        inputs.interests.len(),
+        inputs.programs.len(),
+        ms(load),
+        ms(time(&inputs))
+    );
+    if scale == "region" {
+        let country = scaled(&inputs, 200);
+        let pupils: f64 = country.interests.iter().map(|m| m.pupils).sum();
+        println!(
+            "[country engine] the region's aggregates x200: {pupils:.0} pupils, {} programs; run median {:.2} ms",
+            country.programs.len(),
+            ms(time(&country))
+        );
+    }
+}
+
+/// `factor` regions' worth of programs and pupils in one country.
+fn scaled(inputs: &Inputs, factor: i64) -> Inputs {
+    let max_id = inputs.programs.iter().map(|p| p.id).max().unwrap_or(0);
+    let programs: Vec<ProgramInput> = (0..factor)
+        .flat_map(|copy| {
+            inputs.programs.iter().map(move |p| ProgramInput {
+                id: p.id + copy * (max_id + 1),
+                ..p.clone()
+            })
+        })
+        .collect();
+    Inputs {
+        interests: inputs
+            .interests
+            .iter()
+            .map(|m| InterestMass {
+                pupils: m.pupils * factor as f64,
+                ..*m
+            })
+            .collect(),
+        programs,
+        professions: inputs.professions.clone(),
+        demand: inputs
+            .demand
+            .iter()
+            .map(|(k, v)| (*k, v * factor as f64))
+            .collect(),
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(url: &str) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(KADRY)
+        .arg("serve")
+        .env("KADRY_DATABASE_URL", url)
+        .env("KADRY_BIND", format!("127.0.0.1:{port}"))
+        .env("KADRY_JWT_SECRET", SECRET)
+        .env("KADRY_ADMIN_EMAIL", "admin@bench.test")
+        .env("KADRY_ADMIN_PASSWORD", "bench-password")
+        .env("KADRY_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kadry serve");
+    Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Peak resident memory of a process, from /proc.
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status"))
+        .unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches(" kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+async fn end_to_end(scale: &str, backend: &str, url: &str) {
+    let server = start_server(url);
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(response) = client.get(format!("{}/ready", server.base)).send().await
+            && response.status().is_success()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the server did not become ready");
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": "admin@bench.test", "password": "bench-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    let programs: Value = client
+        .get(format!("{}/api/v1/programs?limit=1", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let program = programs["items"][0]["id"].as_i64().unwrap();
+    let pupils: Value = client
+        .get(format!("{}/api/v1/pupils?limit=1", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pupil = pupils["items"][0]["id"].as_i64().unwrap();
+
+    let mut forecast_times = Vec::new();
+    let mut health_times = Vec::new();
+    let mut rows = 0;
+    for n in 0..REQUESTS {
+        // Change the data the forecast depends on, a program's seats or a
+        // pupil's grade and interests by turns, then ask for it.
+        let changed = if n % 2 == 0 {
+            client
+                .put(format!(
+                    "{}/api/v1/programs/{program}/intakes/2027",
+                    server.base
+                ))
+                .bearer_auth(&token)
+                .json(&json!({"seats": 50 + (n % 4) as i64 * 10, "targeted_seats": 0}))
+                .send()
+                .await
+                .unwrap()
+        } else {
+            client
+                .patch(format!("{}/api/v1/pupils/{pupil}", server.base))
+                .bearer_auth(&token)
+                .json(&json!({"grade": 5 + (n % 7) as i64, "consent": true, "interests": [{"cluster_id": 1, "weight": 1}]}))
+                .send()
+                .await
+                .unwrap()
+        };
+        assert!(
+            changed.status().is_success(),
+            "{}",
+            changed.text().await.unwrap_or_default()
+        );
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}/api/v1/forecast?from=2026&to=2035", server.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        forecast_times.push(started.elapsed());
+        rows = body["rows"].as_array().map_or(0, Vec::len);
+        let started = Instant::now();
+        client
+            .get(format!("{}/health", server.base))
+            .send()
+            .await
+            .unwrap();
+        health_times.push(started.elapsed());
+    }
+    let mut sorted = forecast_times.clone();
+    sorted.sort();
+    println!(
+        "[{scale} {backend}] GET /api/v1/forecast ({rows} rows, 10 years) after a change: median {:.1} ms, p90 {:.1} ms, max {:.1} ms; GET /health in the same run: median {:.2} ms; server peak RSS {:.0} MB",
+        ms(median(forecast_times)),
+        ms(sorted[sorted.len() * 9 / 10]),
+        ms(sorted[sorted.len() - 1]),
+        ms(median(health_times)),
+        peak_rss_mb(server.child.id())
+    );
+}
+
+fn create_postgres(server: &str, name: &str) -> String {
+    let mut admin = PgConnection::establish(server).expect("reach the PostgreSQL server");
+    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .unwrap();
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create a database");
+    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+fn drop_postgres(server: &str, name: &str) {
+    if let Ok(mut admin) = PgConnection::establish(server) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin);
+    }
+}

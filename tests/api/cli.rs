@@ -1,0 +1,221 @@
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::helpers::{JWT_SECRET, TestDatabase, spawn_app_with};
+
+fn kadry(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kadry"))
+        .args(args)
+        .env("KADRY_DATABASE_URL", &db.url)
+        .env("KADRY_JWT_SECRET", JWT_SECRET)
+        .env("KADRY_LOG", "error")
+        .env_remove("KADRY_ADMIN_EMAIL")
+        .env_remove("KADRY_ADMIN_PASSWORD")
+        .output()
+        .expect("run kadry")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let db = TestDatabase::new();
+    let help = kadry(&db, &["--help"]);
+    assert!(help.status.success());
+    let help = text(&help.stdout);
+    for command in [
+        "serve", "migrate", "demo", "forecast", "import", "user", "generate",
+    ] {
+        assert!(
+            help.contains(command),
+            "{command} is missing from --help:\n{help}"
+        );
+    }
+    let import = text(&kadry(&db, &["import", "pupils", "--help"]).stdout);
+    assert!(
+        import.contains("--school") && import.contains("external_ref"),
+        "{import}"
+    );
+}
+
+#[test]
+fn errors_are_one_clear_line_and_a_failure_exit() {
+    let db = TestDatabase::new();
+    let span = kadry(&db, &["forecast", "--from", "2030", "--to", "2026"]);
+    assert!(!span.status.success());
+    let message = text(&span.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("--to"), "{message}");
+
+    let role = kadry(
+        &db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "a@b.test",
+            "--role",
+            "boss",
+            "--password",
+            "long-enough-1",
+        ],
+    );
+    assert!(!role.status.success());
+    let wrong_db = Command::new(env!("CARGO_BIN_EXE_kadry"))
+        .args(["migrate"])
+        .env("KADRY_DATABASE_URL", "mysql://localhost/kadry")
+        .output()
+        .unwrap();
+    assert!(!wrong_db.status.success());
+    let message = text(&wrong_db.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("mysql"), "{message}");
+}
+
+#[tokio::test]
+async fn a_demo_a_roster_and_a_user_from_the_command_line() {
+    let db = TestDatabase::new();
+    let demo = kadry(&db, &["demo", "--pupils", "700", "--no-serve"]);
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let printed = text(&demo.stdout);
+    for email in [
+        "admin@kadry.demo",
+        "analyst@kadry.demo",
+        "school@kadry.demo",
+        "college@kadry.demo",
+        "enterprise@kadry.demo",
+    ] {
+        assert!(printed.contains(email), "{printed}");
+    }
+    assert!(printed.contains("curl"), "{printed}");
+    let again = kadry(&db, &["demo", "--pupils", "700", "--no-serve"]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("--replace"));
+
+    let table = kadry(&db, &["forecast", "--from", "2026", "--to", "2030"]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert!(
+        text(&table.stdout).starts_with("profession"),
+        "{}",
+        text(&table.stdout)
+    );
+    let json = kadry(
+        &db,
+        &[
+            "forecast", "--from", "2026", "--to", "2030", "--format", "json",
+        ],
+    );
+    let forecast: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(forecast["from"], 2026);
+    let one = forecast["rows"][0]["profession_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = kadry(
+        &db,
+        &[
+            "forecast",
+            "--from",
+            "2026",
+            "--to",
+            "2030",
+            "--format",
+            "csv",
+            "--profession",
+            &one,
+        ],
+    );
+    let csv = text(&csv.stdout);
+    assert!(csv.lines().skip(1).all(|line| line.contains(&one)), "{csv}");
+    let unknown = kadry(
+        &db,
+        &[
+            "forecast",
+            "--from",
+            "2026",
+            "--to",
+            "2030",
+            "--profession",
+            "99.99.99",
+        ],
+    );
+    assert!(!unknown.status.success());
+
+    let app = spawn_app_with(db, |_| {}).await;
+    let admin = app.token_for("admin@kadry.demo", "demo-admin-pass").await;
+    let schools = app
+        .get_json("/api/v1/organizations?kind=school&limit=1", &admin)
+        .await;
+    let school = schools["items"][0]["id"].as_i64().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "external_ref,grade,academic_year,consent,display_name,interests\nCLI-1,8,2025,true,,P:15.01.32:1\n").unwrap();
+    let imported = kadry(
+        &app.db,
+        &[
+            "import",
+            "pupils",
+            "--school",
+            &school,
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(text(&imported.stdout).contains("1 pupils created"));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "external_ref,grade,academic_year,consent,display_name,interests\nCLI-2,4,2025,true,,\n",
+    )
+    .unwrap();
+    let refused = kadry(
+        &app.db,
+        &[
+            "import",
+            "pupils",
+            "--school",
+            &school,
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("line 2: grade"),
+        "{}",
+        text(&refused.stderr)
+    );
+
+    let created = kadry(
+        &app.db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "cli@kadry.test",
+            "--role",
+            "analyst",
+            "--password",
+            "cli-password-1",
+        ],
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let token = app.token_for("cli@kadry.test", "cli-password-1").await;
+    assert_eq!(app.get_json("/api/v1/me", &token).await["role"], "analyst");
+    let duplicate = kadry(
+        &app.db,
+        &[
+            "user",
+            "create",
+            "--email",
+            "cli@kadry.test",
+            "--role",
+            "analyst",
+            "--password",
+            "cli-password-1",
+        ],
+    );
+    assert!(!duplicate.status.success());
+}
