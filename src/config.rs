@@ -27,6 +27,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_ADMIN_EMAIL", "auth.admin_email"),
     ("KADRY_ADMIN_PASSWORD", "auth.admin_password"),
     ("KADRY_LOG", "log.filter"),
+    ("KADRY_EMAIL_URL", "email.url"),
+    ("KADRY_EMAIL_FROM", "email.from"),
+    ("KADRY_PUBLIC_URL", "email.public_url"),
+    ("KADRY_EMAIL_LANGUAGE", "email.language"),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -35,7 +39,26 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
+    pub email: EmailSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    pub url: String,
+    pub from: String,
+    pub public_url: String,
+    pub language: String,
+    pub worker: bool,
+    pub max_attempts: i32,
+    pub retry_base_seconds: i64,
+    pub lease_seconds: i64,
+    pub poll_interval_ms: u64,
+    pub batch_size: i64,
+    pub timeout_seconds: u64,
+    pub invitation_ttl_hours: i64,
+    pub shortage_check_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +157,11 @@ impl Settings {
         }
         if self.auth.token_ttl_seconds < 60 {
             bail!("auth.token_ttl_seconds must be at least 60");
+        }
+        crate::notify::Language::parse(&self.email.language)?;
+        crate::notify::transport::EmailUrl::parse(&self.email.url)?;
+        if self.email.max_attempts < 1 || self.email.batch_size < 1 {
+            bail!("email.max_attempts and email.batch_size must be at least 1");
         }
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be positive");

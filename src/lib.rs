@@ -8,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod forecast;
+pub mod notify;
 pub mod roster;
 pub mod routes;
 pub mod startup;

@@ -34,10 +34,22 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
+        let letterhead = crate::notify::Letterhead::from_settings(&settings.email)?;
+        if settings.email.worker {
+            let worker = crate::notify::worker::Worker::new(pool.clone(), &settings.email)?;
+            tokio::spawn(worker.run());
+            tokio::spawn(crate::notify::shortage::run(
+                pool.clone(),
+                letterhead.clone(),
+                std::time::Duration::from_secs(settings.email.shortage_check_seconds.max(1)),
+            ));
+        }
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             jwt: JwtKeys::new(&secret, &settings.auth),
             throttle: settings.auth.login_throttle.clone(),
+            letterhead,
+            invitation_ttl_hours: settings.email.invitation_ttl_hours,
         });
         let jwt = web::Data::new(state.jwt.clone());
         let openapi = web::Data::new(OpenApiJson(ApiDoc::openapi().to_json()?));

@@ -40,6 +40,8 @@ pub enum Action {
     RunScenarios,
     /// Changing the stored forecast parameters: admins.
     SetForecastParameters,
+    /// Listing and retrying notifications: admins.
+    ManageNotifications,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +99,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             Action::WriteCatalogue
             | Action::ManageUsers
             | Action::ReadAllPupils
-            | Action::SetForecastParameters,
+            | Action::SetForecastParameters
+            | Action::ManageNotifications,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
         (Role::School, Action::SeePupilRecords) => Allowed,

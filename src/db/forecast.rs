@@ -24,6 +24,13 @@ pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
                 "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY",
             )?;
         }
+        load_inputs_in_transaction(conn)
+    })
+}
+
+/// `load_inputs` inside a transaction the caller has begun (and whose isolation it chose).
+pub fn load_inputs_in_transaction(conn: &mut DbConnection) -> QueryResult<Inputs> {
+    {
         Ok(Inputs {
             interests: interest_masses(conn)?,
             programs: program_inputs(conn)?,
@@ -43,7 +50,7 @@ pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
                 })
                 .collect(),
         })
-    })
+    }
 }
 
 /// The interest masses from `pupil_masses`, the table every pupil write keeps current.

@@ -199,3 +199,44 @@ diesel::table! {
         pupils -> Double,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    invitations (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    shortages (profession_id, year) {
+        profession_id -> BigInt,
+        year -> Integer,
+    }
+}
+
+diesel::table! {
+    shortage_checks (id) {
+        id -> Integer,
+        checked_at -> Nullable<Timestamp>,
+    }
+}

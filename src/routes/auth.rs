@@ -107,6 +107,43 @@ pub async fn login(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetPasswordBody {
+    /// The token of the invitation link.
+    pub token: String,
+    /// 10 to 128 characters.
+    pub password: String,
+}
+
+/// Sets a new user's password with the single-use token of an invitation.
+#[utoipa::path(post, path = "/api/v1/auth/set-password", tag = "auth", request_body = SetPasswordBody, responses(
+    (status = 204, description = "the password is set; sign in with it"),
+    (status = 422, description = "a bad password, or a token that is unknown, used or expired", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/api/v1/auth/set-password")]
+pub async fn set_password(
+    state: web::Data<AppState>,
+    body: ApiJson<SetPasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    let SetPasswordBody { token, password } = body.0;
+    let password =
+        crate::domain::Password::parse(&password).map_err(|m| ApiError::invalid("password", m))?;
+    if token.len() > 128 {
+        return Err(ApiError::invalid("token", "is unknown, used or expired"));
+    }
+    let hash = password::hash_blocking(password).await?;
+    let redeemed = db::run(&state.pool, move |conn| {
+        use diesel::Connection;
+        conn.transaction(|conn| Ok(crate::notify::triggers::redeem(conn, &token, &hash)?))
+    })
+    .await?;
+    if !redeemed {
+        return Err(ApiError::invalid("token", "is unknown, used or expired"));
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// The delay before checking a password after `failures` recent failures:
 /// none at first, then `slow_down_ms` doubling per failure, at most 5 s.
 pub fn slow_down(failures: u32, settings: &ThrottleSettings) -> Duration {

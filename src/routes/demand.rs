@@ -15,6 +15,7 @@ use crate::db::{self, DbConnection, organizations};
 use crate::domain::numbers::{demand_year, headcount};
 use crate::domain::{Label, OrganizationKind, Page, Role, positive_id};
 use crate::error::{ApiError, Problem};
+use crate::notify::triggers;
 use crate::parse_fields;
 
 #[derive(Deserialize, ToSchema)]
@@ -104,10 +105,13 @@ pub async fn create_demand(
     };
     authorize(&user, Action::ManageDemand { enterprise_id })?;
     let fields = body.fields()?;
+    let letterhead = state.letterhead.clone();
     let record = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_demand_references(conn, enterprise_id, &fields)?;
-            Ok(demand::insert(conn, enterprise_id, &fields)?)
+            let record = demand::insert(conn, enterprise_id, &fields)?;
+            triggers::demand_posted(conn, &letterhead, &record, None)?;
+            Ok(record)
         })
     })
     .await?;
@@ -184,11 +188,18 @@ pub async fn replace_demand(
     }
     let fields = body.fields()?;
     let enterprise_id = existing.enterprise_id;
+    let letterhead = state.letterhead.clone();
     let record = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             check_demand_references(conn, enterprise_id, &fields)?;
-            demand::replace(conn, id, &fields)?
-                .ok_or_else(|| ApiError::not_found("demand record", id))
+            let record = demand::replace(conn, id, &fields)?
+                .ok_or_else(|| ApiError::not_found("demand record", id))?;
+            if (record.profession_id, record.year, record.headcount)
+                != (existing.profession_id, existing.year, existing.headcount)
+            {
+                triggers::demand_posted(conn, &letterhead, &record, Some(&existing))?;
+            }
+            Ok(record)
         })
     })
     .await?;

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod forecast;
 pub mod health;
 pub mod intakes;
+pub mod notifications;
 pub mod openapi;
 pub mod organizations;
 pub mod professions;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub pool: DbPool,
     pub jwt: JwtKeys,
     pub throttle: ThrottleSettings,
+    pub letterhead: crate::notify::Letterhead,
+    pub invitation_ttl_hours: i64,
 }
 
 /// Every route of the service.
@@ -42,6 +45,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(openapi::openapi_json)
         .service(auth::login)
         .service(auth::me)
+        .service(auth::set_password)
+        .service(notifications::list_notifications)
+        .service(notifications::retry_notification)
         .service(users::create_user)
         .service(users::get_user)
         .service(clusters::create_cluster)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    auth, clusters, demand, forecast, health, intakes, organizations, professions, programs,
-    pupils, roster, stats, users,
+    auth, clusters, demand, forecast, health, intakes, notifications, organizations, professions,
+    programs, pupils, roster, stats, users,
 };
 
 #[derive(OpenApi)]
@@ -18,6 +18,9 @@ use super::{
         openapi_json,
         auth::login,
         auth::me,
+        auth::set_password,
+        notifications::list_notifications,
+        notifications::retry_notification,
         users::create_user,
         users::get_user,
         clusters::create_cluster,
@@ -69,6 +72,7 @@ use super::{
         (name = "pupils", description = "Pupil records (their school and admins only) and suppressed aggregates"),
         (name = "demand", description = "Enterprises' demand for workers"),
         (name = "forecast", description = "The staffing-gap forecast, scenarios and explanations"),
+        (name = "notifications", description = "The email outbox"),
     )
 )]
 pub struct ApiDoc;

@@ -79,12 +79,14 @@ pub async fn create_user(
         Some(password) => Some(password::hash_blocking(password).await?),
         None => None,
     };
+    let letterhead = state.letterhead.clone();
+    let ttl_hours = state.invitation_ttl_hours;
     let row = db::run(&state.pool, move |conn| {
         conn.transaction(|conn| {
             if let Some(organization_id) = organization_id {
                 check_organization_kind(conn, role, organization_id)?;
             }
-            users::insert(
+            let row = users::insert(
                 conn,
                 &users::NewUser {
                     email: email.as_str(),
@@ -98,7 +100,18 @@ pub async fn create_user(
                     ApiError::Conflict(format!("a user with the email {email} already exists"))
                 }
                 other => other,
-            })
+            })?;
+            if row.password_hash.is_none() {
+                crate::notify::triggers::invite(
+                    conn,
+                    &letterhead,
+                    row.id,
+                    &row.email,
+                    &row.role,
+                    ttl_hours,
+                )?;
+            }
+            Ok(row)
         })
     })
     .await?;

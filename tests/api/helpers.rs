@@ -225,7 +225,7 @@ impl TestApp {
         self.create(
             "/api/v1/organizations",
             admin,
-            json!({"kind": kind, "name": name, "town": "Владимир", "email": "office@org.test", "cluster_ids": []}),
+            json!({"kind": kind, "name": name, "town": "Владимир", "email": format!("{}@org.test", unique("office")), "cluster_ids": []}),
         )
         .await
     }
