@@ -7,7 +7,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::Connection;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -243,7 +242,7 @@ pub fn import(
     school_id: i64,
     csv: &[u8],
 ) -> Result<ImportSummary, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let targets = InterestTargets::load(conn)?;
         let rows = parse(csv, &targets).map_err(ApiError::Invalid)?;
         let mut ids = pupils::all_ids_by_ref(conn, school_id)?;

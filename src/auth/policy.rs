@@ -42,6 +42,8 @@ pub enum Action {
     SetForecastParameters,
     /// Listing and retrying notifications: admins.
     ManageNotifications,
+    /// Creating, cancelling an event and recording its attendance: its organizer (a college or enterprise) and admins.
+    ManageEvents { organizer_id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +105,9 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::ManageNotifications,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
+        (Role::College | Role::Enterprise, Action::ManageEvents { organizer_id }) => {
+            own(organizer_id)
+        }
         (Role::School, Action::SeePupilRecords) => Allowed,
         (Role::School, Action::ReadPupils { school_id } | Action::ManagePupils { school_id }) => {
             own(school_id)

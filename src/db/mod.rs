@@ -2,6 +2,7 @@
 
 pub mod clusters;
 pub mod demand;
+pub mod events;
 pub mod forecast;
 pub mod masses;
 pub mod migrations;
@@ -254,6 +255,47 @@ mod tests {
             "c:kadry",
         ] {
             assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
+        }
+    }
+}
+
+/// A transaction that will write. On SQLite it begins with `BEGIN IMMEDIATE`,
+/// taking the write lock first: a deferred transaction that reads and then
+/// writes fails at once ("database is locked") when another writer got in
+/// between, whatever the busy timeout. On PostgreSQL it is a plain transaction.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(inner) = conn else {
+        return conn.transaction(work);
+    };
+    if AnsiTransactionManager::transaction_manager_status_mut(inner)
+        .transaction_depth()
+        .map_err(E::from)?
+        .is_some()
+    {
+        // Already inside a transaction: a savepoint, as `transaction` would.
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(E::from)?;
+    let outcome = work(conn);
+    let DbConnection::Sqlite(inner) = conn else {
+        return outcome;
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(inner).map_err(E::from)?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's error is the one to report; a failed rollback marks the connection broken.
+            let _ = AnsiTransactionManager::rollback_transaction(inner);
+            Err(error)
         }
     }
 }

@@ -165,6 +165,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pupils,
     pupil_interests,
     demand,
+    events,
+    event_professions,
+    event_registrations,
 );
 
 // A per-connection temporary table (created by `pupils::update_many_in_transaction`,
@@ -240,3 +243,38 @@ diesel::table! {
         checked_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        organizer_id -> BigInt,
+        title -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        capacity -> Integer,
+        registered -> Integer,
+        min_grade -> Integer,
+        hours -> Double,
+        cancelled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_professions (event_id, profession_id) {
+        event_id -> BigInt,
+        profession_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    event_registrations (event_id, pupil_id) {
+        event_id -> BigInt,
+        pupil_id -> BigInt,
+        school_id -> BigInt,
+        attended -> Bool,
+        registered_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(event_registrations -> events (event_id));

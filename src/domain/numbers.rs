@@ -7,6 +7,21 @@ pub fn current_year() -> i32 {
     chrono::Utc::now().year()
 }
 
+/// The academic year under way: it starts in September.
+pub fn current_academic_year() -> i32 {
+    let today = chrono::Utc::now();
+    if today.month() >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    }
+}
+
+/// A pupil's grade in `academic_year`, from the grade recorded as of `recorded_year`.
+pub fn grade_in(grade: i32, recorded_year: i32, academic_year: i32) -> i32 {
+    grade + (academic_year - recorded_year)
+}
+
 /// A school grade from 5 (where career guidance starts) to 11.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Grade(i32);

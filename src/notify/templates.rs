@@ -179,6 +179,80 @@ pub fn shortage(head: &Letterhead, recipient: &str, news: &ShortageNews<'_>) -> 
     compose("shortage", recipient, subject, &paragraphs, &link)
 }
 
+/// An event as its emails name it.
+pub struct EventNews<'a> {
+    pub event_id: i64,
+    pub title: &'a str,
+    pub starts_at: &'a str,
+}
+
+/// A registration: how many of a school's pupils are registered, never who.
+pub fn registration(
+    head: &Letterhead,
+    recipient: &str,
+    event: &EventNews<'_>,
+    school: &str,
+    of_school: i64,
+    registered: i32,
+    capacity: i32,
+) -> Email {
+    let link = head.link(&format!("/api/v1/events/{}", event.event_id));
+    let (subject, paragraphs) = match head.language {
+        Language::Ru => (
+            format!("Запись на «{}»", event.title),
+            vec![
+                format!(
+                    "{school} записала ученика на мероприятие «{}» ({}).",
+                    event.title, event.starts_at
+                ),
+                format!(
+                    "От этой школы записано: {of_school}. Всего записано {registered} из {capacity}."
+                ),
+            ],
+        ),
+        Language::En => (
+            format!("Registration for \"{}\"", event.title),
+            vec![
+                format!(
+                    "{school} has registered a pupil for \"{}\" ({}).",
+                    event.title, event.starts_at
+                ),
+                format!(
+                    "From this school: {of_school}. Registered in all: {registered} of {capacity}."
+                ),
+            ],
+        ),
+    };
+    compose("registration", recipient, subject, &paragraphs, &link)
+}
+
+/// A cancellation, to a school with registered pupils.
+pub fn cancellation(
+    head: &Letterhead,
+    recipient: &str,
+    event: &EventNews<'_>,
+    of_school: i64,
+) -> Email {
+    let link = head.link(&format!("/api/v1/events/{}", event.event_id));
+    let (subject, paragraphs) = match head.language {
+        Language::Ru => (
+            format!("Мероприятие «{}» отменено", event.title),
+            vec![format!(
+                "Организатор отменил мероприятие «{}» ({}). От вашей школы было записано учеников: {of_school}.",
+                event.title, event.starts_at
+            )],
+        ),
+        Language::En => (
+            format!("\"{}\" is cancelled", event.title),
+            vec![format!(
+                "The organizer has cancelled \"{}\" ({}). Pupils of your school registered: {of_school}.",
+                event.title, event.starts_at
+            )],
+        ),
+    };
+    compose("cancellation", recipient, subject, &paragraphs, &link)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

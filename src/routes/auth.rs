@@ -134,8 +134,9 @@ pub async fn set_password(
     }
     let hash = password::hash_blocking(password).await?;
     let redeemed = db::run(&state.pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| Ok(crate::notify::triggers::redeem(conn, &token, &hash)?))
+        db::write_transaction(conn, |conn| {
+            Ok(crate::notify::triggers::redeem(conn, &token, &hash)?)
+        })
     })
     .await?;
     if !redeemed {

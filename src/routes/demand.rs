@@ -1,7 +1,6 @@
 //! Enterprise demand: how many workers of which profession an enterprise will need in which year.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -107,7 +106,7 @@ pub async fn create_demand(
     let fields = body.fields()?;
     let letterhead = state.letterhead.clone();
     let record = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_demand_references(conn, enterprise_id, &fields)?;
             let record = demand::insert(conn, enterprise_id, &fields)?;
             triggers::demand_posted(conn, &letterhead, &record, None)?;
@@ -190,7 +189,7 @@ pub async fn replace_demand(
     let enterprise_id = existing.enterprise_id;
     let letterhead = state.letterhead.clone();
     let record = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_demand_references(conn, enterprise_id, &fields)?;
             let record = demand::replace(conn, id, &fields)?
                 .ok_or_else(|| ApiError::not_found("demand record", id))?;

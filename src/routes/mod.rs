@@ -3,8 +3,10 @@
 pub mod auth;
 pub mod clusters;
 pub mod demand;
+pub mod events;
 pub mod extract;
 pub mod forecast;
+pub mod guidance;
 pub mod health;
 pub mod intakes;
 pub mod notifications;
@@ -87,7 +89,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(forecast::run_scenario)
         .service(forecast::get_parameters)
         .service(forecast::put_parameters)
-        .service(forecast::explain);
+        .service(forecast::explain)
+        .service(events::create_event)
+        .service(events::list_events)
+        .service(events::get_event)
+        .service(events::register)
+        .service(events::unregister)
+        .service(events::cancel)
+        .service(events::attendance)
+        .service(guidance::guidance_report);
 }
 
 /// 201 with the created object and its `Location`.

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    auth, clusters, demand, forecast, health, intakes, notifications, organizations, professions,
-    programs, pupils, roster, stats, users,
+    auth, clusters, demand, events, forecast, guidance, health, intakes, notifications,
+    organizations, professions, programs, pupils, roster, stats, users,
 };
 
 #[derive(OpenApi)]
@@ -61,6 +61,14 @@ use super::{
         forecast::get_parameters,
         forecast::put_parameters,
         forecast::explain,
+        events::create_event,
+        events::list_events,
+        events::get_event,
+        events::register,
+        events::unregister,
+        events::cancel,
+        events::attendance,
+        guidance::guidance_report,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),
@@ -73,6 +81,7 @@ use super::{
         (name = "demand", description = "Enterprises' demand for workers"),
         (name = "forecast", description = "The staffing-gap forecast, scenarios and explanations"),
         (name = "notifications", description = "The email outbox"),
+        (name = "guidance", description = "Career-guidance events, registrations, attendance and the guidance record"),
     )
 )]
 pub struct ApiDoc;

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, post, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -75,7 +74,7 @@ pub async fn create_organization(
         cluster_ids: body.cluster_ids,
     };
     let organization = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             let references: Vec<Reference> = new
                 .cluster_ids
                 .iter()

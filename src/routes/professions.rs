@@ -1,7 +1,6 @@
 //! Professions, each in one cluster: read by everyone signed in, written by admins.
 
 use actix_web::{HttpResponse, get, post, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -64,7 +63,7 @@ pub async fn create_profession(
         cluster_id,
     };
     let profession = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             if clusters::find(conn, new.cluster_id)?.is_none() {
                 return Err(ApiError::invalid(
                     "cluster_id",

@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -161,7 +160,7 @@ pub async fn create_program(
     authorize(&user, Action::ManagePrograms { institution_id })?;
     let fields = body.fields()?;
     let program = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_program_references(conn, institution_id, &fields)?;
             Ok(programs::insert_in_transaction(
                 conn,
@@ -208,7 +207,7 @@ pub async fn replace_program(
     }
     let fields = body.fields()?;
     let program = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_program_references(conn, institution_id, &fields)?;
             programs::replace_in_transaction(conn, id, &fields)?
                 .ok_or_else(|| ApiError::not_found("program", id))

@@ -1,7 +1,6 @@
 //! Pupil records: minors' data, reachable only by their own school and by admins.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use diesel::Connection;
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
@@ -159,7 +158,7 @@ pub async fn create_pupil(
     .check()
     .map_err(ApiError::Invalid)?;
     let pupil = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_school(conn, school_id)?;
             check_references(conn, &interest_references(&fields.interests, ""))?;
             pupils::insert_in_transaction(conn, school_id, &fields)
@@ -238,7 +237,7 @@ pub async fn patch_pupil(
         .check()
         .map_err(ApiError::Invalid)?;
     let pupil = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             check_references(conn, &interest_references(&fields.interests, ""))?;
             pupils::replace_in_transaction(conn, id, &fields)
                 .map_err(|e| conflict_on_ref(e, &fields.external_ref))?
@@ -270,7 +269,7 @@ pub async fn delete_pupil(
     })
     .await?;
     db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| Ok(pupils::delete_in_transaction(conn, id)?))
+        db::write_transaction(conn, |conn| Ok(pupils::delete_in_transaction(conn, id)?))
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,7 +1,6 @@
 //! User accounts, created by admins.
 
 use actix_web::{HttpResponse, get, post, web};
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,7 +81,7 @@ pub async fn create_user(
     let letterhead = state.letterhead.clone();
     let ttl_hours = state.invitation_ttl_hours;
     let row = db::run(&state.pool, move |conn| {
-        conn.transaction(|conn| {
+        db::write_transaction(conn, |conn| {
             if let Some(organization_id) = organization_id {
                 check_organization_kind(conn, role, organization_id)?;
             }

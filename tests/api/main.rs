@@ -8,6 +8,7 @@ mod demand;
 mod demo;
 mod errors;
 mod forecast;
+mod guidance;
 mod health;
 mod helpers;
 mod notifications;

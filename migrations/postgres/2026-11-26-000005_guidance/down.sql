@@ -1,0 +1,3 @@
+DROP TABLE event_registrations;
+DROP TABLE event_professions;
+DROP TABLE events;
