@@ -220,45 +220,6 @@ pub fn page_with_total<T>(
     Ok((rows.into_iter().map(|(item, _)| item).collect(), total))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::DatabaseUrl;
-    use std::path::PathBuf;
-
-    #[test]
-    fn the_backend_follows_the_scheme() {
-        assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
-            DatabaseUrl::Postgres("postgres://u@h/db".into())
-        );
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://h/db").unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
-        );
-    }
-
-    #[test]
-    fn unknown_schemes_are_errors_not_new_files() {
-        for url in [
-            "mysql://h/db",
-            "postgress://h/db",
-            "sqlite://",
-            "",
-            "c:kadry",
-        ] {
-            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
-        }
-    }
-}
-
 /// A transaction that will write. On SQLite it begins with `BEGIN IMMEDIATE`,
 /// taking the write lock first: a deferred transaction that reads and then
 /// writes fails at once ("database is locked") when another writer got in
@@ -296,6 +257,45 @@ where
             // The work's error is the one to report; a failed rollback marks the connection broken.
             let _ = AnsiTransactionManager::rollback_transaction(inner);
             Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DatabaseUrl;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_backend_follows_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_errors_not_new_files() {
+        for url in [
+            "mysql://h/db",
+            "postgress://h/db",
+            "sqlite://",
+            "",
+            "c:kadry",
+        ] {
+            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
         }
     }
 }
