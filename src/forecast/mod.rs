@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod model;
+pub mod recommend;
 pub mod scenario;
 
 pub use engine::run;

@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod professions;
 pub mod programs;
 pub mod pupils;
+pub mod recommendations;
 pub mod references;
 pub mod roster;
 pub mod stats;
@@ -97,7 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(events::unregister)
         .service(events::cancel)
         .service(events::attendance)
-        .service(guidance::guidance_report);
+        .service(guidance::guidance_report)
+        .service(recommendations::recommendations);
 }
 
 /// 201 with the created object and its `Location`.

@@ -6,7 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     auth, clusters, demand, events, forecast, guidance, health, intakes, notifications,
-    organizations, professions, programs, pupils, roster, stats, users,
+    organizations, professions, programs, pupils, recommendations, roster, stats, users,
 };
 
 #[derive(OpenApi)]
@@ -69,6 +69,7 @@ use super::{
         events::cancel,
         events::attendance,
         guidance::guidance_report,
+        recommendations::recommendations,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),

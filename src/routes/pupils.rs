@@ -171,7 +171,7 @@ pub async fn create_pupil(
 
 /// Loads pupil `id` for `action`, answering 404 when it does not exist or
 /// belongs to another school.
-async fn visible_pupil(
+pub(crate) async fn visible_pupil(
     state: &AppState,
     user: &AuthUser,
     id: i64,

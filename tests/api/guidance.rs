@@ -524,3 +524,111 @@ async fn only_organizers_create_events_and_bad_events_are_refused() {
         0
     );
 }
+
+#[tokio::test]
+async fn recommendations_rank_interest_then_shortage_and_say_why() {
+    let (app, w, _sink) = setup().await;
+    let (school, token) = &w.school_a;
+    let year = academic_year();
+    let program = |institution: i64, profession: i64, entry_grade: i32| {
+        json!({"institution_id": institution, "specialty_code": "15.01.32", "title": format!("Program {profession}/{entry_grade}"),
+               "entry_grade": entry_grade, "duration_months": 34, "completion_rate": 0.9,
+               "professions": [{"profession_id": profession, "share": 1.0}]})
+    };
+    let glass = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            program(w.college_a.0, w.glass_operator, 9),
+        )
+        .await;
+    let welding = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            program(w.college_b.0, w.welder, 9),
+        )
+        .await;
+    let cnc_after_11 = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            program(w.college_a.0, w.cnc_operator, 11),
+        )
+        .await;
+    let closed = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            program(w.college_b.0, w.cnc_operator, 9),
+        )
+        .await;
+    for (id, seats, targeted) in [
+        (glass, 25, 5),
+        (welding, 20, 0),
+        (cnc_after_11, 15, 0),
+        (closed, 0, 0),
+    ] {
+        let response = app
+            .put_json(
+                &format!("/api/v1/programs/{id}/intakes/{}", year + 1),
+                &w.admin,
+                &json!({"seats": seats, "targeted_seats": targeted}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // Grade 8 now: enters after grade 9 in year + 2, graduates three years later.
+    let graduation = year + 2 + 3;
+    app.create(
+        "/api/v1/demand",
+        &w.admin,
+        json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.glass_operator, "year": graduation, "headcount": 100}),
+    )
+    .await;
+    let pupil_id = app
+        .create(
+            "/api/v1/pupils",
+            token,
+            json!({"school_id": school, "external_ref": "R-1", "grade": 8, "academic_year": year, "consent": true,
+                   "interests": [{"cluster_id": w.machines, "weight": 1}]}),
+        )
+        .await;
+    let path = format!("/api/v1/pupils/{pupil_id}/recommendations");
+    let found = app.get_json(&path, token).await;
+    let items = found["items"].as_array().unwrap();
+    let order: Vec<i64> = items
+        .iter()
+        .map(|i| i["program_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [welding, cnc_after_11, glass], "{found:#}");
+    assert_eq!(items[0]["entry_year"], year + 2);
+    assert_eq!(items[0]["graduation_year"], graduation);
+    assert_eq!(items[0]["score"], 2.0);
+    assert_eq!(items[1]["entry_year"], year + 4);
+    assert_eq!(
+        items[0]["reasons"],
+        json!([
+            "совпадает с интересом: Machines",
+            "20 мест, из них 0 целевых"
+        ])
+    );
+    let glass_reasons = items[2]["reasons"].as_array().unwrap();
+    assert!(
+        glass_reasons[0]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("в {graduation} году региону не хватит")),
+        "{glass_reasons:?}"
+    );
+    assert_eq!(glass_reasons[1], "25 мест, из них 5 целевых");
+    assert!(
+        items[2]["score"].as_f64().unwrap() > 0.9 && items[2]["score"].as_f64().unwrap() <= 1.0
+    );
+
+    assert_eq!(app.get_json(&path, &w.admin).await, found);
+    assert_problem(app.get(&path, &w.school_b.1).await, StatusCode::NOT_FOUND).await;
+    for other in [&w.analyst, &w.college_a.1, &w.enterprise_a.1] {
+        assert_problem(app.get(&path, other).await, StatusCode::FORBIDDEN).await;
+    }
+}
