@@ -43,7 +43,7 @@ pub fn record_failure(
     now: NaiveDateTime,
     settings: &ThrottleSettings,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         let previous = find(conn, email)?;
         let failures = previous
             .as_ref()
