@@ -605,3 +605,26 @@ async fn each_crossing_into_and_out_of_shortage_is_told_exactly_once() {
     assert_eq!(over.len(), 2, "{:#?}", sink.received());
     assert_eq!(sink.received().len(), 4);
 }
+
+#[tokio::test]
+async fn the_file_transport_writes_each_message_as_an_eml_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", folder.path().join("mail").display());
+    let app = spawn_app_with(TestDatabase::new(), |settings| quick_email(settings, &url)).await;
+    let admin = app.admin_token().await;
+    app.create(
+        "/api/v1/users",
+        &admin,
+        json!({"email": "filed@kadry.test", "role": "analyst"}),
+    )
+    .await;
+    wait_status(&app, &admin, "filed@kadry.test", "sent").await;
+    let files: Vec<_> = std::fs::read_dir(folder.path().join("mail"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let written = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(written.contains("To: filed@kadry.test"), "{written}");
+}
