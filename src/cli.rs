@@ -1,33 +1,42 @@
-//! What the `kadry` subcommands other than `serve` do: each opens the database itself, no server needed.
+//! What the `kadry` subcommands other than `serve` do: each opens the database
+//! itself and goes through the application layer, as the API does.
 
 use std::io::{IsTerminal, Write};
 
-use anyhow::{Context, bail};
+use anyhow::{Context as _, bail};
 
+use crate::app::forecast::{ForecastResponse, Span};
+use crate::app::users::NewUserBody;
+use crate::app::{self, Context};
+use crate::auth::AuthUser;
 use crate::config::Settings;
-use crate::db::{self, DatabaseUrl, DbPool};
+use crate::db::{self, maintenance};
+use crate::error::AppError;
+use crate::forecast::export::rows_as_csv;
 use crate::forecast::model::round2;
-use crate::routes::forecast::{ForecastResponse, rows_as_csv};
 use crate::startup::prepare_database;
 use crate::synth::{self, Catalogue, Scale, Stage};
 
-/// Migrates and opens the configured database.
-pub async fn open(settings: &Settings) -> anyhow::Result<DbPool> {
-    let url = DatabaseUrl::parse(&settings.database.url)?;
-    prepare_database(settings, &url).await
+/// Migrates and opens the configured database, with the application's context.
+pub async fn open(settings: &Settings) -> anyhow::Result<Context> {
+    let pool = prepare_database(settings).await?;
+    Ok(Context::new(settings, pool))
 }
 
-/// Runs database work on the blocking pool and flattens the errors.
-pub async fn with_connection<T: Send + 'static>(
-    pool: &DbPool,
-    work: impl FnOnce(&mut db::DbConnection) -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().context("connecting to the database")?;
-        work(&mut conn)
-    })
-    .await?
+/// An application error as the command line says it: invalid fields named
+/// as the options that carry them (`--to: ...`).
+fn failure(error: AppError) -> anyhow::Error {
+    match error {
+        AppError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => anyhow::anyhow!("{}", other.describe()),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -45,40 +54,16 @@ pub async fn forecast(
     profession: Option<String>,
     format: Format,
 ) -> anyhow::Result<String> {
-    if to < from || to - from > crate::routes::forecast::MAX_SPAN {
-        bail!("--to must be from --from to 30 years after it");
-    }
-    let pool = open(settings).await?;
-    let (inputs, parameters) = with_connection(&pool, |conn| {
-        Ok((
-            db::forecast::load_inputs(conn)?,
-            db::forecast::parameters(conn)?,
-        ))
-    })
-    .await?;
-    let profession_id = match &profession {
-        Some(code) => Some(
-            inputs
-                .professions
-                .iter()
-                .find(|(_, p)| &p.code == code)
-                .map(|(id, _)| *id)
-                .with_context(|| format!("no profession has the code {code}"))?,
-        ),
-        None => None,
-    };
-    let result = crate::forecast::run(&inputs, &parameters, from, to);
-    let response = ForecastResponse {
-        from,
-        to,
-        parameters,
-        rows: result
-            .rows
-            .into_iter()
-            .filter(|row| profession_id.is_none_or(|id| row.profession_id == id))
-            .collect(),
-        unplaced: result.unplaced,
-    };
+    let span = Span::parse(Some(from), Some(to)).map_err(failure)?;
+    let ctx = open(settings).await?;
+    let response = app::forecast::stored_forecast_by_code(
+        &ctx,
+        &AuthUser::command_line(),
+        span,
+        profession.as_deref(),
+    )
+    .await
+    .map_err(failure)?;
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(&response)? + "\n",
         Format::Csv => rows_as_csv(&response.rows),
@@ -168,9 +153,9 @@ pub async fn generate(
     pupils: usize,
     seed: u64,
 ) -> anyhow::Result<synth::Loaded> {
-    let pool = open(settings).await?;
-    with_connection(&pool, move |conn| {
-        if has_data(conn)? {
+    let ctx = open(settings).await?;
+    on_connection(&ctx, move |conn| {
+        if maintenance::has_data(conn)? {
             bail!("the database already has data; generate into an empty one");
         }
         let scale = Scale::with_pupils(seed, pupils);
@@ -183,21 +168,17 @@ pub async fn generate(
     .await
 }
 
-/// Whether the database holds any catalogue or pupil data (users do not count).
-pub fn has_data(conn: &mut db::DbConnection) -> anyhow::Result<bool> {
-    use diesel::prelude::*;
-
-    use crate::db::schema::{clusters, organizations, pupils};
-    let any_cluster: bool =
-        diesel::select(diesel::dsl::exists(clusters::table.select(clusters::id)))
-            .get_result(conn)?;
-    let any_organization: bool = diesel::select(diesel::dsl::exists(
-        organizations::table.select(organizations::id),
-    ))
-    .get_result(conn)?;
-    let any_pupil: bool =
-        diesel::select(diesel::dsl::exists(pupils::table.select(pupils::id))).get_result(conn)?;
-    Ok(any_cluster || any_organization || any_pupil)
+/// Bulk work (loading a region) on one pooled connection, off the async executor.
+async fn on_connection<T: Send + 'static>(
+    ctx: &Context,
+    work: impl FnOnce(&mut db::DbConnection) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    ctx.run(|conn| work(conn).map_err(AppError::Internal))
+        .await
+        .map_err(|error| match error {
+            AppError::Internal(error) => error,
+            other => failure(other),
+        })
 }
 
 /// Demo sign-ins when KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD are not set.
@@ -215,14 +196,14 @@ pub async fn load_demo(
         settings.auth.admin_email = Some(DEMO_ADMIN.0.into());
         settings.auth.admin_password = Some(DEMO_ADMIN.1.into());
     }
-    let pool = open(settings).await?;
+    let ctx = open(settings).await?;
     let started = std::time::Instant::now();
-    let loaded = with_connection(&pool, move |conn| {
-        if has_data(conn)? {
+    let loaded = on_connection(&ctx, move |conn| {
+        if maintenance::has_data(conn)? {
             if !replace {
                 bail!("the database already has data; run `kadry demo --replace` to wipe it and load the demo");
             }
-            crate::demo::wipe(conn)?;
+            maintenance::wipe(conn)?;
         }
         let scale = Scale::with_pupils(seed, pupils);
         let catalogue = crate::demo::vladimir();
@@ -232,7 +213,7 @@ pub async fn load_demo(
         Ok((loaded, users))
     })
     .await?;
-    crate::startup::bootstrap_admin(settings, &pool).await?;
+    crate::startup::bootstrap_admin(settings, &ctx).await?;
     eprintln!(
         "kadry: loaded the Vladimir demo region in {:.1} s",
         started.elapsed().as_secs_f64()
@@ -247,21 +228,15 @@ pub async fn import_pupils(
     file: &std::path::Path,
 ) -> anyhow::Result<String> {
     let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let pool = open(settings).await?;
-    let outcome = with_connection(&pool, move |conn| {
-        crate::routes::pupils::check_school(conn, school_id)
-            .map_err(|_| anyhow::anyhow!("organization {school_id} is not a school"))?;
-        Ok(crate::roster::import(conn, school_id, &csv))
-    })
-    .await?;
-    match outcome {
+    let ctx = open(settings).await?;
+    match app::pupils::import_roster(&ctx, &AuthUser::command_line(), school_id, csv).await {
         Ok(summary) => Ok(format!(
             "kadry: imported {}: {} pupils created, {} updated\n",
             file.display(),
             summary.created,
             summary.updated
         )),
-        Err(crate::error::ApiError::Invalid(errors)) => {
+        Err(AppError::Invalid(errors)) => {
             let lines: Vec<String> = errors
                 .iter()
                 .map(|e| match e.line {
@@ -276,7 +251,8 @@ pub async fn import_pupils(
                 lines.join("\n")
             )
         }
-        Err(other) => Err(anyhow::anyhow!("{other}")),
+        Err(AppError::NotFound(_)) => bail!("--school {school_id} is not a school"),
+        Err(other) => Err(failure(other)),
     }
 }
 
@@ -288,35 +264,25 @@ pub async fn create_user(
     organization_id: Option<i64>,
     password: &str,
 ) -> anyhow::Result<String> {
-    use crate::domain::{EmailAddress, Password};
-    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email {e}"))?;
-    let organization_id = crate::routes::users::organization_for(role, organization_id)
-        .map_err(|e| anyhow::anyhow!("--organization {e}"))?;
-    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("--password {e}"))?;
-    let hash = crate::auth::password::hash_blocking(password).await?;
-    let pool = open(settings).await?;
-    let id = with_connection(&pool, move |conn| {
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            if let Some(organization_id) = organization_id {
-                crate::routes::users::check_organization_kind(conn, role, organization_id)
-                    .map_err(|_| anyhow::anyhow!("--organization {organization_id} is not an organization a {} user can belong to", role.as_str()))?;
+    let ctx = open(settings).await?;
+    let body = NewUserBody {
+        email: email.to_string(),
+        role,
+        organization_id,
+        password: Some(password.to_string()),
+    };
+    let user = app::users::create_user(&ctx, &AuthUser::command_line(), body)
+        .await
+        .map_err(|error| match error {
+            AppError::Invalid(mut errors) => {
+                for e in &mut errors {
+                    if e.field == "organization_id" {
+                        e.field = "organization".into();
+                    }
+                }
+                failure(AppError::Invalid(errors))
             }
-            if crate::db::users::find_by_email(conn, email.as_str())?.is_some() {
-                bail!("a user with the email {email} already exists");
-            }
-            let user = crate::db::users::insert(
-                conn,
-                &crate::db::users::NewUser {
-                    email: email.as_str(),
-                    password_hash: Some(&hash),
-                    role: role.as_str(),
-                    organization_id,
-                },
-            )?;
-            Ok(user.id)
-        })
-    })
-    .await?;
-    Ok(format!("kadry: created user {id}\n"))
+            other => failure(other),
+        })?;
+    Ok(format!("kadry: created user {}\n", user.id))
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::db::DatabaseUrl;
+use crate::domain::Language;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -46,10 +46,10 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSettings {
-    pub url: String,
+    pub url: EmailUrl,
     pub from: String,
     pub public_url: String,
-    pub language: String,
+    pub language: Language,
     pub worker: bool,
     pub max_attempts: i32,
     pub retry_base_seconds: i64,
@@ -73,7 +73,7 @@ pub struct ServerSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    pub url: String,
+    pub url: DatabaseUrl,
     pub pool_size: u32,
     pub timeout_seconds: u64,
     pub sqlite_busy_timeout_ms: u32,
@@ -151,15 +151,12 @@ impl Settings {
     }
 
     fn check(&self) -> anyhow::Result<()> {
-        DatabaseUrl::parse(&self.database.url)?;
         if self.database.pool_size == 0 {
             bail!("database.pool_size must be at least 1");
         }
         if self.auth.token_ttl_seconds < 60 {
             bail!("auth.token_ttl_seconds must be at least 60");
         }
-        crate::notify::Language::parse(&self.email.language)?;
-        crate::notify::transport::EmailUrl::parse(&self.email.url)?;
         if self.email.max_attempts < 1 || self.email.batch_size < 1 {
             bail!("email.max_attempts and email.batch_size must be at least 1");
         }
@@ -170,18 +167,103 @@ impl Settings {
     }
 }
 
+/// Where the database is, chosen from the URL's scheme. Anything that is
+/// neither PostgreSQL nor SQLite is an error, never a new SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                bail!("the database URL {url:?} names no file");
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            bail!(
+                "the database URL scheme {scheme:?} is not supported: use sqlite://path or postgres://..."
+            );
+        }
+        if url.is_empty() || url.contains(':') {
+            bail!(
+                "the database URL {url:?} is neither sqlite://path, a file path, nor postgres://..."
+            );
+        }
+        Ok(Self::Sqlite(PathBuf::from(url)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = anyhow::Error;
+
+    fn try_from(url: String) -> anyhow::Result<Self> {
+        Self::parse(&url)
+    }
+}
+
+/// Where email goes (`KADRY_EMAIL_URL`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum EmailUrl {
+    Smtp(String),
+    File(PathBuf),
+    Log,
+}
+
+impl EmailUrl {
+    pub fn parse(url: &str) -> anyhow::Result<Self> {
+        if url == "log" {
+            return Ok(Self::Log);
+        }
+        if url.starts_with("smtp://") || url.starts_with("smtps://") {
+            return Ok(Self::Smtp(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                bail!("email.url {url:?} names no folder");
+            }
+            return Ok(Self::File(PathBuf::from(path)));
+        }
+        bail!("email.url must be smtp://..., smtps://..., file:///folder or log, not {url:?}")
+    }
+}
+
+impl TryFrom<String> for EmailUrl {
+    type Error = anyhow::Error;
+
+    fn try_from(url: String) -> anyhow::Result<Self> {
+        Self::parse(&url)
+    }
+}
+
 /// The HS256 secret: from the settings, else (SQLite only) a random one kept in
 /// a file beside the database, created on first start and readable only by its owner.
 pub fn resolve_jwt_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &settings.auth.jwt_secret {
         return checked_secret(secret.as_bytes().to_vec(), "KADRY_JWT_SECRET");
     }
-    match DatabaseUrl::parse(&settings.database.url)? {
+    match &settings.database.url {
         DatabaseUrl::Postgres(_) => bail!(
             "KADRY_JWT_SECRET is not set: on PostgreSQL every kadry process must share one \
              secret of at least 32 bytes, so kadry does not invent one"
         ),
-        DatabaseUrl::Sqlite(database) => secret_beside(&database),
+        DatabaseUrl::Sqlite(database) => secret_beside(database),
     }
 }
 
@@ -250,7 +332,10 @@ mod tests {
     #[test]
     fn defaults_need_no_environment() {
         let settings = Settings::from_sources(env(&[])).unwrap();
-        assert_eq!(settings.database.url, "sqlite://kadry.db");
+        assert_eq!(
+            settings.database.url,
+            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
+        );
         assert_eq!(settings.server.bind, "127.0.0.1:8080");
         assert_eq!(settings.auth.token_ttl_seconds, 900);
         assert_eq!(settings.server.body_limit_bytes, 256 * 1024);
@@ -264,16 +349,19 @@ mod tests {
             ("KADRY_TOKEN_TTL_SECONDS", "600"),
         ]))
         .unwrap();
-        assert_eq!(settings.database.url, "postgres://db/kadry");
+        assert_eq!(
+            settings.database.url,
+            DatabaseUrl::Postgres("postgres://db/kadry".into())
+        );
         assert_eq!(settings.server.bind, "0.0.0.0:9000");
         assert_eq!(settings.auth.token_ttl_seconds, 600);
     }
 
     #[test]
     fn an_unknown_database_scheme_is_refused() {
-        let error = Settings::from_sources(env(&[("KADRY_DATABASE_URL", "mysql://x/y")]))
-            .unwrap_err()
-            .to_string();
+        let error =
+            Settings::from_sources(env(&[("KADRY_DATABASE_URL", "mysql://x/y")])).unwrap_err();
+        let error = format!("{error:#}");
         assert!(error.contains("mysql"), "{error}");
     }
 
@@ -309,5 +397,64 @@ mod tests {
         let file = secret_file_for(&database);
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn the_backend_follows_the_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+            DatabaseUrl::Postgres("postgres://u@h/db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("kadry.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_errors_not_new_files() {
+        for url in [
+            "mysql://h/db",
+            "postgress://h/db",
+            "sqlite://",
+            "",
+            "c:kadry",
+        ] {
+            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn the_transport_follows_the_email_url() {
+        assert_eq!(EmailUrl::parse("log").unwrap(), EmailUrl::Log);
+        assert!(matches!(
+            EmailUrl::parse("smtp://u:p@mail:587").unwrap(),
+            EmailUrl::Smtp(_)
+        ));
+        assert!(matches!(
+            EmailUrl::parse("smtps://mail").unwrap(),
+            EmailUrl::Smtp(_)
+        ));
+        assert_eq!(
+            EmailUrl::parse("file:///tmp/mail").unwrap(),
+            EmailUrl::File("/tmp/mail".into())
+        );
+        for bad in ["", "http://mail", "file://", "mail.example"] {
+            assert!(EmailUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_email_language_is_refused() {
+        let error = Settings::from_sources(env(&[("KADRY_EMAIL_LANGUAGE", "de")])).unwrap_err();
+        assert!(format!("{error:#}").contains("de"), "{error:#}");
     }
 }

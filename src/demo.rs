@@ -6,9 +6,7 @@
 //! demand are not public: they are generated, deterministically. Codes and
 //! towns marked unverified in the sources are fine for a demo, not facts.
 
-use diesel::prelude::*;
-
-use crate::db::DbConnection;
+use crate::db::{DbConnection, organizations, users};
 use crate::domain::{OrganizationKind, Password, Role};
 use crate::synth::{
     Catalogue, ClusterSpec, EnterpriseSpec, InstitutionSpec, Loaded, ProfessionSpec,
@@ -252,13 +250,6 @@ pub struct DemoUser {
 /// One user of each role but admin, in the first school, the Gusev Glass
 /// College and «Красное Эхо»; the admin comes from the bootstrap settings.
 pub fn create_users(conn: &mut DbConnection, loaded: &Loaded) -> anyhow::Result<Vec<DemoUser>> {
-    use crate::db::schema::organizations;
-    let name_of = |conn: &mut DbConnection, id: i64| -> QueryResult<String> {
-        organizations::table
-            .find(id)
-            .select(organizations::name)
-            .first(conn)
-    };
     let wanted = [
         (
             Role::Analyst,
@@ -289,16 +280,18 @@ pub fn create_users(conn: &mut DbConnection, loaded: &Loaded) -> anyhow::Result<
     for (role, email, password, organization_id) in wanted {
         let hash =
             crate::auth::password::hash(&Password::parse(password).map_err(anyhow::Error::msg)?)?;
-        crate::db::users::insert(
+        users::insert(
             conn,
-            &crate::db::users::NewUser {
+            &users::NewUser {
                 email,
                 password_hash: Some(&hash),
-                role: role.as_str(),
+                role,
                 organization_id,
             },
         )?;
-        let organization = organization_id.map(|id| name_of(conn, id)).transpose()?;
+        let organization = organization_id
+            .map(|id| organizations::name_and_email(conn, id).map(|(name, _)| name))
+            .transpose()?;
         users.push(DemoUser {
             role,
             email: email.into(),
@@ -307,20 +300,6 @@ pub fn create_users(conn: &mut DbConnection, loaded: &Loaded) -> anyhow::Result<
         });
     }
     Ok(users)
-}
-
-/// Deletes every row of every table but the migrations', children first.
-pub fn wipe(conn: &mut DbConnection) -> QueryResult<()> {
-    use diesel::connection::SimpleConnection;
-    conn.transaction(|conn| {
-        conn.batch_execute(
-            "DELETE FROM pupil_masses; DELETE FROM pupil_interests; DELETE FROM pupils;
-             DELETE FROM demand; DELETE FROM program_enrollments; DELETE FROM program_intakes;
-             DELETE FROM program_professions; DELETE FROM programs; DELETE FROM users;
-             DELETE FROM login_throttle; DELETE FROM organization_clusters; DELETE FROM organizations;
-             DELETE FROM professions; DELETE FROM clusters;",
-        )
-    })
 }
 
 #[cfg(test)]

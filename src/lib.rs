@@ -1,5 +1,6 @@
 //! kadry: career guidance and workforce planning for a region.
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod forecast;
 pub mod notify;
+pub mod rng;
 pub mod roster;
 pub mod routes;
 pub mod startup;

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use kadry::cli::{self, Format};
 use kadry::config::Settings;
-use kadry::db::DatabaseUrl;
 use kadry::domain::Role;
 use kadry::startup::{Application, prepare_database};
 
@@ -261,8 +260,10 @@ async fn demo(
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    let url = DatabaseUrl::parse(&settings.database.url)?;
-    prepare_database(&settings, &url).await?;
-    println!("kadry: the {} database is up to date", url.backend_name());
+    prepare_database(&settings).await?;
+    println!(
+        "kadry: the {} database is up to date",
+        settings.database.url.backend_name()
+    );
     Ok(())
 }

@@ -7,15 +7,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::DbConnection;
-use crate::db::pupils;
-use crate::db::schema::{clusters, professions};
 use crate::domain::pupil::{Interest, PupilFields, RawPupil};
-use crate::error::{ApiError, FieldError};
+use crate::error::FieldError;
 
 pub const HEADER: [&str; 6] = [
     "external_ref",
@@ -41,21 +37,12 @@ pub struct InterestTargets {
 }
 
 impl InterestTargets {
-    pub fn load(conn: &mut DbConnection) -> QueryResult<Self> {
-        let profession_ids = professions::table
-            .select((professions::code, professions::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
-        let cluster_ids = clusters::table
-            .select(clusters::id)
-            .load::<i64>(conn)?
-            .into_iter()
-            .collect();
-        Ok(Self {
+    /// Profession ids by code, and the cluster ids there are.
+    pub fn new(profession_ids: HashMap<String, i64>, cluster_ids: HashSet<i64>) -> Self {
+        Self {
             profession_ids,
             cluster_ids,
-        })
+        }
     }
 }
 
@@ -233,48 +220,6 @@ fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>
             }
         })
         .collect()
-}
-
-/// Parses, checks and stores a roster for one school in one transaction:
-/// every row or none. The caller has checked the school and the caller's right to it.
-pub fn import(
-    conn: &mut DbConnection,
-    school_id: i64,
-    csv: &[u8],
-) -> Result<ImportSummary, ApiError> {
-    crate::db::write_transaction(conn, |conn| {
-        let targets = InterestTargets::load(conn)?;
-        let rows = parse(csv, &targets).map_err(ApiError::Invalid)?;
-        let mut ids = pupils::all_ids_by_ref(conn, school_id)?;
-        let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) = rows
-            .iter()
-            .partition(|row| ids.contains_key(&row.pupil.external_ref));
-        let updates: Vec<(i64, &PupilFields)> = existing
-            .iter()
-            .filter_map(|row| ids.get(&row.pupil.external_ref).map(|id| (*id, &row.pupil)))
-            .collect();
-        pupils::update_many_in_transaction(conn, &updates)?;
-        let new_pupils: Vec<&PupilFields> = new.iter().map(|row| &row.pupil).collect();
-        if !new_pupils.is_empty() {
-            ids.extend(pupils::insert_many_in_transaction(
-                conn,
-                school_id,
-                &new_pupils,
-            )?);
-        }
-        let mut stored = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id = ids.get(&row.pupil.external_ref).copied().ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line))
-            })?;
-            stored.push((id, &row.pupil));
-        }
-        pupils::replace_interests(conn, &stored)?;
-        Ok(ImportSummary {
-            created: new.len(),
-            updated: existing.len(),
-        })
-    })
 }
 
 #[cfg(test)]

@@ -7,47 +7,11 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use diesel::Connection;
 
 use crate::db::{DbConnection, clusters, demand, organizations, professions, programs, pupils};
 use crate::domain::OrganizationKind;
 use crate::domain::pupil::{Interest, PupilFields};
-
-/// SplitMix64: small, fast, and the same on every machine.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n` > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    pub fn between(&mut self, low: i32, high: i32) -> i32 {
-        low + self.below((high - low + 1) as usize) as i32
-    }
-}
+pub use crate::rng::Rng;
 
 /// How big a region to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -235,14 +199,14 @@ pub fn load(
 ) -> anyhow::Result<Loaded> {
     let mut rng = Rng::new(scale.seed);
     let mut loaded = Loaded::default();
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
         load_catalogue(conn, scale, catalogue, &mut loaded)?;
         progress(Stage::Catalogue, 1, 1);
         load_programs(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
         Ok(())
     })?;
     load_pupils(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
-    conn.transaction::<_, anyhow::Error, _>(|conn| {
+    crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
         load_demand(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)
     })?;
     Ok(loaded)
@@ -516,7 +480,7 @@ fn load_pupils(
                 },
             });
         }
-        conn.transaction::<_, anyhow::Error, _>(|conn| {
+        crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
             let refs: Vec<&PupilFields> = batch.iter().collect();
             let ids: HashMap<String, i64> =
                 pupils::insert_many_in_transaction(conn, school_id, &refs)?;

@@ -2,7 +2,7 @@
 
 use super::AuthUser;
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::error::AppError;
 
 /// Everything a caller may ask to do, with the organisation whose records it touches where that matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +57,10 @@ enum Decision {
 }
 
 /// `Ok` when `user` may do `action`, else 403.
-pub fn authorize(user: &AuthUser, action: Action) -> Result<(), ApiError> {
+pub fn authorize(user: &AuthUser, action: Action) -> Result<(), AppError> {
     match decide(user, action) {
         Decision::Allowed => Ok(()),
-        Decision::Forbidden | Decision::NotVisible => Err(ApiError::Forbidden),
+        Decision::Forbidden | Decision::NotVisible => Err(AppError::Forbidden),
     }
 }
 
@@ -71,11 +71,11 @@ pub fn authorize_record(
     action: Action,
     what: &str,
     id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     match decide(user, action) {
         Decision::Allowed => Ok(()),
-        Decision::Forbidden => Err(ApiError::Forbidden),
-        Decision::NotVisible => Err(ApiError::not_found(what, id)),
+        Decision::Forbidden => Err(AppError::Forbidden),
+        Decision::NotVisible => Err(AppError::not_found(what, id)),
     }
 }
 

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, HashMap};
 use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 
+use super::DbConnection;
+use super::masses::{self, MassTarget};
 use super::schema::{
-    demand, forecast_parameters, professions, program_enrollments, program_intakes,
+    clusters, demand, forecast_parameters, professions, program_enrollments, program_intakes,
     program_professions, programs, pupil_interests, pupils,
 };
-use super::{DbConnection, masses};
 use crate::forecast::model::{InterestMass, Profession, ProgramInput, Seats, Target};
 use crate::forecast::{Inputs, Parameters};
 
@@ -64,13 +65,13 @@ type InterestSum = (i32, i32, Option<i64>, Option<i64>, Option<f64>);
 /// The same masses computed afresh from every pupil and interest: what
 /// `pupil_masses` must always equal (the tests check it).
 pub fn recomputed_interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<InterestMass>> {
-    let mut rows: Vec<(i32, i32, i64, f64)> = pupils::table
+    let mut rows: Vec<(i32, i32, MassTarget, f64)> = pupils::table
         .group_by((pupils::grade, pupils::academic_year))
         .select((pupils::grade, pupils::academic_year, count_star()))
         .load::<(i32, i32, i64)>(conn)?
         .into_iter()
         .map(|(grade, academic_year, count)| {
-            (grade, academic_year, masses::ALL_PUPILS, count as f64)
+            (grade, academic_year, MassTarget::AllPupils, count as f64)
         })
         .collect();
     let interests: Vec<InterestSum> = pupil_interests::table
@@ -93,7 +94,7 @@ pub fn recomputed_interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<In
             (
                 grade,
                 academic_year,
-                masses::target_key(profession_id, cluster_id),
+                MassTarget::of_interest(profession_id, cluster_id),
                 share.unwrap_or(0.0),
             )
         },
@@ -105,7 +106,7 @@ pub fn recomputed_interest_masses(conn: &mut DbConnection) -> QueryResult<Vec<In
 /// Rows of `(grade, academic_year, target, pupils)` as the engine's masses:
 /// each interest target's summed shares, and the pupils whose shares do not
 /// cover them (no interests, or no consent) in the open pool.
-fn masses_from_rows(rows: Vec<(i32, i32, i64, f64)>) -> Vec<InterestMass> {
+fn masses_from_rows(rows: Vec<(i32, i32, MassTarget, f64)>) -> Vec<InterestMass> {
     // Sums of doubles kept by many writes leave crumbs; this is far below a pupil.
     const CRUMB: f64 = 1e-6;
     let mut counts: HashMap<(i32, i32), f64> = HashMap::new();
@@ -113,12 +114,12 @@ fn masses_from_rows(rows: Vec<(i32, i32, i64, f64)>) -> Vec<InterestMass> {
     let mut masses = Vec::with_capacity(rows.len());
     for (grade, academic_year, target, pupils) in rows {
         let target = match target {
-            masses::ALL_PUPILS => {
+            MassTarget::AllPupils => {
                 *counts.entry((grade, academic_year)).or_default() += pupils;
                 continue;
             }
-            id if id > 0 => Target::Profession(id),
-            id => Target::Cluster(-id),
+            MassTarget::Profession(id) => Target::Profession(id),
+            MassTarget::Cluster(id) => Target::Cluster(id),
         };
         *interested.entry((grade, academic_year)).or_default() += pupils;
         if pupils > CRUMB {
@@ -286,4 +287,36 @@ pub fn demand_by_enterprise(
         .collect();
     rows.sort_by_key(|(enterprise_id, headcount)| (-headcount, *enterprise_id));
     Ok(rows)
+}
+
+/// The names the forecast's ids stand for, for explanations and recommendations.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// `(institution_id, title)` by program id.
+    pub programs: HashMap<i64, (i64, String)>,
+    /// Titles by profession id.
+    pub professions: HashMap<i64, String>,
+    /// Names by cluster id.
+    pub clusters: HashMap<i64, String>,
+}
+
+pub fn names(conn: &mut DbConnection) -> QueryResult<Names> {
+    Ok(Names {
+        programs: programs::table
+            .select((programs::id, programs::institution_id, programs::title))
+            .load::<(i64, i64, String)>(conn)?
+            .into_iter()
+            .map(|(id, institution, title)| (id, (institution, title)))
+            .collect(),
+        professions: professions::table
+            .select((professions::id, professions::title))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect(),
+        clusters: clusters::table
+            .select((clusters::id, clusters::name))
+            .load::<(i64, String)>(conn)?
+            .into_iter()
+            .collect(),
+    })
 }

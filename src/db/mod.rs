@@ -4,27 +4,36 @@ pub mod clusters;
 pub mod demand;
 pub mod events;
 pub mod forecast;
+pub mod guidance;
+pub mod invitations;
+pub mod maintenance;
 pub mod masses;
 pub mod migrations;
 pub mod organizations;
+pub mod outbox;
 pub mod professions;
 pub mod programs;
 pub mod pupil_stats;
 pub mod pupils;
+pub mod references;
 pub mod schema;
+pub mod shortages;
 pub mod throttle;
 pub mod users;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::bail;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 
 use crate::config::DatabaseSettings;
-use crate::error::ApiError;
+pub use crate::config::DatabaseUrl;
+pub use diesel::QueryResult;
+
+/// An error of a query, as the query functions return it.
+pub type DbError = diesel::result::Error;
+use crate::error::{AppError, FieldError};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -45,45 +54,39 @@ macro_rules! on_backend {
     };
 }
 
-/// Where the database is, chosen from the URL's scheme. Anything that is
-/// neither PostgreSQL nor SQLite is an error, never a new SQLite file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Postgres(String),
-    Sqlite(PathBuf),
+/// Loads rows of hand-written SQL (with `?` placeholders) on either backend,
+/// for the few aggregates diesel's query builder cannot express:
+/// `load_sql!(conn, SQL, Row; Integer => year, BigInt => id)`.
+#[macro_export]
+macro_rules! load_sql {
+    ($connection:expr, $sql:expr, $row:ty; $($sql_type:ty => $value:expr),* $(,)?) => {
+        match $connection {
+            $crate::db::DbConnection::Postgres(inner) => diesel::RunQueryDsl::load::<$row>(
+                diesel::sql_query($crate::db::numbered_placeholders($sql))
+                    $(.bind::<$sql_type, _>($value))*,
+                inner,
+            ),
+            $crate::db::DbConnection::Sqlite(inner) => diesel::RunQueryDsl::load::<$row>(
+                diesel::sql_query($sql) $(.bind::<$sql_type, _>($value))*,
+                inner,
+            ),
+        }
+    };
 }
 
-impl DatabaseUrl {
-    pub fn parse(url: &str) -> anyhow::Result<Self> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self::Postgres(url.to_string()));
-        }
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            if path.is_empty() {
-                bail!("the database URL {url:?} names no file");
-            }
-            return Ok(Self::Sqlite(PathBuf::from(path)));
-        }
-        if let Some((scheme, _)) = url.split_once("://") {
-            bail!(
-                "the database URL scheme {scheme:?} is not supported: use sqlite://path or postgres://..."
-            );
-        }
-        if url.is_empty() || url.contains(':') {
-            bail!(
-                "the database URL {url:?} is neither sqlite://path, a file path, nor postgres://..."
-            );
-        }
-        Ok(Self::Sqlite(PathBuf::from(url)))
-    }
-
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            Self::Postgres(_) => "postgres",
-            Self::Sqlite(_) => "sqlite",
+/// `?` placeholders as PostgreSQL's `$1`, `$2`, ... (the SQL holds no `?` in strings).
+pub fn numbered_placeholders(sql: &str) -> String {
+    let mut numbered = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(c);
         }
     }
+    numbered
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -173,36 +176,71 @@ impl r2d2::ManageConnection for ConnectionManager {
 pub type DbPool = r2d2::Pool<ConnectionManager>;
 
 /// Builds the pool without connecting; `migrations::run` makes the first connection.
-pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
-    let url = DatabaseUrl::parse(&settings.url)?;
-    let manager = ConnectionManager::new(url, settings.sqlite_busy_timeout_ms);
-    Ok(r2d2::Pool::builder()
+pub fn pool(settings: &DatabaseSettings) -> DbPool {
+    let manager = ConnectionManager::new(settings.url.clone(), settings.sqlite_busy_timeout_ms);
+    r2d2::Pool::builder()
         .max_size(settings.pool_size)
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(settings.timeout_seconds.max(1)))
         // A broken connection still fails its query and is replaced; a check
         // on every checkout costs a round trip per request.
         .test_on_check_out(false)
-        .build_unchecked(manager))
+        .build_unchecked(manager)
 }
 
 /// Runs `work` with a pooled connection on the blocking thread pool, never on the async executor.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut pooled = pool.get()?;
+        let mut pooled = pool
+            .get()
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
         let outcome = work(&mut pooled.conn);
-        if matches!(outcome, Err(ApiError::Unavailable(_))) {
+        if matches!(outcome, Err(AppError::Unavailable(_))) {
             pooled.broken = true;
         }
         outcome
     })
     .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("database task failed: {e}")))?
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match &error {
+            Error::NotFound => AppError::NotFound("the record".into()),
+            Error::DatabaseError(Kind::UniqueViolation, _) => {
+                AppError::Conflict("a record with the same unique value already exists".into())
+            }
+            Error::DatabaseError(Kind::ForeignKeyViolation, _) => {
+                AppError::Invalid(vec![FieldError::new(
+                    "body",
+                    "refers to a record that does not exist",
+                )])
+            }
+            Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, info) => {
+                AppError::Unavailable(info.message().to_string())
+            }
+            // SQLite answers "database is locked" when its busy timeout runs out.
+            Error::DatabaseError(_, info) if info.message().contains("locked") => {
+                AppError::Unavailable(info.message().to_string())
+            }
+            _ => AppError::Internal(anyhow::Error::new(error)),
+        }
+    }
+}
+
+/// A unique violation as a conflict that names what is taken; any other error as it is.
+pub fn conflict_as(error: DbError, message: impl FnOnce() -> String) -> AppError {
+    match AppError::from(error) {
+        AppError::Conflict(_) => AppError::Conflict(message()),
+        other => other,
+    }
 }
 
 /// Splits rows loaded with `COUNT(*) OVER ()` into the items and the total.
@@ -263,39 +301,11 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::DatabaseUrl;
-    use std::path::PathBuf;
-
     #[test]
-    fn the_backend_follows_the_scheme() {
+    fn placeholders_are_numbered_for_postgres() {
         assert_eq!(
-            DatabaseUrl::parse("postgres://u@h/db").unwrap(),
-            DatabaseUrl::Postgres("postgres://u@h/db".into())
+            super::numbered_placeholders("a = ? AND b IN (?, ?)"),
+            "a = $1 AND b IN ($2, $3)"
         );
-        assert!(matches!(
-            DatabaseUrl::parse("postgresql://h/db").unwrap(),
-            DatabaseUrl::Postgres(_)
-        ));
-        assert_eq!(
-            DatabaseUrl::parse("sqlite://data/kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("data/kadry.db"))
-        );
-        assert_eq!(
-            DatabaseUrl::parse("kadry.db").unwrap(),
-            DatabaseUrl::Sqlite(PathBuf::from("kadry.db"))
-        );
-    }
-
-    #[test]
-    fn unknown_schemes_are_errors_not_new_files() {
-        for url in [
-            "mysql://h/db",
-            "postgress://h/db",
-            "sqlite://",
-            "",
-            "c:kadry",
-        ] {
-            assert!(DatabaseUrl::parse(url).is_err(), "{url:?} was accepted");
-        }
     }
 }

@@ -16,7 +16,8 @@ use crate::domain::{OrganizationKind, Page};
 #[diesel(table_name = organizations)]
 struct OrganizationRow {
     id: i64,
-    kind: String,
+    #[diesel(deserialize_as = String)]
+    kind: OrganizationKind,
     name: String,
     town: String,
     email: String,
@@ -43,14 +44,9 @@ pub struct NewOrganization {
 
 impl OrganizationRow {
     fn with_clusters(self, cluster_ids: Vec<i64>) -> QueryResult<Organization> {
-        let kind = OrganizationKind::parse(&self.kind).map_err(|message| {
-            diesel::result::Error::DeserializationError(
-                format!("organization {}: kind {message}", self.id).into(),
-            )
-        })?;
         Ok(Organization {
             id: self.id,
-            kind,
+            kind: self.kind,
             name: self.name,
             town: self.town,
             email: self.email,
@@ -64,7 +60,7 @@ pub fn insert_in_transaction(
     conn: &mut DbConnection,
     new: &NewOrganization,
 ) -> QueryResult<Organization> {
-    let row: OrganizationRow = diesel::insert_into(organizations::table)
+    let id: i64 = diesel::insert_into(organizations::table)
         .values((
             organizations::kind.eq(new.kind.as_str()),
             organizations::name.eq(&new.name),
@@ -72,14 +68,15 @@ pub fn insert_in_transaction(
             organizations::email.eq(&new.email),
             organizations::created_at.eq(chrono::Utc::now().naive_utc()),
         ))
-        .returning((
-            organizations::id,
-            organizations::kind,
-            organizations::name,
-            organizations::town,
-            organizations::email,
-        ))
+        .returning(organizations::id)
         .get_result(conn)?;
+    let row = OrganizationRow {
+        id,
+        kind: new.kind,
+        name: new.name.clone(),
+        town: new.town.clone(),
+        email: new.email.clone(),
+    };
     let links: Vec<_> = new
         .cluster_ids
         .iter()
@@ -126,7 +123,75 @@ pub fn kind_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Organizat
         .select(organizations::kind)
         .first(conn)
         .optional()?;
-    Ok(kind.and_then(|kind| OrganizationKind::parse(&kind).ok()))
+    kind.map(|kind| {
+        OrganizationKind::try_from(kind)
+            .map_err(|e| diesel::result::Error::DeserializationError(e.into()))
+    })
+    .transpose()
+}
+
+/// The name and contact address of an organization.
+pub fn name_and_email(conn: &mut DbConnection, id: i64) -> QueryResult<(String, String)> {
+    organizations::table
+        .find(id)
+        .select((organizations::name, organizations::email))
+        .first(conn)
+}
+
+/// The names of these organizations, by id.
+pub fn names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The contact addresses of the institutions with a program that trains `profession_id`, each once.
+pub fn emails_of_institutions_training(
+    conn: &mut DbConnection,
+    profession_id: i64,
+) -> QueryResult<Vec<String>> {
+    use super::schema::{program_professions, programs};
+    organizations::table
+        .filter(
+            organizations::id.eq_any(
+                programs::table
+                    .filter(
+                        programs::id.eq_any(
+                            program_professions::table
+                                .filter(program_professions::profession_id.eq(profession_id))
+                                .select(program_professions::program_id),
+                        ),
+                    )
+                    .select(programs::institution_id),
+            ),
+        )
+        .select(organizations::email)
+        .distinct()
+        .order(organizations::email)
+        .load(conn)
+}
+
+/// The contact addresses of the enterprises with demand for `profession_id`, each once.
+pub fn emails_of_enterprises_demanding(
+    conn: &mut DbConnection,
+    profession_id: i64,
+) -> QueryResult<Vec<String>> {
+    use super::schema::demand;
+    organizations::table
+        .filter(
+            organizations::id.eq_any(
+                demand::table
+                    .filter(demand::profession_id.eq(profession_id))
+                    .select(demand::enterprise_id),
+            ),
+        )
+        .select(organizations::email)
+        .distinct()
+        .order(organizations::email)
+        .load(conn)
 }
 
 #[derive(Debug, Default, Clone, Copy)]

@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::masses::{self, Deltas};
+use super::masses::{Deltas, MassTarget};
 use super::schema::{pupil_interests, pupils};
 use super::{DbConnection, MultiBackend};
 use crate::domain::Page;
@@ -65,7 +65,7 @@ fn uncount(conn: &mut DbConnection, ids: &[i64], deltas: &mut Deltas) -> QueryRe
             .select((pupils::grade, pupils::academic_year))
             .load(conn)?;
         for (grade, academic_year) in current {
-            deltas.add(grade, academic_year, masses::ALL_PUPILS, -1.0);
+            deltas.add(grade, academic_year, MassTarget::AllPupils, -1.0);
         }
     }
     Ok(())
@@ -102,7 +102,7 @@ pub fn insert_many_in_transaction(
     }
     let mut deltas = Deltas::default();
     for pupil in new {
-        deltas.add(pupil.grade, pupil.academic_year, masses::ALL_PUPILS, 1.0);
+        deltas.add(pupil.grade, pupil.academic_year, MassTarget::AllPupils, 1.0);
     }
     deltas.apply(conn)?;
     let refs: Vec<&str> = new
@@ -161,7 +161,7 @@ pub fn update_many_in_transaction(
     let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
     uncount(conn, &ids, &mut deltas)?;
     for (_, pupil) in updates {
-        deltas.add(pupil.grade, pupil.academic_year, masses::ALL_PUPILS, 1.0);
+        deltas.add(pupil.grade, pupil.academic_year, MassTarget::AllPupils, 1.0);
     }
     deltas.apply(conn)?;
     conn.batch_execute(
@@ -216,7 +216,12 @@ pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> 
         ))
         .execute(conn)?;
     if updated > 0 {
-        deltas.add(fields.grade, fields.academic_year, masses::ALL_PUPILS, 1.0);
+        deltas.add(
+            fields.grade,
+            fields.academic_year,
+            MassTarget::AllPupils,
+            1.0,
+        );
         deltas.apply(conn)?;
     }
     Ok(updated)
@@ -263,7 +268,7 @@ pub fn replace_interests(
             .execute(inner))?;
     }
     for (_, pupil, interest, share) in &interests {
-        let target = masses::target_key(interest.profession_id, interest.cluster_id);
+        let target = MassTarget::of_interest(interest.profession_id, interest.cluster_id);
         deltas.add(pupil.grade, pupil.academic_year, target, *share);
     }
     deltas.apply(conn)
@@ -289,7 +294,7 @@ fn remove_interests(conn: &mut DbConnection, ids: &[i64], deltas: &mut Deltas) -
             deltas.add(
                 grade,
                 academic_year,
-                masses::target_key(profession_id, cluster_id),
+                MassTarget::of_interest(profession_id, cluster_id),
                 -share,
             );
         }

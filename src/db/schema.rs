@@ -195,10 +195,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    pupil_masses (grade, academic_year, target) {
+    pupil_masses (grade, academic_year, target_kind, target_id) {
         grade -> Integer,
         academic_year -> Integer,
-        target -> BigInt,
+        target_kind -> Text,
+        target_id -> BigInt,
         pupils -> Double,
     }
 }

@@ -2,6 +2,8 @@
 
 mod email;
 mod kinds;
+mod language;
+mod message;
 pub mod numbers;
 mod page;
 pub mod pupil;
@@ -9,7 +11,9 @@ pub mod suppression;
 mod text;
 
 pub use email::EmailAddress;
-pub use kinds::{OrganizationKind, Role};
+pub use kinds::{OrganizationKind, OutboxStatus, Role};
+pub use language::Language;
+pub use message::Email;
 pub use numbers::Grade;
 pub use page::Page;
 pub use text::{Label, Password, ProfessionCode, specialty_code};
@@ -25,10 +29,10 @@ macro_rules! parse_fields {
         let errors: Vec<$crate::error::FieldError> =
             [$($name.as_ref().err().cloned()),+].into_iter().flatten().collect();
         if !errors.is_empty() {
-            return Err($crate::error::ApiError::Invalid(errors));
+            return Err($crate::error::AppError::Invalid(errors).into());
         }
         $(let Ok($name) = $name else {
-            return Err($crate::error::ApiError::Invalid(Vec::new()));
+            return Err($crate::error::AppError::Invalid(Vec::new()).into());
         };)+
     };
 }

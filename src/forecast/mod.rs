@@ -1,12 +1,17 @@
 //! The staffing-gap forecast of FORECAST.md: a pure engine over aggregates, and scenarios on top of it.
 
 pub mod engine;
+pub mod explain;
+pub mod export;
 pub mod model;
 pub mod recommend;
 pub mod scenario;
 
 pub use engine::run;
 pub use model::{Forecast, Inputs, Parameters};
+
+/// The longest span a forecast covers, in years after `from`.
+pub const MAX_SPAN: i32 = 30;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! The messages, in Russian (the default) or English, as text and HTML. No pupil's name or other personal data goes in.
 
-use super::outbox::Email;
 use super::{Language, Letterhead};
+use crate::domain::Email;
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -1,40 +1,13 @@
 //! Where email goes: SMTP (lettre, rustls, pooled), a folder of .eml files, or the log.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use super::outbox::Claimed;
-use crate::config::EmailSettings;
-
-/// `KADRY_EMAIL_URL`, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EmailUrl {
-    Smtp(String),
-    File(PathBuf),
-    Log,
-}
-
-impl EmailUrl {
-    pub fn parse(url: &str) -> anyhow::Result<Self> {
-        if url == "log" {
-            return Ok(Self::Log);
-        }
-        if url.starts_with("smtp://") || url.starts_with("smtps://") {
-            return Ok(Self::Smtp(url.to_string()));
-        }
-        if let Some(path) = url.strip_prefix("file://") {
-            if path.is_empty() {
-                bail!("email.url {url:?} names no folder");
-            }
-            return Ok(Self::File(PathBuf::from(path)));
-        }
-        bail!("email.url must be smtp://..., smtps://..., file:///folder or log, not {url:?}")
-    }
-}
+use crate::config::{EmailSettings, EmailUrl};
+use crate::db::outbox::Claimed;
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +25,7 @@ pub enum Transport {
 
 impl Transport {
     pub fn new(settings: &EmailSettings) -> anyhow::Result<Self> {
-        Ok(match EmailUrl::parse(&settings.url)? {
+        Ok(match settings.url.clone() {
             EmailUrl::Smtp(url) => Self::Smtp(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                     .with_context(|| "reading KADRY_EMAIL_URL")?
@@ -101,31 +74,6 @@ impl Transport {
                 tracing::info!(to = %message.recipient, subject = %message.subject, "email (log transport)");
                 Ok(())
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::EmailUrl;
-
-    #[test]
-    fn the_transport_follows_the_url() {
-        assert_eq!(EmailUrl::parse("log").unwrap(), EmailUrl::Log);
-        assert!(matches!(
-            EmailUrl::parse("smtp://u:p@mail:587").unwrap(),
-            EmailUrl::Smtp(_)
-        ));
-        assert!(matches!(
-            EmailUrl::parse("smtps://mail").unwrap(),
-            EmailUrl::Smtp(_)
-        ));
-        assert_eq!(
-            EmailUrl::parse("file:///tmp/mail").unwrap(),
-            EmailUrl::File("/tmp/mail".into())
-        );
-        for bad in ["", "http://mail", "file://", "mail.example"] {
-            assert!(EmailUrl::parse(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -6,10 +6,11 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use lettre::message::Mailbox;
 
-use super::outbox::{self, Claimed};
 use super::transport::Transport;
 use crate::config::EmailSettings;
+use crate::db::outbox::{self, Claimed};
 use crate::db::{self, DbPool};
+use crate::rng::Rng;
 
 /// When attempt `attempts` (1 for the first) failed transiently: the base
 /// delay doubled per attempt, at most a day, times `jitter` (0.5 to 1.5).
@@ -24,7 +25,7 @@ pub struct Worker {
     transport: Arc<Transport>,
     from: Mailbox,
     settings: EmailSettings,
-    jitter: std::sync::Mutex<crate::synth::Rng>,
+    jitter: std::sync::Mutex<Rng>,
 }
 
 impl Worker {
@@ -42,7 +43,7 @@ impl Worker {
             transport: Arc::new(Transport::new(settings)?),
             from,
             settings: settings.clone(),
-            jitter: std::sync::Mutex::new(crate::synth::Rng::new(seed)),
+            jitter: std::sync::Mutex::new(Rng::new(seed)),
         })
     }
 
@@ -70,7 +71,7 @@ impl Worker {
             Ok(outbox::claim(conn, now, now + lease, batch)?)
         })
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
         let count = claimed.len();
         for message in claimed {
             let outcome = self.transport.send(&self.from, &message).await;
@@ -115,7 +116,7 @@ impl Worker {
             Ok(())
         })
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{}", e.describe()))
     }
 }
 

@@ -1,26 +1,13 @@
 //! Industrial clusters: read by everyone signed in, written by admins.
 
 use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 use super::extract::ApiJson;
+use super::problem::{ApiError, Problem};
 use super::{AppState, Listing, PageQuery, created};
+use crate::app::catalogue::{self, NewClusterBody};
 use crate::auth::AuthUser;
-use crate::auth::policy::{Action, authorize};
-use crate::db::{self, clusters, clusters::Cluster};
-use crate::domain::Label;
-use crate::error::{ApiError, Problem};
-use crate::parse_fields;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewClusterBody {
-    /// Unique, at most 200 characters.
-    pub name: String,
-    /// The industry, e.g. `glass`; at most 200 characters.
-    pub industry: String,
-}
+use crate::db::clusters::Cluster;
 
 /// Creates a cluster (admins only).
 #[utoipa::path(post, path = "/api/v1/clusters", tag = "catalogue", security(("bearer" = [])), request_body = NewClusterBody, responses(
@@ -34,24 +21,10 @@ pub struct NewClusterBody {
 #[post("/api/v1/clusters")]
 pub async fn create_cluster(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     body: ApiJson<NewClusterBody>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::WriteCatalogue)?;
-    parse_fields!(
-        name = "name" => Label::parse(&body.0.name, 200),
-        industry = "industry" => Label::parse(&body.0.industry, 200),
-    );
-    let (name, industry) = (name.into_inner(), industry.into_inner());
-    let cluster = db::run(&state.pool, move |conn| {
-        clusters::insert(conn, &name, &industry).map_err(|e| match ApiError::from(e) {
-            ApiError::Conflict(_) => {
-                ApiError::Conflict(format!("a cluster named {name:?} already exists"))
-            }
-            other => other,
-        })
-    })
-    .await?;
+    let cluster = catalogue::create_cluster(&app, &user, body.0).await?;
     Ok(created(
         format!("/api/v1/clusters/{}", cluster.id),
         &cluster,
@@ -68,12 +41,10 @@ pub async fn create_cluster(
 #[get("/api/v1/clusters")]
 pub async fn list_clusters(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let page = query.page()?;
-    let listing = db::run(&state.pool, move |conn| Ok(clusters::list(conn, page)?)).await?;
+    let listing = catalogue::list_clusters(&app, &user, query.page()?).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 
@@ -88,13 +59,9 @@ pub async fn list_clusters(
 #[get("/api/v1/clusters/{id}")]
 pub async fn get_cluster(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let id = id.into_inner();
-    let cluster = db::run(&state.pool, move |conn| Ok(clusters::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("cluster", id))?;
+    let cluster = catalogue::get_cluster(&app, &user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(cluster))
 }

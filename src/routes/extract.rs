@@ -1,4 +1,4 @@
-//! Request extractors whose every failure is a problem+json answer: JSON bodies, queries, paths.
+//! Request extractors whose every failure is a problem+json answer: the caller, JSON bodies, queries, paths.
 
 use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -6,10 +6,48 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use futures_util::future::LocalBoxFuture;
+use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError, PROBLEM_JSON, Problem};
+use super::problem::{ApiError, PROBLEM_JSON, Problem};
+use crate::auth::{AuthUser, JwtKeys};
+use crate::error::{AppError, FieldError};
+
+/// The caller, from a valid bearer token; anything else is a 401.
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(user_from_token(req))
+    }
+}
+
+fn user_from_token(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let keys = req
+        .app_data::<web::Data<JwtKeys>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(AppError::Unauthenticated)?;
+    let claims = keys.verify(token).ok_or(AppError::Unauthenticated)?;
+    let id = claims
+        .sub
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(AuthUser {
+        id,
+        role: claims.role,
+        organization_id: claims.org,
+    })
+}
 
 /// The largest request body, from `server.body_limit_bytes`.
 #[derive(Debug, Clone, Copy)]
@@ -130,7 +168,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     parsed.map_err(|(path, error)| {
         let message = without_position(&error.to_string());
         match error.classify() {
-            Category::Data => ApiError::Invalid(vec![field_error(&path, &message)]),
+            Category::Data => AppError::Invalid(vec![field_error(&path, &message)]).into(),
             Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
                 "the body is not valid JSON: {message} (line {}, column {})",
                 error.line(),
@@ -177,7 +215,7 @@ pub fn path_config() -> web::PathConfig {
 
 /// 404 for every path no route matches.
 pub async fn no_such_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("this path".into()))
+    Err(AppError::NotFound("this path".into()).into())
 }
 
 /// A safety net: any error answer that is not already problem+json (one made
@@ -196,20 +234,15 @@ pub fn problem_for_bare_errors<B>(
     }
     let status = response.status();
     let (request, _) = response.into_parts();
-    let problem = Problem {
-        problem_type: "about:blank",
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        status: status.as_u16(),
-        detail: if status.is_server_error() {
-            "an unexpected error occurred; it has been logged".into()
+    let body = Problem::new(
+        status,
+        if status.is_server_error() {
+            "an unexpected error occurred; it has been logged"
         } else {
-            "the request could not be handled".into()
+            "the request could not be handled"
         },
-        errors: None,
-    };
-    let body = HttpResponse::build(status)
-        .content_type(PROBLEM_JSON)
-        .body(serde_json::to_string(&problem).unwrap_or_default());
+    )
+    .response();
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(request, body).map_into_right_body(),
     ))
@@ -237,7 +270,7 @@ mod tests {
 
     fn invalid_field(body: &str) -> String {
         match parse_json::<Body>(body.as_bytes()) {
-            Err(ApiError::Invalid(errors)) => errors[0].field.clone(),
+            Err(ApiError::App(AppError::Invalid(errors))) => errors[0].field.clone(),
             other => panic!("expected 422, got {other:?}"),
         }
     }

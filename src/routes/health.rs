@@ -1,13 +1,13 @@
 //! Liveness and readiness.
 
 use actix_web::{HttpResponse, get, web};
-use diesel::connection::SimpleConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use crate::db;
-use crate::error::{ApiError, Problem};
+use super::problem::{ApiError, Problem};
+use crate::db::maintenance;
+use crate::error::AppError;
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {
@@ -28,11 +28,9 @@ pub async fn health() -> HttpResponse {
     (status = 503, description = "the database does not answer", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/ready")]
-pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    db::run(&state.pool, |conn| {
-        // Reads a table, not just `SELECT 1`, so that a locked or missing database shows.
-        conn.batch_execute("SELECT COUNT(*) FROM __diesel_schema_migrations")
-            .map_err(|e| ApiError::Unavailable(e.to_string()))
+pub async fn ready(app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    app.run(|conn| {
+        maintenance::check_ready(conn).map_err(|e| AppError::Unavailable(e.to_string()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))

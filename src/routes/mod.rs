@@ -1,4 +1,6 @@
-//! The HTTP surface: the route table in one place, one file per resource, handlers kept thin.
+//! The REST API: one file per resource, handlers that extract, call `app`
+//! and shape the answer; the route table and the OpenAPI document are made
+//! from one list, so they cannot disagree.
 
 pub mod auth;
 pub mod clusters;
@@ -12,11 +14,11 @@ pub mod intakes;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
+pub mod problem;
 pub mod professions;
 pub mod programs;
 pub mod pupils;
 pub mod recommendations;
-pub mod references;
 pub mod roster;
 pub mod stats;
 pub mod users;
@@ -26,81 +28,104 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::domain::Page;
-use crate::error::ApiError;
+use crate::error::AppError;
+use openapi::BearerAuth;
+pub use problem::ApiError;
 
-use crate::auth::JwtKeys;
-use crate::config::ThrottleSettings;
-use crate::db::DbPool;
+/// Every handler reaches the application through this.
+pub type AppState = crate::app::Context;
 
-/// What every handler may reach.
-pub struct AppState {
-    pub pool: DbPool,
-    pub jwt: JwtKeys,
-    pub throttle: ThrottleSettings,
-    pub letterhead: crate::notify::Letterhead,
-    pub invitation_ttl_hours: i64,
+/// Registers each handler with actix and documents it in the OpenAPI
+/// document: the one list of the API's routes.
+macro_rules! api {
+    ($($module:ident :: $handler:ident),+ $(,)?) => {
+        /// Every route of the API.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.service($module::$handler);)+
+        }
+
+        /// The OpenAPI document of every route.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(
+            info(title = "kadry", description = "Career guidance and workforce planning for a region."),
+            paths($($module::$handler),+),
+            components(schemas(problem::Problem, crate::error::FieldError)),
+            modifiers(&BearerAuth),
+            tags(
+                (name = "service", description = "Liveness, readiness and this document"),
+                (name = "auth", description = "Sign-in and users"),
+                (name = "catalogue", description = "Clusters, professions and organizations"),
+                (name = "programs", description = "Programs of colleges and universities, their intakes and enrollments"),
+                (name = "pupils", description = "Pupil records (their school and admins only) and suppressed aggregates"),
+                (name = "demand", description = "Enterprises' demand for workers"),
+                (name = "forecast", description = "The staffing-gap forecast, scenarios and explanations"),
+                (name = "notifications", description = "The email outbox"),
+                (name = "guidance", description = "Career-guidance events, registrations, attendance and the guidance record"),
+            )
+        )]
+        pub struct ApiDoc;
+    };
 }
 
-/// Every route of the service.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::health)
-        .service(health::ready)
-        .service(openapi::openapi_json)
-        .service(auth::login)
-        .service(auth::me)
-        .service(auth::set_password)
-        .service(notifications::list_notifications)
-        .service(notifications::retry_notification)
-        .service(users::create_user)
-        .service(users::get_user)
-        .service(clusters::create_cluster)
-        .service(clusters::list_clusters)
-        .service(clusters::get_cluster)
-        .service(professions::create_profession)
-        .service(professions::list_professions)
-        .service(professions::get_profession)
-        .service(organizations::create_organization)
-        .service(organizations::list_organizations)
-        .service(organizations::get_organization)
-        .service(programs::create_program)
-        .service(programs::list_programs)
-        .service(programs::get_program)
-        .service(programs::replace_program)
-        .service(programs::delete_program)
-        .service(intakes::put_intake)
-        .service(intakes::list_intakes)
-        .service(intakes::delete_intake)
-        .service(intakes::put_enrollment)
-        .service(intakes::list_enrollments)
-        .service(intakes::delete_enrollment)
-        .service(pupils::create_pupil)
-        .service(pupils::list_pupils)
-        .service(pupils::get_pupil)
-        .service(pupils::patch_pupil)
-        .service(pupils::delete_pupil)
-        .service(roster::import_roster)
-        .service(stats::pupil_counts)
-        .service(demand::create_demand)
-        .service(demand::list_demand)
-        .service(demand::get_demand)
-        .service(demand::replace_demand)
-        .service(demand::delete_demand)
-        .service(forecast::get_forecast)
-        .service(forecast::get_forecast_csv)
-        .service(forecast::run_scenario)
-        .service(forecast::get_parameters)
-        .service(forecast::put_parameters)
-        .service(forecast::explain)
-        .service(events::create_event)
-        .service(events::list_events)
-        .service(events::get_event)
-        .service(events::register)
-        .service(events::unregister)
-        .service(events::cancel)
-        .service(events::attendance)
-        .service(guidance::guidance_report)
-        .service(recommendations::recommendations);
-}
+api!(
+    health::health,
+    health::ready,
+    openapi::openapi_json,
+    auth::login,
+    auth::me,
+    auth::set_password,
+    notifications::list_notifications,
+    notifications::retry_notification,
+    users::create_user,
+    users::get_user,
+    clusters::create_cluster,
+    clusters::list_clusters,
+    clusters::get_cluster,
+    professions::create_profession,
+    professions::list_professions,
+    professions::get_profession,
+    organizations::create_organization,
+    organizations::list_organizations,
+    organizations::get_organization,
+    programs::create_program,
+    programs::list_programs,
+    programs::get_program,
+    programs::replace_program,
+    programs::delete_program,
+    intakes::put_intake,
+    intakes::list_intakes,
+    intakes::delete_intake,
+    intakes::put_enrollment,
+    intakes::list_enrollments,
+    intakes::delete_enrollment,
+    pupils::create_pupil,
+    pupils::list_pupils,
+    pupils::get_pupil,
+    pupils::patch_pupil,
+    pupils::delete_pupil,
+    roster::import_roster,
+    stats::pupil_counts,
+    demand::create_demand,
+    demand::list_demand,
+    demand::get_demand,
+    demand::replace_demand,
+    demand::delete_demand,
+    forecast::get_forecast,
+    forecast::get_forecast_csv,
+    forecast::run_scenario,
+    forecast::get_parameters,
+    forecast::put_parameters,
+    forecast::explain,
+    events::create_event,
+    events::list_events,
+    events::get_event,
+    events::register,
+    events::unregister,
+    events::cancel,
+    events::attendance,
+    guidance::guidance_report,
+    recommendations::recommendations,
+);
 
 /// 201 with the created object and its `Location`.
 pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
@@ -123,6 +148,19 @@ impl<T> From<(Vec<T>, i64)> for Listing<T> {
     }
 }
 
+impl<T> Listing<T> {
+    /// `page` of a short list already in memory.
+    pub fn paged(items: Vec<T>, page: Page) -> Self {
+        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        let items = items
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(page.limit).unwrap_or(0))
+            .collect();
+        Self { items, total }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
@@ -134,6 +172,11 @@ pub struct PageQuery {
 
 impl PageQuery {
     pub fn page(&self) -> Result<Page, ApiError> {
-        Page::parse(self.limit, self.offset).map_err(ApiError::Invalid)
+        page(self.limit, self.offset)
     }
+}
+
+/// `?limit=&offset=` checked.
+pub fn page(limit: Option<i64>, offset: Option<i64>) -> Result<Page, ApiError> {
+    Page::parse(limit, offset).map_err(|errors| AppError::Invalid(errors).into())
 }

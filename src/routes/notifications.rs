@@ -4,38 +4,17 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{AppState, Listing};
+use super::problem::{ApiError, Problem};
+use super::{AppState, Listing, page};
+use crate::app::notifications;
 use crate::auth::AuthUser;
-use crate::auth::policy::{Action, authorize};
-use crate::db;
-use crate::domain::Page;
-use crate::error::{ApiError, Problem};
-use crate::notify::outbox::{self, Notification};
-
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pending,
-    Sending,
-    Sent,
-    Failed,
-}
-
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Failed => "failed",
-        }
-    }
-}
+use crate::db::outbox::Notification;
+use crate::domain::OutboxStatus;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct NotificationQuery {
-    pub status: Option<Status>,
+    pub status: Option<OutboxStatus>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     /// Default 0.
@@ -52,16 +31,11 @@ pub struct NotificationQuery {
 #[get("/api/v1/notifications")]
 pub async fn list_notifications(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ManageNotifications)?;
-    let page = Page::parse(query.limit, query.offset).map_err(ApiError::Invalid)?;
-    let status = query.status.map(|s| s.as_str().to_string());
-    let listing = db::run(&state.pool, move |conn| {
-        Ok(outbox::list(conn, status, page)?)
-    })
-    .await?;
+    let page = page(query.limit, query.offset)?;
+    let listing = notifications::list(&app, &user, query.status, page).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 
@@ -78,22 +52,9 @@ pub async fn list_notifications(
 #[post("/api/v1/notifications/{id}/retry")]
 pub async fn retry_notification(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ManageNotifications)?;
-    let id = id.into_inner();
-    let notification = db::run(&state.pool, move |conn| {
-        if outbox::find(conn, id)?.is_none() {
-            return Err(ApiError::not_found("notification", id));
-        }
-        if !outbox::retry(conn, id)? {
-            return Err(ApiError::Conflict(format!(
-                "notification {id} has not failed"
-            )));
-        }
-        outbox::find(conn, id)?.ok_or_else(|| ApiError::not_found("notification", id))
-    })
-    .await?;
+    let notification = notifications::retry(&app, &user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(notification))
 }

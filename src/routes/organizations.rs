@@ -1,36 +1,16 @@
 //! Schools, colleges, universities and enterprises: read by everyone signed in, written by admins.
 
-use std::collections::HashSet;
-
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::extract::ApiJson;
-use super::references::{Reference, check_references};
-use super::{AppState, Listing, created};
+use super::problem::{ApiError, Problem};
+use super::{AppState, Listing, created, page};
+use crate::app::catalogue::{self, NewOrganizationBody};
 use crate::auth::AuthUser;
-use crate::auth::policy::{Action, authorize};
-use crate::db;
-use crate::db::organizations::{self, NewOrganization, Organization};
-use crate::domain::{EmailAddress, Label, OrganizationKind, Page};
-use crate::error::{ApiError, FieldError, Problem};
-use crate::parse_fields;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewOrganizationBody {
-    pub kind: OrganizationKind,
-    /// Unique among organizations of its kind; at most 300 characters.
-    pub name: String,
-    /// At most 200 characters.
-    pub town: String,
-    /// The contact address notifications go to.
-    pub email: String,
-    /// Existing clusters, each once.
-    #[serde(default)]
-    pub cluster_ids: Vec<i64>,
-}
+use crate::db::organizations::{self, Organization};
+use crate::domain::OrganizationKind;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -55,77 +35,14 @@ pub struct OrganizationQuery {
 #[post("/api/v1/organizations")]
 pub async fn create_organization(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     body: ApiJson<NewOrganizationBody>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::WriteCatalogue)?;
-    let body = body.0;
-    parse_fields!(
-        name = "name" => Label::parse(&body.name, 300),
-        town = "town" => Label::parse(&body.town, 200),
-        email = "email" => EmailAddress::parse(&body.email),
-    );
-    check_cluster_ids_shape(&body.cluster_ids)?;
-    let new = NewOrganization {
-        kind: body.kind,
-        name: name.into_inner(),
-        town: town.into_inner(),
-        email: email.into_inner(),
-        cluster_ids: body.cluster_ids,
-    };
-    let organization = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            let references: Vec<Reference> = new
-                .cluster_ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| Reference::Cluster {
-                    field: format!("cluster_ids[{i}]"),
-                    id: *id,
-                })
-                .collect();
-            check_references(conn, &references)?;
-            organizations::insert_in_transaction(conn, &new).map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => ApiError::Conflict(format!(
-                    "a {} named {:?} already exists",
-                    new.kind.as_str(),
-                    new.name
-                )),
-                other => other,
-            })
-        })
-    })
-    .await?;
+    let organization = catalogue::create_organization(&app, &user, body.0).await?;
     Ok(created(
         format!("/api/v1/organizations/{}", organization.id),
         &organization,
     ))
-}
-
-fn check_cluster_ids_shape(cluster_ids: &[i64]) -> Result<(), ApiError> {
-    let mut seen = HashSet::new();
-    let errors: Vec<FieldError> = cluster_ids
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| {
-            let field = format!("cluster_ids[{i}]");
-            if *id <= 0 {
-                Some(FieldError::new(field, "must be a positive id"))
-            } else if !seen.insert(*id) {
-                Some(FieldError::new(
-                    field,
-                    format!("cluster {id} is listed twice"),
-                ))
-            } else {
-                None
-            }
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
 }
 
 /// Lists organizations by id, optionally of one kind.
@@ -138,16 +55,12 @@ fn check_cluster_ids_shape(cluster_ids: &[i64]) -> Result<(), ApiError> {
 #[get("/api/v1/organizations")]
 pub async fn list_organizations(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     query: web::Query<OrganizationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let page = Page::parse(query.limit, query.offset).map_err(ApiError::Invalid)?;
+    let page = page(query.limit, query.offset)?;
     let filter = organizations::Filter { kind: query.kind };
-    let listing = db::run(&state.pool, move |conn| {
-        Ok(organizations::list(conn, filter, page)?)
-    })
-    .await?;
+    let listing = catalogue::list_organizations(&app, &user, filter, page).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 
@@ -162,13 +75,9 @@ pub async fn list_organizations(
 #[get("/api/v1/organizations/{id}")]
 pub async fn get_organization(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let id = id.into_inner();
-    let organization = db::run(&state.pool, move |conn| Ok(organizations::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization", id))?;
+    let organization = catalogue::get_organization(&app, &user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(organization))
 }

@@ -2,27 +2,14 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::extract::ApiJson;
-use super::{AppState, Listing, created};
+use super::problem::{ApiError, Problem};
+use super::{AppState, Listing, created, page};
+use crate::app::catalogue::{self, NewProfessionBody};
 use crate::auth::AuthUser;
-use crate::auth::policy::{Action, authorize};
-use crate::db::professions::{self, NewProfession, Profession};
-use crate::db::{self, clusters};
-use crate::domain::{Label, Page, ProfessionCode, positive_id};
-use crate::error::{ApiError, Problem};
-use crate::parse_fields;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewProfessionBody {
-    /// Unique; letters, digits, `.`, `-`, `_`, at most 32 (an ОКПДТР number or a specialty code).
-    pub code: String,
-    /// At most 300 characters.
-    pub title: String,
-    pub cluster_id: i64,
-}
+use crate::db::professions::{self, Profession};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -47,39 +34,10 @@ pub struct ProfessionQuery {
 #[post("/api/v1/professions")]
 pub async fn create_profession(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     body: ApiJson<NewProfessionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::WriteCatalogue)?;
-    let body = body.0;
-    parse_fields!(
-        code = "code" => ProfessionCode::parse(&body.code),
-        title = "title" => Label::parse(&body.title, 300),
-        cluster_id = "cluster_id" => positive_id(body.cluster_id),
-    );
-    let new = NewProfession {
-        code: code.into_inner(),
-        title: title.into_inner(),
-        cluster_id,
-    };
-    let profession = db::run(&state.pool, move |conn| {
-        db::write_transaction(conn, |conn| {
-            if clusters::find(conn, new.cluster_id)?.is_none() {
-                return Err(ApiError::invalid(
-                    "cluster_id",
-                    format!("no cluster has the id {}", new.cluster_id),
-                ));
-            }
-            professions::insert(conn, &new).map_err(|e| match ApiError::from(e) {
-                ApiError::Conflict(_) => ApiError::Conflict(format!(
-                    "a profession with the code {} already exists",
-                    new.code
-                )),
-                other => other,
-            })
-        })
-    })
-    .await?;
+    let profession = catalogue::create_profession(&app, &user, body.0).await?;
     Ok(created(
         format!("/api/v1/professions/{}", profession.id),
         &profession,
@@ -96,18 +54,14 @@ pub async fn create_profession(
 #[get("/api/v1/professions")]
 pub async fn list_professions(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     query: web::Query<ProfessionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let page = Page::parse(query.limit, query.offset).map_err(ApiError::Invalid)?;
+    let page = page(query.limit, query.offset)?;
     let filter = professions::Filter {
         cluster_id: query.cluster_id,
     };
-    let listing = db::run(&state.pool, move |conn| {
-        Ok(professions::list(conn, filter, page)?)
-    })
-    .await?;
+    let listing = catalogue::list_professions(&app, &user, filter, page).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 
@@ -122,13 +76,9 @@ pub async fn list_professions(
 #[get("/api/v1/professions/{id}")]
 pub async fn get_profession(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&user, Action::ReadCatalogue)?;
-    let id = id.into_inner();
-    let profession = db::run(&state.pool, move |conn| Ok(professions::find(conn, id)?))
-        .await?
-        .ok_or_else(|| ApiError::not_found("profession", id))?;
+    let profession = catalogue::get_profession(&app, &user, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(profession))
 }

@@ -4,12 +4,10 @@ use actix_web::{HttpResponse, post, web};
 
 use super::AppState;
 use super::extract::CsvBody;
-use super::pupils::check_school;
+use super::problem::{ApiError, Problem};
+use crate::app::pupils;
 use crate::auth::AuthUser;
-use crate::auth::policy::{Action, authorize};
-use crate::db;
-use crate::error::{ApiError, Problem};
-use crate::roster::{self, ImportSummary};
+use crate::roster::ImportSummary;
 
 /// Imports a school's roster (that school's users, admins). The header is
 /// `external_ref,grade,academic_year,consent,display_name,interests`;
@@ -31,16 +29,10 @@ use crate::roster::{self, ImportSummary};
 #[post("/api/v1/schools/{id}/pupils/import")]
 pub async fn import_roster(
     user: AuthUser,
-    state: web::Data<AppState>,
+    app: web::Data<AppState>,
     id: web::Path<i64>,
     body: CsvBody,
 ) -> Result<HttpResponse, ApiError> {
-    let school_id = id.into_inner();
-    authorize(&user, Action::ManagePupils { school_id })?;
-    let summary = db::run(&state.pool, move |conn| {
-        check_school(conn, school_id).map_err(|_| ApiError::not_found("school", school_id))?;
-        roster::import(conn, school_id, &body.0)
-    })
-    .await?;
+    let summary = pupils::import_roster(&app, &user, id.into_inner(), body.0).await?;
     Ok(HttpResponse::Ok().json(summary))
 }

@@ -16,7 +16,7 @@ async fn setup() -> (TestApp, World, SmtpSink) {
     let sink = SmtpSink::start().await;
     let url = sink.url();
     let app = spawn_app_with(TestDatabase::new(), |settings| {
-        settings.email.url = url.clone();
+        settings.email.url = kadry::config::EmailUrl::parse(&url).expect("an email URL");
         settings.email.poll_interval_ms = 50;
         settings.email.shortage_check_seconds = 3600;
     })

@@ -1,9 +1,10 @@
 use std::time::Duration;
 
 use diesel::Connection;
-use kadry::config::Settings;
+use kadry::config::{EmailUrl, Settings};
+use kadry::db::outbox;
 use kadry::db::{ConnectionManager, DatabaseUrl};
-use kadry::notify::outbox::{self, Email};
+use kadry::domain::{Email, Language};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -13,7 +14,7 @@ use crate::helpers::{
 use crate::smtp::SmtpSink;
 
 fn quick_email(settings: &mut Settings, url: &str) {
-    settings.email.url = url.to_string();
+    settings.email.url = EmailUrl::parse(url).expect("an email URL");
     settings.email.retry_base_seconds = 1;
     settings.email.poll_interval_ms = 50;
     settings.email.shortage_check_seconds = 3600;
@@ -129,7 +130,7 @@ async fn invitations_follow_the_configured_language() {
     let url = sink.url();
     let app = spawn_app_with(TestDatabase::new(), |settings| {
         quick_email(settings, &url);
-        settings.email.language = "en".into();
+        settings.email.language = Language::En;
         settings.email.public_url = "https://kadry.example/".into();
     })
     .await;

@@ -1,12 +1,12 @@
 //! Checks that ids a request names (professions, clusters) exist, naming each field that points nowhere.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
-use crate::db::schema::{clusters, professions};
-use crate::error::{ApiError, FieldError};
+use super::DbConnection;
+use super::schema::{clusters, professions};
+use crate::error::{AppError, FieldError};
 
 /// An id a request names, and the field it was given in.
 pub enum Reference {
@@ -16,7 +16,7 @@ pub enum Reference {
 
 /// 422 naming every reference to a profession or cluster that does not
 /// exist; at most two queries whatever the number of references.
-pub fn check_references(conn: &mut DbConnection, references: &[Reference]) -> Result<(), ApiError> {
+pub fn check_references(conn: &mut DbConnection, references: &[Reference]) -> Result<(), AppError> {
     let profession_ids: Vec<i64> = references
         .iter()
         .filter_map(|r| match r {
@@ -63,9 +63,22 @@ pub fn check_references(conn: &mut DbConnection, references: &[Reference]) -> Re
             _ => None,
         })
         .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
+    AppError::unless_empty(errors)
+}
+
+/// What a roster's interests may name: profession ids by code, and the cluster ids.
+pub fn interest_targets(
+    conn: &mut DbConnection,
+) -> QueryResult<(HashMap<String, i64>, HashSet<i64>)> {
+    let profession_ids = professions::table
+        .select((professions::code, professions::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let cluster_ids = clusters::table
+        .select(clusters::id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect();
+    Ok((profession_ids, cluster_ids))
 }

@@ -1,4 +1,4 @@
-//! The outbox: messages enqueued inside the caller's transaction, claimed by workers with a lease.
+//! The outbox: messages enqueued inside the caller's transaction, claimed by workers with a lease, listed and retried by admins.
 
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
@@ -7,20 +7,12 @@ use diesel::sql_types::{BigInt, Timestamp};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::outbox;
-use crate::db::{DbConnection, MultiBackend};
-use crate::domain::Page;
+use super::schema::outbox;
+use super::{DbConnection, MultiBackend};
+use crate::domain::{Email, OutboxStatus, Page};
 
-/// A message to send: what the templates make.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Email {
-    /// What caused it, e.g. `invitation`, `demand`, `shortage`.
-    pub kind: &'static str,
-    pub recipient: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-}
+const PENDING: &str = OutboxStatus::Pending.as_str();
+const SENDING: &str = OutboxStatus::Sending.as_str();
 
 /// Writes messages to the outbox. Call inside the transaction of the change
 /// that causes them: if it rolls back, nothing is sent.
@@ -36,7 +28,7 @@ pub fn enqueue(conn: &mut DbConnection, emails: &[Email]) -> QueryResult<()> {
                     outbox::subject.eq(&email.subject),
                     outbox::body_text.eq(&email.text),
                     outbox::body_html.eq(&email.html),
-                    outbox::status.eq("pending"),
+                    outbox::status.eq(OutboxStatus::Pending.as_str()),
                     outbox::attempts.eq(0),
                     outbox::next_attempt_at.eq(now),
                     outbox::created_at.eq(now),
@@ -62,6 +54,7 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
+// The statuses as `OutboxStatus::as_str` names them (a test checks they agree).
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $1
      WHERE id IN (SELECT id FROM outbox
                   WHERE (status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND lease_until < $2)
@@ -101,9 +94,9 @@ pub fn claim(
 
 /// Records a delivery.
 pub fn mark_sent(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq(SENDING)))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(OutboxStatus::Sent.as_str()),
             outbox::sent_at.eq(chrono::Utc::now().naive_utc()),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -119,9 +112,9 @@ pub fn mark_retry(
     next_attempt_at: NaiveDateTime,
     error: &str,
 ) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq(SENDING)))
         .set((
-            outbox::status.eq("pending"),
+            outbox::status.eq(PENDING),
             outbox::next_attempt_at.eq(next_attempt_at),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(error),
@@ -132,9 +125,9 @@ pub fn mark_retry(
 
 /// Gives a message up, keeping the reason (the server's reply).
 pub fn mark_failed(conn: &mut DbConnection, id: i64, error: &str) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq("sending")))
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq(SENDING)))
         .set((
-            outbox::status.eq("failed"),
+            outbox::status.eq(OutboxStatus::Failed.as_str()),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(error),
         ))
@@ -151,8 +144,8 @@ pub struct Notification {
     #[diesel(column_name = recipient)]
     pub recipient: String,
     pub subject: String,
-    /// pending, sending, sent or failed.
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
     #[serde(serialize_with = "utc")]
@@ -178,10 +171,10 @@ fn utc_or_null<S: serde::Serializer>(
     }
 }
 
-fn filtered(status: Option<String>) -> outbox::BoxedQuery<'static, MultiBackend> {
+fn filtered(status: Option<OutboxStatus>) -> outbox::BoxedQuery<'static, MultiBackend> {
     let mut query = outbox::table.into_boxed();
     if let Some(status) = status {
-        query = query.filter(outbox::status.eq(status));
+        query = query.filter(outbox::status.eq(status.as_str()));
     }
     query
 }
@@ -189,16 +182,16 @@ fn filtered(status: Option<String>) -> outbox::BoxedQuery<'static, MultiBackend>
 /// Newest first, with the total in the same round trip.
 pub fn list(
     conn: &mut DbConnection,
-    status: Option<String>,
+    status: Option<OutboxStatus>,
     page: Page,
 ) -> QueryResult<(Vec<Notification>, i64)> {
-    let rows: Vec<(Notification, i64)> = filtered(status.clone())
+    let rows: Vec<(Notification, i64)> = filtered(status)
         .select((Notification::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
         .order(outbox::id.desc())
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
-    crate::db::page_with_total(rows, page, || filtered(status).count().get_result(conn))
+    super::page_with_total(rows, page, || filtered(status).count().get_result(conn))
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Notification>> {
@@ -211,12 +204,29 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Notification
 
 /// Puts a failed message back in the queue with fresh attempts; `false` if it had not failed.
 pub fn retry(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
-    let updated = diesel::update(outbox::table.find(id).filter(outbox::status.eq("failed")))
-        .set((
-            outbox::status.eq("pending"),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()),
-        ))
-        .execute(conn)?;
+    let updated = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq(OutboxStatus::Failed.as_str())),
+    )
+    .set((
+        outbox::status.eq(PENDING),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc()),
+    ))
+    .execute(conn)?;
     Ok(updated > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_claim_statements_use_the_statuses_names() {
+        for statement in [CLAIM_POSTGRES, CLAIM_SQLITE] {
+            assert!(statement.contains(&format!("status = '{SENDING}'")));
+            assert!(statement.contains(&format!("status = '{PENDING}'")));
+        }
+    }
 }

@@ -1,0 +1,197 @@
+//! Enterprise demand: how many workers of which profession an enterprise
+//! will need in which year. Written by the enterprise and admins, read by the
+//! enterprise, analysts and admins; institutions that train the profession are told.
+
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{Context, notifications, require_kind};
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, authorize, authorize_record};
+use crate::db::DbConnection;
+use crate::db::demand::{self, Demand, DemandFields};
+use crate::db::references::{Reference, check_references};
+use crate::domain::numbers::{demand_year, headcount};
+use crate::domain::{Label, OrganizationKind, Page, Role, positive_id};
+use crate::error::{AppError, AppResult};
+use crate::parse_fields;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemandBody {
+    /// An enterprise. On `PUT` it may be left out; if given it must not change.
+    #[serde(default)]
+    pub enterprise_id: Option<i64>,
+    pub profession_id: i64,
+    /// From the current year to 30 years ahead.
+    pub year: i32,
+    /// 1 to 100000.
+    pub headcount: i32,
+    /// At most 1000 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl DemandBody {
+    fn fields(&self) -> AppResult<DemandFields> {
+        let note = self
+            .note
+            .as_deref()
+            .map(|note| Label::parse(note, 1000).map(Label::into_inner))
+            .transpose();
+        parse_fields!(
+            profession_id = "profession_id" => positive_id(self.profession_id),
+            year = "year" => demand_year(self.year),
+            headcount = "headcount" => headcount(self.headcount),
+            note = "note" => note,
+        );
+        Ok(DemandFields {
+            profession_id,
+            year,
+            headcount,
+            note,
+        })
+    }
+}
+
+fn check_demand_references(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+    fields: &DemandFields,
+) -> AppResult<()> {
+    require_kind(
+        conn,
+        "enterprise_id",
+        enterprise_id,
+        &[OrganizationKind::Enterprise],
+        "an enterprise",
+    )?;
+    check_references(
+        conn,
+        &[Reference::Profession {
+            field: "profession_id".into(),
+            id: fields.profession_id,
+        }],
+    )
+}
+
+/// Posts demand (admins, or a user of the enterprise).
+pub async fn create(ctx: &Context, user: &AuthUser, body: DemandBody) -> AppResult<Demand> {
+    let Some(enterprise_id) = body.enterprise_id else {
+        return Err(AppError::invalid("enterprise_id", "is required"));
+    };
+    authorize(user, Action::ManageDemand { enterprise_id })?;
+    let fields = body.fields()?;
+    let letterhead = ctx.letterhead.clone();
+    ctx.write(move |conn| {
+        check_demand_references(conn, enterprise_id, &fields)?;
+        let record = demand::insert(conn, enterprise_id, &fields)?;
+        notifications::demand_posted(conn, &letterhead, &record, None)?;
+        Ok(record)
+    })
+    .await
+}
+
+/// Demand record `id` for `action`; another enterprise's record is not found.
+async fn visible(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    action: fn(i64) -> Action,
+) -> AppResult<Demand> {
+    let record = ctx
+        .run(move |conn| Ok(demand::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("demand record", id))?;
+    authorize_record(user, action(record.enterprise_id), "demand record", id)?;
+    Ok(record)
+}
+
+/// One demand record (its enterprise, analysts, admins).
+pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Demand> {
+    visible(ctx, user, id, |enterprise_id| Action::ReadDemand {
+        enterprise_id,
+    })
+    .await
+}
+
+/// Replaces a demand record (its enterprise, admins); a change of profession,
+/// year or headcount is told to the institutions training the profession.
+pub async fn replace(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    body: DemandBody,
+) -> AppResult<Demand> {
+    let existing = visible(ctx, user, id, |enterprise_id| Action::ManageDemand {
+        enterprise_id,
+    })
+    .await?;
+    if body
+        .enterprise_id
+        .is_some_and(|given| given != existing.enterprise_id)
+    {
+        return Err(AppError::invalid(
+            "enterprise_id",
+            "a demand record cannot move to another enterprise",
+        ));
+    }
+    let fields = body.fields()?;
+    let enterprise_id = existing.enterprise_id;
+    let letterhead = ctx.letterhead.clone();
+    ctx.write(move |conn| {
+        check_demand_references(conn, enterprise_id, &fields)?;
+        let record = demand::replace(conn, id, &fields)?
+            .ok_or_else(|| AppError::not_found("demand record", id))?;
+        if (record.profession_id, record.year, record.headcount)
+            != (existing.profession_id, existing.year, existing.headcount)
+        {
+            notifications::demand_posted(conn, &letterhead, &record, Some(&existing))?;
+        }
+        Ok(record)
+    })
+    .await
+}
+
+/// Deletes a demand record (its enterprise, admins).
+pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
+    visible(ctx, user, id, |enterprise_id| Action::ManageDemand {
+        enterprise_id,
+    })
+    .await?;
+    ctx.run(move |conn| Ok(demand::delete(conn, id).map(|_| ())?))
+        .await
+}
+
+/// Which demand records to list.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DemandQuery {
+    pub profession_id: Option<i64>,
+    pub year: Option<i32>,
+    /// An enterprise user sees only its own, the default for it.
+    pub enterprise_id: Option<i64>,
+}
+
+/// Demand records by year (an enterprise its own; analysts and admins all).
+pub async fn list(
+    ctx: &Context,
+    user: &AuthUser,
+    query: DemandQuery,
+    page: Page,
+) -> AppResult<(Vec<Demand>, i64)> {
+    let enterprise_id = query.enterprise_id.or(match user.role {
+        Role::Enterprise => user.organization_id,
+        _ => None,
+    });
+    match enterprise_id {
+        Some(enterprise_id) => authorize(user, Action::ReadDemand { enterprise_id })?,
+        None => authorize(user, Action::ReadAllDemand)?,
+    }
+    let filter = demand::Filter {
+        enterprise_id,
+        profession_id: query.profession_id,
+        year: query.year,
+    };
+    ctx.run(move |conn| Ok(demand::list(conn, filter, page)?))
+        .await
+}

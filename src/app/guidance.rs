@@ -1,0 +1,605 @@
+//! Career guidance: events organised by colleges and enterprises, pupils
+//! registered by their schools, attendance, the guidance record, and
+//! recommendations for one pupil.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Context, existing_school, pupils, require_kind};
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, allows, authorize, authorize_record};
+use crate::db::events::{self, Event, NewEvent, Refusal};
+use crate::db::guidance::{self as report_queries, Scope};
+use crate::db::references::{Reference, check_references};
+use crate::db::{self, DbConnection, organizations, outbox};
+use crate::domain::numbers::{Grade, current_academic_year, current_year, grade_in, year_between};
+use crate::domain::suppression::suppress;
+use crate::domain::{Label, Language, OrganizationKind, Page};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::forecast::model::{Target, two_decimals};
+use crate::forecast::recommend::{self, Gaps, PupilPath, Reason};
+use crate::notify::templates::{self, EventNews};
+use crate::parse_fields;
+
+pub const KINDS: [&str; 4] = ["excursion", "open_day", "trial_lesson", "workshop"];
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEventBody {
+    /// A college, university or enterprise.
+    pub organizer_id: i64,
+    pub title: String,
+    /// excursion, open_day, trial_lesson or workshop.
+    pub kind: String,
+    /// RFC 3339.
+    pub starts_at: DateTime<Utc>,
+    /// 1 to 10000 pupils.
+    pub capacity: i32,
+    /// The lowest grade that may attend, 5 to 11.
+    pub min_grade: i32,
+    /// 0.5 to 40: the guidance hours that attending counts for.
+    pub hours: f64,
+    /// The professions it shows.
+    #[serde(default)]
+    pub profession_ids: Vec<i64>,
+}
+
+impl NewEventBody {
+    fn checked(self) -> AppResult<NewEvent> {
+        let kind = if KINDS.contains(&self.kind.as_str()) {
+            Ok(self.kind.clone())
+        } else {
+            Err(format!("must be one of {}", KINDS.join(", ")))
+        };
+        let hours = if self.hours.is_finite() && (0.5..=40.0).contains(&self.hours) {
+            Ok(self.hours)
+        } else {
+            Err("must be 0.5 to 40".to_string())
+        };
+        let capacity = if (1..=10_000).contains(&self.capacity) {
+            Ok(self.capacity)
+        } else {
+            Err("must be 1 to 10000".to_string())
+        };
+        let mut seen = HashSet::new();
+        let duplicate = self
+            .profession_ids
+            .iter()
+            .find(|id| !seen.insert(**id))
+            .copied();
+        parse_fields!(
+            title = "title" => Label::parse(&self.title, 300),
+            kind = "kind" => kind,
+            capacity = "capacity" => capacity,
+            min_grade = "min_grade" => Grade::new(self.min_grade),
+            hours = "hours" => hours,
+            profession_ids = "profession_ids" => match duplicate {
+                Some(id) => Err(format!("profession {id} is listed twice")),
+                None => Ok(self.profession_ids.clone()),
+            },
+        );
+        Ok(NewEvent {
+            organizer_id: self.organizer_id,
+            title: title.into_inner(),
+            kind,
+            starts_at: self.starts_at.naive_utc(),
+            capacity,
+            min_grade: min_grade.get(),
+            hours,
+            profession_ids,
+        })
+    }
+}
+
+/// Creates an event (admins, or a user of the organizing college or enterprise).
+pub async fn create_event(ctx: &Context, user: &AuthUser, body: NewEventBody) -> AppResult<Event> {
+    authorize(
+        user,
+        Action::ManageEvents {
+            organizer_id: body.organizer_id,
+        },
+    )?;
+    let new = body.checked()?;
+    ctx.write(move |conn| {
+        require_kind(
+            conn,
+            "organizer_id",
+            new.organizer_id,
+            &[
+                OrganizationKind::College,
+                OrganizationKind::University,
+                OrganizationKind::Enterprise,
+            ],
+            "a college, university or enterprise",
+        )?;
+        let references: Vec<Reference> = new
+            .profession_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Reference::Profession {
+                field: format!("profession_ids[{i}]"),
+                id: *id,
+            })
+            .collect();
+        check_references(conn, &references)?;
+        Ok(events::insert_in_transaction(conn, &new)?)
+    })
+    .await
+}
+
+/// Events, soonest first (everyone).
+pub async fn list_events(
+    ctx: &Context,
+    user: &AuthUser,
+    filter: events::Filter,
+    page: Page,
+) -> AppResult<(Vec<Event>, i64)> {
+    authorize(user, Action::ReadCatalogue)?;
+    ctx.run(move |conn| Ok(events::list(conn, filter, page)?))
+        .await
+}
+
+/// One event (everyone).
+pub async fn get_event(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Event> {
+    authorize(user, Action::ReadCatalogue)?;
+    ctx.run(move |conn| events::find(conn, id)?.ok_or_else(|| AppError::not_found("event", id)))
+        .await
+}
+
+fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
+    events::find(conn, event_id)?.ok_or_else(|| AppError::not_found("event", event_id))
+}
+
+/// Registers a pupil (its school, admins): a conflict when full, cancelled or
+/// already registered; invalid when the pupil's grade is below the event's or
+/// it has no consent. The organizer and the school are told, by counts only.
+pub async fn register(
+    ctx: &Context,
+    user: &AuthUser,
+    event_id: i64,
+    pupil_id: i64,
+) -> AppResult<()> {
+    let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ManagePupils {
+        school_id,
+    })
+    .await?;
+    let head = ctx.letterhead.clone();
+    ctx.write(move |conn| {
+        let event = event_in(conn, event_id)?;
+        let mut errors = Vec::new();
+        if !pupil.consent {
+            errors.push(FieldError::new(
+                "pupil_id",
+                "the pupil has no parental consent",
+            ));
+        }
+        let grade_now = grade_in(pupil.grade, pupil.academic_year, current_academic_year())
+            .clamp(pupil.grade, 11);
+        if grade_now < event.min_grade {
+            errors.push(FieldError::new(
+                "pupil_id",
+                format!("the pupil's grade is below {}", event.min_grade),
+            ));
+        }
+        AppError::unless_empty(errors)?;
+        match events::register_in_transaction(conn, event_id, pupil_id, pupil.school_id)? {
+            Ok(()) => {}
+            Err(Refusal::Full) => return Err(AppError::Conflict("the event is full".into())),
+            Err(Refusal::Cancelled) => {
+                return Err(AppError::Conflict("the event is cancelled".into()));
+            }
+            Err(Refusal::AlreadyRegistered) => {
+                return Err(AppError::Conflict("the pupil is already registered".into()));
+            }
+        }
+        let (school, school_email) = organizations::name_and_email(conn, pupil.school_id)?;
+        let (_, organizer_email) = organizations::name_and_email(conn, event.organizer_id)?;
+        let of_school = events::registered_by_school(conn, event_id)?
+            .into_iter()
+            .find(|(school_id, _)| *school_id == pupil.school_id)
+            .map_or(0, |(_, count)| count);
+        let news = EventNews {
+            event_id,
+            title: &event.title,
+            starts_at: &event.starts_at,
+        };
+        let registered = event.registered + 1;
+        let emails: Vec<_> = [organizer_email, school_email]
+            .iter()
+            .map(|to| {
+                templates::registration(
+                    &head,
+                    to,
+                    &news,
+                    &school,
+                    of_school,
+                    registered,
+                    event.capacity,
+                )
+            })
+            .collect();
+        outbox::enqueue(conn, &emails)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Withdraws a pupil's registration (its school, admins).
+pub async fn unregister(
+    ctx: &Context,
+    user: &AuthUser,
+    event_id: i64,
+    pupil_id: i64,
+) -> AppResult<()> {
+    authorize(user, Action::SeePupilRecords)?;
+    let school_id = ctx
+        .run(move |conn| Ok(db::pupils::school_of(conn, pupil_id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("pupil", pupil_id))?;
+    authorize_record(user, Action::ManagePupils { school_id }, "pupil", pupil_id)?;
+    let removed = ctx
+        .write(move |conn| Ok(events::unregister_in_transaction(conn, event_id, pupil_id)?))
+        .await?;
+    if !removed {
+        return Err(AppError::NotFound(format!(
+            "a registration of pupil {pupil_id} for event {event_id}"
+        )));
+    }
+    Ok(())
+}
+
+/// The event for its organizer: not found for other organizers, forbidden for other roles.
+async fn organized_event(ctx: &Context, user: &AuthUser, event_id: i64) -> AppResult<Event> {
+    let event = ctx.run(move |conn| event_in(conn, event_id)).await?;
+    authorize_record(
+        user,
+        Action::ManageEvents {
+            organizer_id: event.organizer_id,
+        },
+        "event",
+        event_id,
+    )?;
+    Ok(event)
+}
+
+/// Cancels an event (its organizer, admins); the schools with registered pupils are told.
+pub async fn cancel(ctx: &Context, user: &AuthUser, event_id: i64) -> AppResult<Event> {
+    let event = organized_event(ctx, user, event_id).await?;
+    let head = ctx.letterhead.clone();
+    ctx.write(move |conn| {
+        if !events::cancel(conn, event_id)? {
+            return Err(AppError::Conflict("the event is already cancelled".into()));
+        }
+        let news = EventNews {
+            event_id,
+            title: &event.title,
+            starts_at: &event.starts_at,
+        };
+        let mut emails = Vec::new();
+        for (school_id, count) in events::registered_by_school(conn, event_id)? {
+            let (_, email) = organizations::name_and_email(conn, school_id)?;
+            emails.push(templates::cancellation(&head, &email, &news, count));
+        }
+        outbox::enqueue(conn, &emails)?;
+        event_in(conn, event_id)
+    })
+    .await
+}
+
+/// Records exactly who came (its organizer, admins); only registered pupils.
+/// Returns the pupil ids stored, sorted and without repeats.
+pub async fn attendance(
+    ctx: &Context,
+    user: &AuthUser,
+    event_id: i64,
+    mut pupil_ids: Vec<i64>,
+) -> AppResult<Vec<i64>> {
+    organized_event(ctx, user, event_id).await?;
+    pupil_ids.sort_unstable();
+    pupil_ids.dedup();
+    let stored = pupil_ids.clone();
+    ctx.write(move |conn| {
+        let registered: HashSet<i64> = events::registered_among(conn, event_id, &stored)?
+            .into_iter()
+            .collect();
+        let errors: Vec<FieldError> = stored
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !registered.contains(id))
+            .map(|(i, id)| {
+                FieldError::new(
+                    format!("pupil_ids[{i}]"),
+                    format!("pupil {id} is not registered for this event"),
+                )
+            })
+            .collect();
+        AppError::unless_empty(errors)?;
+        Ok(events::set_attendance(conn, event_id, &stored)?)
+    })
+    .await?;
+    Ok(pupil_ids)
+}
+
+/// One grade's pupils and how far their guidance got; `null` where suppressed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GradeLine {
+    pub grade: i32,
+    pub pupils: Option<i64>,
+    pub reached_40: Option<i64>,
+    pub reached_60: Option<i64>,
+    pub reached_80: Option<i64>,
+    pub without_guidance: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Met {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profession_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<i64>,
+    /// Pupils who attended an event showing it; `null` where suppressed.
+    pub pupils: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PupilWithout {
+    pub pupil_id: i64,
+    pub external_ref: String,
+    pub grade: i32,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuidanceReport {
+    pub school_id: i64,
+    pub academic_year: i32,
+    /// Whether counts from 1 to 9 are withheld (for anyone but the school and admins).
+    pub suppressed: bool,
+    pub grades: Vec<GradeLine>,
+    pub professions_met: Vec<Met>,
+    pub clusters_met: Vec<Met>,
+    /// For the school and admins only: its pupils with no guidance yet this year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pupils_without_guidance: Option<Vec<PupilWithout>>,
+}
+
+/// The guidance record of a school for an academic year (default: the one
+/// under way). Everyone may read it; the school itself and admins see exact
+/// counts and the pupils with none, others the counts with 1 to 9 withheld.
+pub async fn report(
+    ctx: &Context,
+    user: &AuthUser,
+    school_id: i64,
+    academic_year: Option<i32>,
+) -> AppResult<GuidanceReport> {
+    authorize(user, Action::ReadPupilStats)?;
+    let year = academic_year.unwrap_or_else(current_academic_year);
+    year_between(year, 2000, current_academic_year() + 1)
+        .map_err(|m| AppError::invalid("academic_year", m))?;
+    let exact = allows(user, Action::ReadPupils { school_id });
+    let scope = Scope {
+        school_id,
+        academic_year: year,
+    };
+    let (grades, professions, clusters, without) = ctx
+        .run(move |conn| {
+            existing_school(conn, school_id)?;
+            let without = if exact {
+                Some(report_queries::pupils_without_guidance(conn, scope)?)
+            } else {
+                None
+            };
+            Ok((
+                report_queries::grades(conn, scope)?,
+                report_queries::professions_met(conn, scope)?,
+                report_queries::clusters_met(conn, scope)?,
+                without,
+            ))
+        })
+        .await?;
+    let show = |counts: Vec<i64>| -> Vec<Option<i64>> {
+        if exact {
+            counts.into_iter().map(Some).collect()
+        } else {
+            suppress(&counts)
+        }
+    };
+    let column =
+        |pick: fn(&report_queries::GradeCounts) -> i64| show(grades.iter().map(pick).collect());
+    let columns = [
+        column(|g| g.pupils),
+        column(|g| g.reached_40),
+        column(|g| g.reached_60),
+        column(|g| g.reached_80),
+        column(|g| g.without_guidance),
+    ];
+    let lines = grades
+        .iter()
+        .enumerate()
+        .map(|(row, counts)| GradeLine {
+            grade: counts.grade,
+            pupils: columns[0][row],
+            reached_40: columns[1][row],
+            reached_60: columns[2][row],
+            reached_80: columns[3][row],
+            without_guidance: columns[4][row],
+        })
+        .collect();
+    let met = |counts: Vec<report_queries::MetCount>, profession: bool| -> Vec<Met> {
+        let shown = show(counts.iter().map(|c| c.pupils).collect());
+        counts
+            .iter()
+            .zip(shown)
+            .map(|(count, pupils)| Met {
+                profession_id: profession.then_some(count.id),
+                cluster_id: (!profession).then_some(count.id),
+                pupils,
+            })
+            .collect()
+    };
+    Ok(GuidanceReport {
+        school_id,
+        academic_year: year,
+        suppressed: !exact,
+        grades: lines,
+        professions_met: met(professions, true),
+        clusters_met: met(clusters, false),
+        pupils_without_guidance: without.map(|pupils| {
+            pupils
+                .into_iter()
+                .map(|p| PupilWithout {
+                    pupil_id: p.pupil_id,
+                    external_ref: p.external_ref,
+                    grade: p.grade,
+                })
+                .collect()
+        }),
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecommendedProgram {
+    pub program_id: i64,
+    pub institution_id: i64,
+    pub title: String,
+    pub entry_year: i32,
+    pub graduation_year: i32,
+    /// 2 × interest match + shortage: see README.
+    #[serde(serialize_with = "two_decimals")]
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Recommendations {
+    pub items: Vec<RecommendedProgram>,
+}
+
+/// Programs the pupil could enter after grade 9 or 11, best first, each with
+/// its reasons in plain words (the pupil's school, admins).
+pub async fn recommendations(
+    ctx: &Context,
+    user: &AuthUser,
+    pupil_id: i64,
+) -> AppResult<Recommendations> {
+    let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ReadPupils {
+        school_id,
+    })
+    .await?;
+    let language = ctx.letterhead.language;
+    let (inputs, parameters, names) = ctx
+        .run(|conn| {
+            Ok((
+                db::forecast::load_inputs(conn)?,
+                db::forecast::parameters(conn)?,
+                db::forecast::names(conn)?,
+            ))
+        })
+        .await?;
+    let from = current_year();
+    let forecast =
+        crate::forecast::run(&inputs, &parameters, from, from + crate::forecast::MAX_SPAN);
+    let gaps: Gaps = forecast
+        .rows
+        .iter()
+        .map(|row| ((row.profession_id, row.year), (row.demand, row.gap)))
+        .collect();
+    let total: f64 = pupil.interests.iter().map(|i| i.weight).sum();
+    let path = PupilPath {
+        grade: pupil.grade,
+        academic_year: pupil.academic_year,
+        interests: pupil
+            .interests
+            .iter()
+            .map(|i| {
+                let target = match (i.profession_id, i.cluster_id) {
+                    (Some(id), _) => Target::Profession(id),
+                    (None, Some(id)) => Target::Cluster(id),
+                    (None, None) => Target::Open,
+                };
+                (target, i.weight / total)
+            })
+            .collect(),
+    };
+    let items = recommend::recommend(&path, &inputs, &gaps, current_academic_year() + 1)
+        .into_iter()
+        .map(|r| {
+            let (institution_id, title) = names
+                .programs
+                .get(&r.program_id)
+                .cloned()
+                .unwrap_or_default();
+            let reasons = r
+                .reasons
+                .iter()
+                .map(|reason| describe(reason, language, &names.professions, &names.clusters))
+                .collect();
+            RecommendedProgram {
+                program_id: r.program_id,
+                institution_id,
+                title,
+                entry_year: r.entry_year,
+                graduation_year: r.graduation_year,
+                score: r.score,
+                reasons,
+            }
+        })
+        .collect();
+    Ok(Recommendations { items })
+}
+
+fn describe(
+    reason: &Reason,
+    language: Language,
+    professions: &HashMap<i64, String>,
+    clusters: &HashMap<i64, String>,
+) -> String {
+    let name = |target: &Target| match target {
+        Target::Profession(id) => professions.get(id).cloned().unwrap_or_default(),
+        Target::Cluster(id) => clusters.get(id).cloned().unwrap_or_default(),
+        Target::Open => String::new(),
+    };
+    match (reason, language) {
+        (Reason::Interest { target, .. }, Language::Ru) => {
+            format!("совпадает с интересом: {}", name(target))
+        }
+        (Reason::Interest { target, .. }, Language::En) => {
+            format!("matches the interest in {}", name(target))
+        }
+        (
+            Reason::Shortage {
+                profession_id,
+                year,
+                gap,
+            },
+            Language::Ru,
+        ) => format!(
+            "в {year} году региону не хватит {gap:.0} чел. по профессии «{}»",
+            professions.get(profession_id).cloned().unwrap_or_default()
+        ),
+        (
+            Reason::Shortage {
+                profession_id,
+                year,
+                gap,
+            },
+            Language::En,
+        ) => format!(
+            "in {year} the region needs {gap:.0} more of \"{}\" than it trains",
+            professions.get(profession_id).cloned().unwrap_or_default()
+        ),
+        (Reason::Seats(seats), Language::Ru) => {
+            format!("{} мест, из них {} целевых", seats.seats, seats.targeted)
+        }
+        (Reason::Seats(seats), Language::En) => {
+            format!("{} seats, {} of them targeted", seats.seats, seats.targeted)
+        }
+    }
+}
+
+/// An event's start as stored, for filters given as dates.
+pub fn start_of(date: chrono::NaiveDate) -> Option<NaiveDateTime> {
+    date.and_hms_opt(0, 0, 0)
+}

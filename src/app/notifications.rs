@@ -1,0 +1,236 @@
+//! Who is told what, and when: invitations, demand news, shortage crossings;
+//! and the outbox as admins see it. Messages are enqueued inside the
+//! transaction of the change that causes them.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::Context;
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, authorize};
+use crate::db::demand::Demand;
+use crate::db::outbox::{self, Notification};
+use crate::db::{self, DbConnection, invitations, organizations, professions, shortages, users};
+use crate::domain::{Email, OutboxStatus, Page, Role};
+use crate::error::{AppError, AppResult};
+use crate::notify::Letterhead;
+use crate::notify::templates::{self, DemandNews, ShortageNews};
+
+/// Every email kadry has queued, newest first (admins).
+pub async fn list(
+    ctx: &Context,
+    user: &AuthUser,
+    status: Option<OutboxStatus>,
+    page: Page,
+) -> AppResult<(Vec<Notification>, i64)> {
+    authorize(user, Action::ManageNotifications)?;
+    ctx.run(move |conn| Ok(outbox::list(conn, status, page)?))
+        .await
+}
+
+/// Sends a failed message again with fresh attempts (admins); a conflict unless it failed.
+pub async fn retry(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Notification> {
+    authorize(user, Action::ManageNotifications)?;
+    ctx.write(move |conn| {
+        if outbox::find(conn, id)?.is_none() {
+            return Err(AppError::not_found("notification", id));
+        }
+        if !outbox::retry(conn, id)? {
+            return Err(AppError::Conflict(format!(
+                "notification {id} has not failed"
+            )));
+        }
+        outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("notification", id))
+    })
+    .await
+}
+
+/// The hash under which an invitation's token is kept.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A single-use set-password link for a new user, and its email. Call inside
+/// the transaction that creates the user.
+pub(crate) fn invite(
+    conn: &mut DbConnection,
+    head: &Letterhead,
+    user: &users::UserRow,
+    ttl_hours: i64,
+) -> AppResult<()> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let expires_at = chrono::Utc::now().naive_utc() + chrono::Duration::hours(ttl_hours);
+    invitations::insert(conn, &token_hash(&token), user.id, expires_at)?;
+    outbox::enqueue(
+        conn,
+        &[templates::invitation(
+            head,
+            &user.email,
+            user.role.as_str(),
+            &token,
+            ttl_hours,
+        )],
+    )?;
+    Ok(())
+}
+
+/// Demand posted (`before` is `None`) or changed: one message to each
+/// institution training the profession. Call inside the change's transaction.
+pub(crate) fn demand_posted(
+    conn: &mut DbConnection,
+    head: &Letterhead,
+    record: &Demand,
+    before: Option<&Demand>,
+) -> AppResult<()> {
+    let (enterprise, _) = organizations::name_and_email(conn, record.enterprise_id)?;
+    let profession = professions::find(conn, record.profession_id)?
+        .ok_or_else(|| AppError::not_found("profession", record.profession_id))?;
+    let news = DemandNews {
+        enterprise: &enterprise,
+        profession_id: record.profession_id,
+        profession_code: &profession.code,
+        profession_title: &profession.title,
+        year: record.year,
+        headcount: record.headcount,
+        changed_from: before.map(|b| (b.year, b.headcount)),
+    };
+    let emails: Vec<Email> =
+        organizations::emails_of_institutions_training(conn, record.profession_id)?
+            .iter()
+            .map(|recipient| templates::demand(head, recipient, &news))
+            .collect();
+    Ok(outbox::enqueue(conn, &emails)?)
+}
+
+/// Years ahead the shortage check looks at, from the current year.
+pub const SHORTAGE_HORIZON: i32 = 10;
+
+/// A shortage: a gap of at least 10 workers and at least 20 % of demand.
+pub fn in_shortage(demand: f64, gap: f64) -> bool {
+    gap >= 10.0 && gap >= 0.2 * demand
+}
+
+/// One profession's years entered (`(year, gap, demand)`) and left.
+type Crossings = (Vec<(i32, f64, f64)>, Vec<i32>);
+
+/// Runs the shortage check every `every` until the task is dropped.
+pub async fn watch_shortages(ctx: Context, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        match check_shortages(&ctx).await {
+            Ok(0) => {}
+            Ok(told) => tracing::info!(told, "shortage crossings enqueued"),
+            Err(error) => tracing::warn!(error = %error.describe(), "the shortage check failed"),
+        }
+    }
+}
+
+/// Compares the forecast with the cells last found in shortage, records the
+/// crossings and enqueues the news, in one transaction whose first statement
+/// takes the check's lock (so concurrent processes take turns); returns the
+/// number of messages.
+pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
+    let head = ctx.letterhead.clone();
+    ctx.write(move |conn| {
+        shortages::lock_for_check(conn)?;
+        let from = crate::domain::numbers::current_year();
+        let to = from + SHORTAGE_HORIZON;
+        let inputs = db::forecast::load_inputs_in_transaction(conn)?;
+        let parameters = db::forecast::parameters(conn)?;
+        let forecast = crate::forecast::run(&inputs, &parameters, from, to);
+        let now: BTreeMap<(i64, i32), (f64, f64)> = forecast
+            .rows
+            .iter()
+            .filter(|row| in_shortage(row.demand, row.gap))
+            .map(|row| ((row.profession_id, row.year), (row.gap, row.demand)))
+            .collect();
+        // Years that fell out of the window are forgotten without a word.
+        shortages::forget_outside(conn, from, to)?;
+        let before = shortages::known(conn)?;
+        let entered: Vec<(i64, i32)> = now
+            .keys()
+            .filter(|cell| !before.contains(cell))
+            .copied()
+            .collect();
+        let left: Vec<(i64, i32)> = before
+            .iter()
+            .filter(|cell| !now.contains_key(cell))
+            .copied()
+            .collect();
+        if entered.is_empty() && left.is_empty() {
+            return Ok(0);
+        }
+        shortages::remove(conn, &left)?;
+        shortages::add(conn, &entered)?;
+        let mut by_profession: BTreeMap<i64, Crossings> = BTreeMap::new();
+        for cell in &entered {
+            let (gap, demand) = now[cell];
+            by_profession
+                .entry(cell.0)
+                .or_default()
+                .0
+                .push((cell.1, gap, demand));
+        }
+        for (profession_id, year) in &left {
+            by_profession
+                .entry(*profession_id)
+                .or_default()
+                .1
+                .push(*year);
+        }
+        let analysts = users::emails_with_role(conn, Role::Analyst)?;
+        let mut emails: Vec<Email> = Vec::new();
+        for (profession_id, (entered, left)) in by_profession {
+            let Some(profession) = professions::find(conn, profession_id)? else {
+                continue;
+            };
+            let mut recipients: Vec<String> = analysts.clone();
+            recipients.extend(organizations::emails_of_institutions_training(
+                conn,
+                profession_id,
+            )?);
+            recipients.extend(organizations::emails_of_enterprises_demanding(
+                conn,
+                profession_id,
+            )?);
+            recipients.sort();
+            recipients.dedup();
+            let news = ShortageNews {
+                profession_id,
+                profession_code: &profession.code,
+                profession_title: &profession.title,
+                entered,
+                left,
+            };
+            emails.extend(
+                recipients
+                    .iter()
+                    .map(|recipient| templates::shortage(&head, recipient, &news)),
+            );
+        }
+        outbox::enqueue(conn, &emails)?;
+        Ok(emails.len())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_shortage;
+
+    #[test]
+    fn a_shortage_is_ten_workers_and_a_fifth_of_demand() {
+        assert!(in_shortage(20.0, 10.0));
+        assert!(!in_shortage(20.0, 9.99));
+        assert!(!in_shortage(100.0, 19.0));
+        assert!(in_shortage(100.0, 20.0));
+        assert!(!in_shortage(0.0, -5.0));
+    }
+}

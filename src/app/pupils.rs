@@ -1,0 +1,379 @@
+//! Pupil records, minors' data reachable only by their own school and by
+//! admins; rosters imported all or nothing; counts for everyone, suppressed.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use super::{Context, existing_school, require_kind};
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, allows, authorize, authorize_record};
+use crate::db::pupils::{self, Pupil};
+use crate::db::references::{self, Reference, check_references};
+use crate::db::{DbConnection, DbError, conflict_as, pupil_stats};
+use crate::domain::pupil::{Interest, PupilFields, RawPupil};
+use crate::domain::suppression::suppress;
+use crate::domain::{OrganizationKind, Page, Role};
+use crate::error::{AppError, AppResult};
+use crate::roster::{self, ImportSummary, InterestTargets, RosterRow};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPupilBody {
+    pub school_id: i64,
+    /// The school's own roster id, unique within the school; at most 64 characters.
+    pub external_ref: String,
+    /// 5 to 11.
+    pub grade: i32,
+    /// The academic year `grade` is for (the calendar year it starts in).
+    pub academic_year: i32,
+    /// Parental consent to personal data processing. Without it
+    /// `display_name` and `interests` must be absent: the pupil is counted, nothing more.
+    pub consent: bool,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub interests: Vec<Interest>,
+}
+
+/// Any subset of a pupil's fields. Withdrawing consent (`consent: false`)
+/// erases the display name and the interests.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PupilPatch {
+    #[serde(default)]
+    pub external_ref: Option<String>,
+    #[serde(default)]
+    pub grade: Option<i32>,
+    #[serde(default)]
+    pub academic_year: Option<i32>,
+    #[serde(default)]
+    pub consent: Option<bool>,
+    /// `null` removes the name.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub display_name: Option<Option<String>>,
+    /// Replaces every interest.
+    #[serde(default)]
+    pub interests: Option<Vec<Interest>>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+impl PupilPatch {
+    fn applied_to(self, pupil: Pupil) -> RawPupil {
+        let consent = self.consent.unwrap_or(pupil.consent);
+        let withdrawn = !consent;
+        RawPupil {
+            external_ref: self.external_ref.unwrap_or(pupil.external_ref),
+            grade: self.grade.unwrap_or(pupil.grade),
+            academic_year: self.academic_year.unwrap_or(pupil.academic_year),
+            consent,
+            display_name: match self.display_name {
+                Some(given) => given,
+                None if withdrawn => None,
+                None => pupil.display_name,
+            },
+            interests: match self.interests {
+                Some(given) => given,
+                None if withdrawn => Vec::new(),
+                None => pupil.interests,
+            },
+        }
+    }
+}
+
+/// The interests' targets, for `check_references`.
+fn interest_references(interests: &[Interest]) -> Vec<Reference> {
+    interests
+        .iter()
+        .enumerate()
+        .filter_map(
+            |(i, interest)| match (interest.profession_id, interest.cluster_id) {
+                (Some(id), _) => Some(Reference::Profession {
+                    field: format!("interests[{i}].profession_id"),
+                    id,
+                }),
+                (None, Some(id)) => Some(Reference::Cluster {
+                    field: format!("interests[{i}].cluster_id"),
+                    id,
+                }),
+                (None, None) => None,
+            },
+        )
+        .collect()
+}
+
+fn conflict_on_ref(error: DbError, external_ref: &str) -> AppError {
+    conflict_as(error, || {
+        format!("the school already has a pupil with the external_ref {external_ref:?}")
+    })
+}
+
+/// Registers a pupil (admins, or a user of the pupil's school).
+pub async fn create(ctx: &Context, user: &AuthUser, body: NewPupilBody) -> AppResult<Pupil> {
+    let school_id = body.school_id;
+    authorize(user, Action::ManagePupils { school_id })?;
+    let fields = RawPupil {
+        external_ref: body.external_ref,
+        grade: body.grade,
+        academic_year: body.academic_year,
+        consent: body.consent,
+        display_name: body.display_name,
+        interests: body.interests,
+    }
+    .check()
+    .map_err(AppError::Invalid)?;
+    ctx.write(move |conn| {
+        require_kind(
+            conn,
+            "school_id",
+            school_id,
+            &[OrganizationKind::School],
+            "a school",
+        )?;
+        check_references(conn, &interest_references(&fields.interests))?;
+        pupils::insert_in_transaction(conn, school_id, &fields)
+            .map_err(|e| conflict_on_ref(e, &fields.external_ref))
+    })
+    .await
+}
+
+/// Pupil `id` when `user` may do `action` on it: forbidden for roles that
+/// never see pupil records (before any lookup), not found when it does not
+/// exist or belongs to another school.
+pub async fn visible(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    action: fn(i64) -> Action,
+) -> AppResult<Pupil> {
+    authorize(user, Action::SeePupilRecords)?;
+    let pupil = ctx
+        .run(move |conn| Ok(pupils::find(conn, id)?))
+        .await?
+        .ok_or_else(|| AppError::not_found("pupil", id))?;
+    authorize_record(user, action(pupil.school_id), "pupil", id)?;
+    Ok(pupil)
+}
+
+/// One pupil (the pupil's school, admins).
+pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Pupil> {
+    visible(ctx, user, id, |school_id| Action::ReadPupils { school_id }).await
+}
+
+/// Changes some of a pupil's fields (the pupil's school, admins).
+pub async fn patch(ctx: &Context, user: &AuthUser, id: i64, patch: PupilPatch) -> AppResult<Pupil> {
+    let pupil = visible(ctx, user, id, |school_id| Action::ManagePupils {
+        school_id,
+    })
+    .await?;
+    let fields: PupilFields = patch.applied_to(pupil).check().map_err(AppError::Invalid)?;
+    ctx.write(move |conn| {
+        check_references(conn, &interest_references(&fields.interests))?;
+        pupils::replace_in_transaction(conn, id, &fields)
+            .map_err(|e| conflict_on_ref(e, &fields.external_ref))?
+            .ok_or_else(|| AppError::not_found("pupil", id))
+    })
+    .await
+}
+
+/// Deletes a pupil with its interests and personal data, for good (the pupil's school, admins).
+pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
+    visible(ctx, user, id, |school_id| Action::ManagePupils {
+        school_id,
+    })
+    .await?;
+    ctx.write(move |conn| Ok(pupils::delete_in_transaction(conn, id).map(|_| ())?))
+        .await
+}
+
+/// Pupils by id: a school its own (the default for it), admins any school or all.
+pub async fn list(
+    ctx: &Context,
+    user: &AuthUser,
+    school_id: Option<i64>,
+    grade: Option<i32>,
+    page: Page,
+) -> AppResult<(Vec<Pupil>, i64)> {
+    let school_id = school_id.or(match user.role {
+        Role::School => user.organization_id,
+        _ => None,
+    });
+    match school_id {
+        Some(school_id) => authorize(user, Action::ReadPupils { school_id })?,
+        None => authorize(user, Action::ReadAllPupils)?,
+    }
+    let filter = pupils::Filter { school_id, grade };
+    ctx.run(move |conn| Ok(pupils::list(conn, filter, page)?))
+        .await
+}
+
+/// Imports a school's roster CSV (that school's users, admins): every row or
+/// none, each bad row named with its line. Rows whose `external_ref` the
+/// school has update that pupil.
+pub async fn import_roster(
+    ctx: &Context,
+    user: &AuthUser,
+    school_id: i64,
+    csv: Vec<u8>,
+) -> AppResult<ImportSummary> {
+    authorize(user, Action::ManagePupils { school_id })?;
+    ctx.write(move |conn| {
+        existing_school(conn, school_id)?;
+        let (profession_ids, cluster_ids) = references::interest_targets(conn)?;
+        let rows = roster::parse(&csv, &InterestTargets::new(profession_ids, cluster_ids))
+            .map_err(AppError::Invalid)?;
+        store_roster(conn, school_id, &rows)
+    })
+    .await
+}
+
+/// Stores checked roster rows for one school; call inside a transaction.
+fn store_roster(
+    conn: &mut DbConnection,
+    school_id: i64,
+    rows: &[RosterRow],
+) -> AppResult<ImportSummary> {
+    let mut ids = pupils::all_ids_by_ref(conn, school_id)?;
+    let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) = rows
+        .iter()
+        .partition(|row| ids.contains_key(&row.pupil.external_ref));
+    let updates: Vec<(i64, &PupilFields)> = existing
+        .iter()
+        .filter_map(|row| ids.get(&row.pupil.external_ref).map(|id| (*id, &row.pupil)))
+        .collect();
+    pupils::update_many_in_transaction(conn, &updates)?;
+    let new_pupils: Vec<&PupilFields> = new.iter().map(|row| &row.pupil).collect();
+    if !new_pupils.is_empty() {
+        ids.extend(pupils::insert_many_in_transaction(
+            conn,
+            school_id,
+            &new_pupils,
+        )?);
+    }
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id = ids.get(&row.pupil.external_ref).copied().ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!("line {}: no id after insert", row.line))
+        })?;
+        stored.push((id, &row.pupil));
+    }
+    pupils::replace_interests(conn, &stored)?;
+    Ok(ImportSummary {
+        created: new.len(),
+        updated: existing.len(),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Grade,
+    School,
+    Interest,
+}
+
+/// One group's count; exactly one of the key fields is present.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub struct CountItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub school_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profession_id: Option<i64>,
+    /// `null` where suppressed.
+    pub count: Option<i64>,
+    pub suppressed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PupilStats {
+    pub group_by: GroupBy,
+    pub items: Vec<CountItem>,
+}
+
+/// Pupil counts by grade, school or interest (every role). For anyone but
+/// admins and the school asking about its own pupils (`school_id` its own),
+/// counts from 1 to 9 are withheld, and where that leaves a single withheld
+/// cell the smallest other one is withheld too.
+pub async fn counts(
+    ctx: &Context,
+    user: &AuthUser,
+    group_by: GroupBy,
+    filter: pupil_stats::Filter,
+) -> AppResult<PupilStats> {
+    authorize(user, Action::ReadPupilStats)?;
+    let unsuppressed = allows(
+        user,
+        Action::ReadUnsuppressedPupilCounts {
+            school_id: filter.school_id,
+        },
+    );
+    let blank = CountItem {
+        grade: None,
+        school_id: None,
+        cluster_id: None,
+        profession_id: None,
+        count: None,
+        suppressed: false,
+    };
+    let groups: Vec<(CountItem, i64)> = ctx
+        .run(move |conn| {
+            Ok(match group_by {
+                GroupBy::Grade => pupil_stats::by_grade(conn, filter)?
+                    .into_iter()
+                    .map(|(grade, n)| {
+                        let key = CountItem {
+                            grade: Some(grade),
+                            ..blank
+                        };
+                        (key, n)
+                    })
+                    .collect(),
+                GroupBy::School => pupil_stats::by_school(conn, filter)?
+                    .into_iter()
+                    .map(|(school_id, n)| {
+                        let key = CountItem {
+                            school_id: Some(school_id),
+                            ..blank
+                        };
+                        (key, n)
+                    })
+                    .collect(),
+                GroupBy::Interest => pupil_stats::by_interest(conn, filter)?
+                    .into_iter()
+                    .map(|(profession_id, cluster_id, n)| {
+                        let key = CountItem {
+                            profession_id,
+                            cluster_id,
+                            ..blank
+                        };
+                        (key, n)
+                    })
+                    .collect(),
+            })
+        })
+        .await?;
+    let counts: Vec<i64> = groups.iter().map(|(_, n)| *n).collect();
+    let shown = if unsuppressed {
+        counts.iter().copied().map(Some).collect()
+    } else {
+        suppress(&counts)
+    };
+    let items = groups
+        .into_iter()
+        .zip(shown)
+        .map(|((key, _), count)| CountItem {
+            suppressed: count.is_none(),
+            count,
+            ..key
+        })
+        .collect();
+    Ok(PupilStats { group_by, items })
+}
