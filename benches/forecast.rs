@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use kadry::db::{ConnectionManager, DatabaseUrl};
-use kadry::forecast::model::{InterestMass, ProgramInput};
-use kadry::forecast::{Inputs, run};
+use kadry::forecast::Inputs;
+use kadry::forecast::engine::{Window, run};
+use kadry::forecast::model::{InterestMass, ProgramInput, YoungerCount};
 use serde_json::{Value, json};
 
 const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
@@ -112,12 +113,18 @@ fn engine_alone(scale: &str, url: &str) {
     let started = Instant::now();
     let inputs = kadry::db::forecast::load_inputs(&mut conn).expect("load the inputs");
     let load = started.elapsed();
-    let parameters = kadry::db::forecast::parameters(&mut conn).unwrap();
+    let (parameters, bounds) = kadry::db::forecast::parameter_set(&mut conn).unwrap();
+    let as_of = kadry::domain::numbers::current_academic_year();
+    let window = Window {
+        as_of,
+        from: as_of + 1,
+        to: as_of + 10,
+    };
     let time = |inputs: &Inputs| {
         let times: Vec<Duration> = (0..REQUESTS)
             .map(|_| {
                 let started = Instant::now();
-                std::hint::black_box(run(inputs, &parameters, 2026, 2035));
+                std::hint::black_box(run(inputs, &parameters, &bounds, window));
                 started.elapsed()
             })
             .collect();
@@ -160,6 +167,14 @@ fn scaled(inputs: &Inputs, factor: i64) -> Inputs {
             .map(|m| InterestMass {
                 pupils: m.pupils * factor as f64,
                 ..*m
+            })
+            .collect(),
+        younger: inputs
+            .younger
+            .iter()
+            .map(|c| YoungerCount {
+                pupils: c.pupils * factor as f64,
+                ..*c
             })
             .collect(),
         programs,

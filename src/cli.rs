@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::db::{self, maintenance};
 use crate::error::AppError;
 use crate::forecast::export::rows_as_csv;
-use crate::forecast::model::round2;
+use crate::forecast::model::two_decimals_text;
 use crate::startup::prepare_database;
 use crate::synth::{self, Catalogue, Scale, Stage};
 
@@ -39,6 +39,14 @@ fn failure(error: AppError) -> anyhow::Error {
     }
 }
 
+/// `--as-of`, `--from`, `--to` as given; the defaults are the API's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ForecastWindow {
+    pub as_of: Option<i32>,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
@@ -49,16 +57,17 @@ pub enum Format {
 /// `kadry forecast`: the same table as `GET /api/v1/forecast`, printed.
 pub async fn forecast(
     settings: &Settings,
-    from: i32,
-    to: i32,
+    window: ForecastWindow,
     profession: Option<String>,
     format: Format,
 ) -> anyhow::Result<String> {
-    let span = Span::parse(Some(from), Some(to)).map_err(failure)?;
+    let as_of = app::forecast::as_of(window.as_of).map_err(failure)?;
+    let span = Span::parse(as_of, window.from, window.to).map_err(failure)?;
     let ctx = open(settings).await?;
     let response = app::forecast::stored_forecast_by_code(
         &ctx,
         &AuthUser::command_line(),
+        as_of,
         span,
         profession.as_deref(),
     )
@@ -71,28 +80,60 @@ pub async fn forecast(
     })
 }
 
+/// The forecast as a table for a terminal: titles, two decimals, and
+/// incomplete rows marked with `*` (the pupils behind them are not all known).
 fn table(response: &ForecastResponse) -> String {
+    let title_width = response
+        .rows
+        .iter()
+        .map(|row| row.profession_title.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(10, 40);
     let mut out = format!(
-        "{:<12} {:>5} {:>10} {:>10} {:>10} {:>9}\n",
-        "profession", "year", "demand", "supply", "gap", "coverage"
+        "as of academic year {}; complete until {}\n",
+        response.as_of,
+        response
+            .complete_until
+            .map_or("(not even the first year)".to_string(), |y| y.to_string())
     );
+    out.push_str(&format!(
+        "{:<10} {:<title_width$} {:>5} {:>10} {:>10} {:>10} {:>9} {:>21}\n",
+        "code", "profession", "year", "demand", "supply", "gap", "coverage", "supply low..high"
+    ));
     for row in &response.rows {
-        let coverage = row
-            .coverage
-            .map(|c| format!("{:.2}", round2(c)))
-            .unwrap_or_else(|| "-".into());
+        let coverage = row.coverage.map_or_else(|| "-".into(), two_decimals_text);
+        let title: String = row.profession_title.chars().take(title_width).collect();
+        let range = format!(
+            "{}..{}",
+            two_decimals_text(row.supply_low),
+            two_decimals_text(row.supply_high)
+        );
         out.push_str(&format!(
-            "{:<12} {:>5} {:>10.2} {:>10.2} {:>10.2} {:>9}\n",
-            row.profession_code, row.year, row.demand, row.supply, row.gap, coverage
+            "{:<10} {:<title_width$} {:>5} {:>10} {:>10} {:>10} {:>9} {:>21}{}\n",
+            row.profession_code,
+            title,
+            row.year,
+            two_decimals_text(row.demand),
+            two_decimals_text(row.supply),
+            two_decimals_text(row.gap),
+            coverage,
+            range,
+            if row.complete { "" } else { " *" }
         ));
     }
     if response.rows.is_empty() {
-        out.push_str("(no demand or supply in these years)\n");
+        out.push_str("(no profession is trained or demanded)\n");
+    }
+    if response.rows.iter().any(|row| !row.complete) {
+        out.push_str("* incomplete: some pupils who could graduate into it are not known to kadry yet\n");
     }
     for unplaced in &response.unplaced {
         out.push_str(&format!(
-            "unplaced: {} leavers after grade {} without a regional place: {:.2}\n",
-            unplaced.year, unplaced.entry_grade, unplaced.pupils
+            "unplaced: {} leavers after grade {} without a regional place: {}\n",
+            unplaced.year,
+            unplaced.entry_grade,
+            two_decimals_text(unplaced.pupils)
         ));
     }
     out
@@ -285,4 +326,33 @@ pub async fn create_user(
             other => failure(other),
         })?;
     Ok(format!("kadry: created user {}\n", user.id))
+}
+
+/// `kadry import younger-pupils`: a school's counts of grades 1 to 4
+/// (`academic_year,grade,pupils`), every year in the file replaced, all or nothing.
+pub async fn import_younger(
+    settings: &Settings,
+    school_id: i64,
+    file: &std::path::Path,
+) -> anyhow::Result<String> {
+    let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let ctx = open(settings).await?;
+    match app::younger::import(&ctx, &AuthUser::command_line(), school_id, &csv).await {
+        Ok(years) => Ok(format!(
+            "kadry: imported {}: counts of {} for school {school_id}\n",
+            file.display(),
+            years
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        Err(AppError::Invalid(errors)) => bail!(
+            "{}: nothing was imported: {}",
+            file.display(),
+            AppError::Invalid(errors).describe()
+        ),
+        Err(AppError::NotFound(_)) => bail!("--school {school_id} is not a school"),
+        Err(other) => Err(failure(other)),
+    }
 }

@@ -29,12 +29,15 @@ enum Command {
     Migrate,
     /// Print the staffing-gap forecast from the database, without the server.
     Forecast {
-        /// First calendar year.
+        /// The academic year in progress to start from (default: the clock's).
         #[arg(long)]
-        from: i32,
-        /// Last calendar year (at most 30 after --from).
+        as_of: Option<i32>,
+        /// First calendar year shown (default: --as-of + 1).
         #[arg(long)]
-        to: i32,
+        from: Option<i32>,
+        /// Last calendar year shown, at most 30 after --from (default: --from + 10).
+        #[arg(long)]
+        to: Option<i32>,
         /// Only the rows of the profession with this code.
         #[arg(long)]
         profession: Option<String>,
@@ -81,6 +84,15 @@ enum Import {
     /// A school's roster CSV (header external_ref,grade,academic_year,consent,display_name,interests):
     /// all rows or none; rows whose external_ref the school has update that pupil.
     Pupils {
+        /// The school's organization id.
+        #[arg(long)]
+        school: i64,
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// A school's counts of pupils in grades 1 to 4 (header academic_year,grade,pupils):
+    /// each academic year in the file replaces that year's counts; all rows or none.
+    YoungerPupils {
         /// The school's organization id.
         #[arg(long)]
         school: i64,
@@ -134,12 +146,14 @@ fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
             Command::Forecast {
+                as_of,
                 from,
                 to,
                 profession,
                 format,
             } => {
-                print!("{}", cli::forecast(&settings, from, to, profession, format).await?);
+                let window = cli::ForecastWindow { as_of, from, to };
+                print!("{}", cli::forecast(&settings, window, profession, format).await?);
                 Ok(())
             }
             Command::Demo {
@@ -150,6 +164,10 @@ fn main() -> ExitCode {
             } => demo(settings, seed, pupils, replace, no_serve).await,
             Command::Import(Import::Pupils { school, file }) => {
                 print!("{}", cli::import_pupils(&settings, school, &file).await?);
+                Ok(())
+            }
+            Command::Import(Import::YoungerPupils { school, file }) => {
+                print!("{}", cli::import_younger(&settings, school, &file).await?);
                 Ok(())
             }
             Command::User(User::Create {

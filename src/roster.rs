@@ -222,6 +222,78 @@ fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>
         .collect()
 }
 
+/// The header of a younger-pupil counts CSV.
+pub const YOUNGER_HEADER: [&str; 3] = ["academic_year", "grade", "pupils"];
+
+/// One school's counts of grades 1 to 4, per academic year, as a file gives them.
+pub type YoungerYears = std::collections::BTreeMap<i32, Vec<(i32, i32)>>;
+
+/// Parses a younger-pupil counts CSV (`academic_year,grade,pupils`, one row
+/// per year and grade); every bad row is reported with its line. The values
+/// are checked by the caller (`check_younger`), line by line.
+pub fn parse_younger(csv: &[u8]) -> Result<Vec<(u64, i32, i32, i32)>, Vec<FieldError>> {
+    let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(csv);
+    let header: Vec<String> = match reader.headers() {
+        Ok(header) => header.iter().map(|h| h.trim().to_string()).collect(),
+        Err(error) => return Err(vec![FieldError::on_line(1, "header", csv_error(&error))]),
+    };
+    if header != YOUNGER_HEADER {
+        return Err(vec![FieldError::on_line(
+            1,
+            "header",
+            format!("must be exactly {}", YOUNGER_HEADER.join(",")),
+        )]);
+    }
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let fallback_line = index as u64 + 2;
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(fallback_line, |p| p.line());
+                errors.push(FieldError::on_line(line, "row", csv_error(&error)));
+                continue;
+            }
+        };
+        let line = record.position().map_or(fallback_line, |p| p.line());
+        if record.len() != YOUNGER_HEADER.len() {
+            errors.push(FieldError::on_line(
+                line,
+                "row",
+                format!("has {} fields, not {}", record.len(), YOUNGER_HEADER.len()),
+            ));
+            continue;
+        }
+        let mut numbers = [0i32; 3];
+        let mut ok = true;
+        for (i, name) in YOUNGER_HEADER.iter().enumerate() {
+            match record.get(i).unwrap_or_default().trim().parse::<i32>() {
+                Ok(number) => numbers[i] = number,
+                Err(_) => {
+                    errors.push(FieldError::on_line(line, *name, "must be a whole number"));
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            rows.push((line, numbers[0], numbers[1], numbers[2]));
+        }
+    }
+    if rows.is_empty() && errors.is_empty() {
+        errors.push(FieldError::on_line(1, "file", "has no rows"));
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! The staffing-gap forecast: read by everyone, scenarios by analysts and
 //! admins, parameters set by admins, any cell taken apart.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,12 +10,35 @@ use super::Context;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::db::forecast as stored;
-use crate::domain::numbers::{count, current_year, program_year, rate, year_between};
+use crate::db::organizations;
+use crate::domain::numbers::{count, current_academic_year, program_year, rate, year_between};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::forecast::engine::{Prepared, Window};
 use crate::forecast::explain::{SupplyPart, supply_parts};
-use crate::forecast::model::{Row, Unplaced, two_decimals};
+use crate::forecast::model::{
+    Bound, Bounds, PARAMETER_NAMES, Row, Unplaced, complete_until, two_decimals,
+};
 use crate::forecast::scenario::{self, IntakeChange};
 use crate::forecast::{self, Inputs, MAX_SPAN, Parameters};
+
+/// The academic year in progress (the calendar year of the latest September 1),
+/// or the one asked for: the simulation starts there.
+pub fn as_of(asked: Option<i32>) -> AppResult<i32> {
+    let as_of = asked.unwrap_or_else(current_academic_year);
+    year_between(as_of, 2000, 2100).map_err(|m| AppError::invalid("as_of", m))
+}
+
+/// `as_of` as given in a query string: a year, or 422 naming it.
+pub fn as_of_text(asked: Option<&str>) -> AppResult<i32> {
+    let asked = asked
+        .map(|raw| {
+            raw.trim()
+                .parse::<i32>()
+                .map_err(|_| AppError::invalid("as_of", "must be a year, e.g. 2026"))
+        })
+        .transpose()?;
+    as_of(asked)
+}
 
 /// The calendar years a forecast shows: `from..=to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,9 +48,10 @@ pub struct Span {
 }
 
 impl Span {
-    /// `from` defaults to the current year and `to` to ten years later.
-    pub fn parse(from: Option<i32>, to: Option<i32>) -> AppResult<Self> {
-        let from = from.unwrap_or_else(current_year);
+    /// `from` defaults to the first summer after `as_of` (`as_of + 1`) and
+    /// `to` to ten years after `from`.
+    pub fn parse(as_of: i32, from: Option<i32>, to: Option<i32>) -> AppResult<Self> {
+        let from = from.unwrap_or(as_of + 1);
         let to = to.unwrap_or(from + 10);
         let mut errors = Vec::new();
         if let Err(message) = year_between(from, 2000, 2100) {
@@ -44,26 +68,153 @@ impl Span {
         AppError::unless_empty(errors)?;
         Ok(Self { from, to })
     }
+
+    fn window(self, as_of: i32) -> Window {
+        Window {
+            as_of,
+            from: self.from,
+            to: self.to,
+        }
+    }
 }
 
-fn check_parameters(parameters: &Parameters, prefix: &str) -> AppResult<()> {
-    let errors: Vec<FieldError> = parameters
-        .named()
-        .into_iter()
-        .filter_map(|(name, value)| {
-            rate(value)
-                .err()
-                .map(|message| FieldError::new(format!("{prefix}{name}"), message))
-        })
-        .collect();
+/// The five parameters with, optionally, some of their bounds, as a request gives them.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParametersBody {
+    /// p9: share of pupils completing grade 9 who enter a program entered after grade 9.
+    #[schema(minimum = 0, maximum = 1)]
+    pub after_grade_9_share: f64,
+    /// p11: share of pupils completing grade 11 who enter a program entered after grade 11.
+    #[schema(minimum = 0, maximum = 1)]
+    pub after_grade_11_share: f64,
+    /// a: share of a program's students who leave it each study year.
+    #[schema(minimum = 0, maximum = 1)]
+    pub annual_dropout_rate: f64,
+    /// r: share of graduates from ordinary seats who take a job in the region in their profession.
+    #[schema(minimum = 0, maximum = 1)]
+    pub retention_rate: f64,
+    /// rt: the same for graduates from targeted-training seats.
+    #[schema(minimum = 0, maximum = 1)]
+    pub targeted_retention_rate: f64,
+    /// Bounds to change, by parameter name; the others keep the stored ones.
+    #[serde(default)]
+    pub bounds: Option<BoundsBody>,
+}
+
+/// Some parameters' bounds, by name.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoundsBody {
+    #[serde(default)]
+    pub after_grade_9_share: Option<Bound>,
+    #[serde(default)]
+    pub after_grade_11_share: Option<Bound>,
+    #[serde(default)]
+    pub annual_dropout_rate: Option<Bound>,
+    #[serde(default)]
+    pub retention_rate: Option<Bound>,
+    #[serde(default)]
+    pub targeted_retention_rate: Option<Bound>,
+}
+
+impl BoundsBody {
+    fn over(&self, stored: &Bounds) -> Bounds {
+        let given = [
+            self.after_grade_9_share,
+            self.after_grade_11_share,
+            self.annual_dropout_rate,
+            self.retention_rate,
+            self.targeted_retention_rate,
+        ];
+        let stored = stored.all();
+        Bounds::from_all(std::array::from_fn(|i| given[i].unwrap_or(stored[i])))
+    }
+}
+
+impl ParametersBody {
+    fn parameters(&self) -> Parameters {
+        Parameters {
+            after_grade_9_share: self.after_grade_9_share,
+            after_grade_11_share: self.after_grade_11_share,
+            annual_dropout_rate: self.annual_dropout_rate,
+            retention_rate: self.retention_rate,
+            targeted_retention_rate: self.targeted_retention_rate,
+        }
+    }
+
+    /// The values and the bounds laid over the stored bounds, checked; every
+    /// bad field is named under `prefix` (`parameters.` in a scenario).
+    fn checked(&self, stored: &Bounds, prefix: &str) -> AppResult<(Parameters, Bounds)> {
+        let parameters = self.parameters();
+        let bounds = self
+            .bounds
+            .as_ref()
+            .map_or(*stored, |given| given.over(stored));
+        check_parameter_set(&parameters, &bounds, prefix)?;
+        Ok((parameters, bounds))
+    }
+}
+
+/// Values and bounds in [0, 1], each bound's low at most its high, each value within its bounds.
+fn check_parameter_set(parameters: &Parameters, bounds: &Bounds, prefix: &str) -> AppResult<()> {
+    let mut errors = Vec::new();
+    for ((name, value), bound) in parameters.named().into_iter().zip(bounds.all()) {
+        let field = format!("{prefix}{name}");
+        if let Err(message) = rate(value) {
+            errors.push(FieldError::new(field, message));
+            continue;
+        }
+        let mut bounds_ok = true;
+        for (end, bound_value) in [("low", bound.low), ("high", bound.high)] {
+            if let Err(message) = rate(bound_value) {
+                errors.push(FieldError::new(
+                    format!("{prefix}bounds.{name}.{end}"),
+                    message,
+                ));
+                bounds_ok = false;
+            }
+        }
+        if !bounds_ok {
+            continue;
+        }
+        if bound.low > bound.high {
+            errors.push(FieldError::new(
+                format!("{prefix}bounds.{name}"),
+                format!("low {} is above high {}", bound.low, bound.high),
+            ));
+        } else if value < bound.low || value > bound.high {
+            errors.push(FieldError::new(
+                field,
+                format!(
+                    "{value} is outside its bounds {} to {}",
+                    bound.low, bound.high
+                ),
+            ));
+        }
+    }
     AppError::unless_empty(errors)
+}
+
+/// The stored parameters with their bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct ParameterSet {
+    #[serde(flatten)]
+    pub parameters: Parameters,
+    pub bounds: Bounds,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ForecastResponse {
+    /// The academic year in progress the simulation started from.
+    pub as_of: i32,
     pub from: i32,
     pub to: i32,
+    /// The last year up to which every row shown is complete; `null` when
+    /// even the first year is not.
+    pub complete_until: Option<i32>,
     pub parameters: Parameters,
+    pub bounds: Bounds,
     pub rows: Vec<Row>,
     pub unplaced: Vec<Unplaced>,
 }
@@ -75,6 +226,19 @@ pub struct RowFilter {
     pub cluster_id: Option<i64>,
 }
 
+impl RowFilter {
+    fn keeps(&self, inputs: &Inputs, row: &Row) -> bool {
+        self.profession_id
+            .is_none_or(|id| row.profession_id == id)
+            && self.cluster_id.is_none_or(|cluster_id| {
+                inputs
+                    .professions
+                    .get(&row.profession_id)
+                    .is_some_and(|p| p.cluster_id == cluster_id)
+            })
+    }
+}
+
 /// A profession named by its code (the command line's way), as its id.
 pub fn profession_by_code(inputs: &Inputs, code: &str) -> AppResult<i64> {
     inputs
@@ -82,78 +246,86 @@ pub fn profession_by_code(inputs: &Inputs, code: &str) -> AppResult<i64> {
         .iter()
         .find(|(_, p)| p.code == code)
         .map(|(id, _)| *id)
-        .ok_or_else(|| {
-            AppError::invalid("profession", format!("no profession has the code {code}"))
-        })
+        .ok_or_else(|| AppError::invalid("profession", format!("no profession has the code {code}")))
 }
 
-fn respond(
-    inputs: &Inputs,
-    parameters: Parameters,
-    span: Span,
-    filter: RowFilter,
-) -> ForecastResponse {
-    let forecast = forecast::run(inputs, &parameters, span.from, span.to);
-    let rows = forecast
+/// Everything a forecast is computed from.
+#[derive(Debug, Clone)]
+pub struct Basis {
+    pub inputs: Inputs,
+    pub parameters: Parameters,
+    pub bounds: Bounds,
+}
+
+fn respond(basis: &Basis, as_of: i32, span: Span, filter: RowFilter) -> ForecastResponse {
+    let forecast = forecast::engine::run(
+        &basis.inputs,
+        &basis.parameters,
+        &basis.bounds,
+        span.window(as_of),
+    );
+    let rows: Vec<Row> = forecast
         .rows
         .into_iter()
-        .filter(|row| {
-            filter
-                .profession_id
-                .is_none_or(|id| row.profession_id == id)
-        })
-        .filter(|row| {
-            filter.cluster_id.is_none_or(|cluster_id| {
-                inputs
-                    .professions
-                    .get(&row.profession_id)
-                    .is_some_and(|p| p.cluster_id == cluster_id)
-            })
-        })
+        .filter(|row| filter.keeps(&basis.inputs, row))
         .collect();
     ForecastResponse {
+        as_of,
         from: span.from,
         to: span.to,
-        parameters,
+        complete_until: complete_until(&rows, span.from, span.to),
+        parameters: basis.parameters,
+        bounds: basis.bounds,
         rows,
         unplaced: forecast.unplaced,
     }
 }
 
-async fn load(ctx: &Context) -> AppResult<(Inputs, Parameters)> {
-    ctx.run(|conn| Ok((stored::load_inputs(conn)?, stored::parameters(conn)?)))
-        .await
+/// The stored data, parameters and bounds, read as one snapshot.
+pub async fn load(ctx: &Context) -> AppResult<Basis> {
+    ctx.run(|conn| {
+        let inputs = stored::load_inputs(conn)?;
+        let (parameters, bounds) = stored::parameter_set(conn)?;
+        Ok(Basis {
+            inputs,
+            parameters,
+            bounds,
+        })
+    })
+    .await
 }
 
 /// The staffing gap per profession and year from the stored data (every role).
 pub async fn stored_forecast(
     ctx: &Context,
     user: &AuthUser,
+    as_of: i32,
     span: Span,
     filter: RowFilter,
 ) -> AppResult<ForecastResponse> {
     authorize(user, Action::ReadForecast)?;
-    let (inputs, parameters) = load(ctx).await?;
-    Ok(respond(&inputs, parameters, span, filter))
+    let basis = load(ctx).await?;
+    Ok(respond(&basis, as_of, span, filter))
 }
 
 /// The stored forecast of the profession with this code (or all), for the command line.
 pub async fn stored_forecast_by_code(
     ctx: &Context,
     user: &AuthUser,
+    as_of: i32,
     span: Span,
     profession_code: Option<&str>,
 ) -> AppResult<ForecastResponse> {
     authorize(user, Action::ReadForecast)?;
-    let (inputs, parameters) = load(ctx).await?;
+    let basis = load(ctx).await?;
     let profession_id = profession_code
-        .map(|code| profession_by_code(&inputs, code))
+        .map(|code| profession_by_code(&basis.inputs, code))
         .transpose()?;
     let filter = RowFilter {
         profession_id,
         cluster_id: None,
     };
-    Ok(respond(&inputs, parameters, span, filter))
+    Ok(respond(&basis, as_of, span, filter))
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -168,11 +340,14 @@ pub struct ScenarioIntake {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioBody {
+    /// The academic year the simulation starts from; default the one in progress.
+    #[serde(default)]
+    pub as_of: Option<i32>,
     pub from: i32,
     pub to: i32,
-    /// All five parameters; the stored ones when left out.
+    /// All five parameters, and bounds to change; the stored ones when left out.
     #[serde(default)]
-    pub parameters: Option<Parameters>,
+    pub parameters: Option<ParametersBody>,
     /// Seats set for a program and year, on top of the stored intakes.
     #[serde(default)]
     pub intakes: Vec<ScenarioIntake>,
@@ -219,21 +394,19 @@ fn intake_changes(intakes: &[ScenarioIntake]) -> AppResult<Vec<IntakeChange>> {
         .collect())
 }
 
-/// The forecast with changed parameters or seats laid over the stored data;
-/// nothing is stored (analysts and admins).
-pub async fn scenario(
-    ctx: &Context,
-    user: &AuthUser,
-    body: ScenarioBody,
-) -> AppResult<ForecastResponse> {
-    authorize(user, Action::RunScenarios)?;
-    let span = Span::parse(Some(body.from), Some(body.to))?;
-    if let Some(parameters) = &body.parameters {
-        check_parameters(parameters, "parameters.")?;
-    }
-    let changes = intake_changes(&body.intakes)?;
-    let (inputs, stored_parameters) = load(ctx).await?;
-    let unknown = scenario::unknown_programs(&inputs, &changes);
+/// Checks a scenario's seats and parameters against the stored data and lays
+/// them over it; nothing is stored.
+pub fn apply_scenario(
+    basis: &Basis,
+    parameters: Option<&ParametersBody>,
+    intakes: &[ScenarioIntake],
+) -> AppResult<Basis> {
+    let (parameters, bounds) = match parameters {
+        Some(given) => given.checked(&basis.bounds, "parameters.")?,
+        None => (basis.parameters, basis.bounds),
+    };
+    let changes = intake_changes(intakes)?;
+    let unknown = scenario::unknown_programs(&basis.inputs, &changes);
     if !unknown.is_empty() {
         return Err(AppError::Invalid(
             unknown
@@ -247,120 +420,254 @@ pub async fn scenario(
                 .collect(),
         ));
     }
-    let inputs = scenario::apply(&inputs, &changes);
+    Ok(Basis {
+        inputs: scenario::apply(&basis.inputs, &changes),
+        parameters,
+        bounds,
+    })
+}
+
+/// Each row's gap on the stored data, as `gap_before`.
+pub fn with_gap_before(rows: &mut [Row], before: &Basis, window: Window) {
+    let stored = Prepared::new(&before.inputs, window);
+    let flow = stored.flow(
+        before.parameters.after_grade_9_share,
+        before.parameters.after_grade_11_share,
+    );
+    let supply = stored.supply(&flow, forecast::engine::Scaling::of(&before.parameters));
+    for row in rows {
+        let supply = stored
+            .grid
+            .cell(row.profession_id, row.year)
+            .map_or(0.0, |cell| supply[cell]);
+        row.gap_before = Some(row.demand - supply);
+    }
+}
+
+/// The forecast with changed parameters, bounds or seats laid over the
+/// stored data, each row with the stored gap beside it; nothing is stored
+/// (analysts and admins).
+pub async fn scenario(ctx: &Context, user: &AuthUser, body: ScenarioBody) -> AppResult<ForecastResponse> {
+    authorize(user, Action::RunScenarios)?;
+    let as_of = as_of(body.as_of)?;
+    let span = Span::parse(as_of, Some(body.from), Some(body.to))?;
+    let stored = load(ctx).await?;
+    let changed = apply_scenario(&stored, body.parameters.as_ref(), &body.intakes)?;
     let filter = RowFilter {
         profession_id: body.profession_id,
         cluster_id: body.cluster_id,
     };
-    let parameters = body.parameters.unwrap_or(stored_parameters);
-    Ok(respond(&inputs, parameters, span, filter))
+    let mut response = respond(&changed, as_of, span, filter);
+    with_gap_before(&mut response.rows, &stored, span.window(as_of));
+    Ok(response)
 }
 
-/// The stored parameters (every role).
-pub async fn parameters(ctx: &Context, user: &AuthUser) -> AppResult<Parameters> {
+/// The stored parameters and bounds (every role).
+pub async fn parameters(ctx: &Context, user: &AuthUser) -> AppResult<ParameterSet> {
     authorize(user, Action::ReadForecast)?;
-    ctx.run(|conn| Ok(stored::parameters(conn)?)).await
+    ctx.run(|conn| {
+        let (parameters, bounds) = stored::parameter_set(conn)?;
+        Ok(ParameterSet { parameters, bounds })
+    })
+    .await
 }
 
-/// Replaces the stored parameters; each must be in [0, 1] (admins).
-pub async fn set_parameters(
-    ctx: &Context,
-    user: &AuthUser,
-    parameters: Parameters,
-) -> AppResult<Parameters> {
+/// Replaces the stored parameters and, where given, their bounds (admins):
+/// each in [0, 1], each value within its bounds.
+pub async fn set_parameters(ctx: &Context, user: &AuthUser, body: ParametersBody) -> AppResult<ParameterSet> {
     authorize(user, Action::SetForecastParameters)?;
-    check_parameters(&parameters, "")?;
-    ctx.run(move |conn| Ok(stored::set_parameters(conn, &parameters)?))
-        .await?;
-    Ok(parameters)
+    ctx.write(move |conn| {
+        let (_, stored_bounds) = stored::parameter_set(conn)?;
+        let (parameters, bounds) = body.checked(&stored_bounds, "")?;
+        stored::set_parameters(conn, &parameters, &bounds)?;
+        Ok(ParameterSet { parameters, bounds })
+    })
+    .await
 }
 
-/// One enterprise's demand; `enterprise_id` is `null` for the total of
-/// enterprises the caller may not see one by one.
+/// One enterprise's demand; `enterprise_id` and `enterprise_name` are
+/// `null` for the total of enterprises the caller may not see one by one.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DemandPart {
     pub enterprise_id: Option<i64>,
+    pub enterprise_name: Option<String>,
     pub headcount: i64,
+}
+
+/// One cohort's part of the cell's supply, with the names behind its ids.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SupplyLine {
+    pub program_title: String,
+    pub institution_id: i64,
+    pub institution_name: String,
+    #[serde(flatten)]
+    pub part: SupplyPart,
+}
+
+/// One bar of the tornado chart: the cell's supply with one parameter at
+/// each of its bounds, the others at their values.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SensitivityBar {
+    pub parameter: String,
+    pub low: f64,
+    pub high: f64,
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_at_low: f64,
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_at_high: f64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Explanation {
+    pub as_of: i32,
     pub profession_id: i64,
     pub profession_code: String,
+    pub profession_title: String,
     pub year: i32,
+    /// Whether every cohort that could graduate into this cell is known.
+    pub complete: bool,
     pub parameters: Parameters,
+    pub bounds: Bounds,
     #[serde(serialize_with = "two_decimals")]
     pub demand: f64,
     #[serde(serialize_with = "two_decimals")]
     pub supply: f64,
     #[serde(serialize_with = "two_decimals")]
     pub gap: f64,
-    pub supply_by_program: Vec<SupplyPart>,
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_low: f64,
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_high: f64,
+    pub supply_by_program: Vec<SupplyLine>,
     pub demand_by_enterprise: Vec<DemandPart>,
+    pub sensitivity: Vec<SensitivityBar>,
 }
 
 /// One cell of the forecast taken apart (every role): its supply by program
-/// and intake year, its demand by enterprise as the demand policy lets the
-/// caller see it. `from` is the forecast's own `from` (a cell depends on it).
+/// and intake year with names, its demand by enterprise as the demand policy
+/// lets the caller see it, and its sensitivity to each parameter.
 pub async fn explain(
     ctx: &Context,
     user: &AuthUser,
     profession_id: i64,
     year: i32,
-    from: Option<i32>,
+    as_of: i32,
 ) -> AppResult<Explanation> {
     authorize(user, Action::ReadForecast)?;
-    let span = Span::parse(from, Some(year))?;
-    let (inputs, parameters, by_enterprise) = ctx
+    year_between(year, 2000, 2100).map_err(|m| AppError::invalid("year", m))?;
+    let (basis, by_enterprise, names, institutions) = ctx
         .run(move |conn| {
+            let inputs = stored::load_inputs(conn)?;
+            let (parameters, bounds) = stored::parameter_set(conn)?;
+            let by_enterprise = stored::demand_by_enterprise(conn, profession_id, year)?;
+            let names = stored::names(conn)?;
+            let mut ids: Vec<i64> = by_enterprise.iter().map(|(id, _)| *id).collect();
+            ids.extend(names.programs.values().map(|(institution, _)| *institution));
+            let institutions = organizations::names(conn, &ids)?;
             Ok((
-                stored::load_inputs(conn)?,
-                stored::parameters(conn)?,
-                stored::demand_by_enterprise(conn, profession_id, year)?,
+                Basis {
+                    inputs,
+                    parameters,
+                    bounds,
+                },
+                by_enterprise,
+                names,
+                institutions,
             ))
         })
         .await?;
-    let profession = inputs
+    let profession = basis
+        .inputs
         .professions
         .get(&profession_id)
         .ok_or_else(|| AppError::not_found("profession", profession_id))?;
-    let forecast = forecast::run(&inputs, &parameters, span.from, span.to);
-    let supply_by_program = supply_parts(&inputs, &forecast, profession_id, year);
+    let window = Window {
+        as_of,
+        from: year,
+        to: year,
+    };
+    let prepared = Prepared::new(&basis.inputs, window);
+    let forecast = prepared.forecast(&basis.parameters, &basis.bounds);
+    let cell = forecast
+        .rows
+        .iter()
+        .find(|row| row.profession_id == profession_id);
     let demand: i64 = by_enterprise.iter().map(|(_, headcount)| headcount).sum();
-    let supply: f64 = supply_by_program.iter().map(|part| part.supply).sum();
+    let supply_by_program: Vec<SupplyLine> =
+        supply_parts(&basis.inputs, &forecast, profession_id, year)
+            .into_iter()
+            .map(|part| {
+                let (institution_id, program_title) = names
+                    .programs
+                    .get(&part.program_id)
+                    .cloned()
+                    .unwrap_or_default();
+                SupplyLine {
+                    program_title,
+                    institution_id,
+                    institution_name: institutions
+                        .get(&institution_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    part,
+                }
+            })
+            .collect();
+    let supply: f64 = cell.map_or(0.0, |row| row.supply);
+    let sensitivity = prepared
+        .sensitivity(&basis.parameters, &basis.bounds, profession_id, year)
+        .into_iter()
+        .map(|bar| SensitivityBar {
+            parameter: bar.parameter.to_string(),
+            low: bar.low,
+            high: bar.high,
+            supply_at_low: bar.supply_at_low,
+            supply_at_high: bar.supply_at_high,
+        })
+        .collect();
     Ok(Explanation {
+        as_of,
         profession_id,
         profession_code: profession.code.clone(),
+        profession_title: profession.title.clone(),
         year,
-        parameters,
+        complete: prepared.complete(profession_id, year),
+        parameters: basis.parameters,
+        bounds: basis.bounds,
         demand: demand as f64,
         supply,
         gap: demand as f64 - supply,
+        supply_low: cell.map_or(0.0, |row| row.supply_low),
+        supply_high: cell.map_or(0.0, |row| row.supply_high),
         supply_by_program,
-        demand_by_enterprise: visible_demand(user, by_enterprise),
+        demand_by_enterprise: visible_demand(user, by_enterprise, &institutions),
+        sensitivity,
     })
 }
 
 /// Demand by enterprise as `user` may see it: one by one for analysts and
 /// admins; otherwise the caller's own enterprise and one total for the rest.
-fn visible_demand(user: &AuthUser, by_enterprise: Vec<(i64, i64)>) -> Vec<DemandPart> {
+fn visible_demand(
+    user: &AuthUser,
+    by_enterprise: Vec<(i64, i64)>,
+    names: &HashMap<i64, String>,
+) -> Vec<DemandPart> {
+    let named = |enterprise_id: i64, headcount: i64| DemandPart {
+        enterprise_id: Some(enterprise_id),
+        enterprise_name: names.get(&enterprise_id).cloned(),
+        headcount,
+    };
     if allows(user, Action::ReadAllDemand) {
         return by_enterprise
             .into_iter()
-            .map(|(enterprise_id, headcount)| DemandPart {
-                enterprise_id: Some(enterprise_id),
-                headcount,
-            })
+            .map(|(enterprise_id, headcount)| named(enterprise_id, headcount))
             .collect();
     }
     let mut parts = Vec::new();
     let mut others = 0;
     for (enterprise_id, headcount) in by_enterprise {
         if allows(user, Action::ReadDemand { enterprise_id }) {
-            parts.push(DemandPart {
-                enterprise_id: Some(enterprise_id),
-                headcount,
-            });
+            parts.push(named(enterprise_id, headcount));
         } else {
             others += headcount;
         }
@@ -368,8 +675,14 @@ fn visible_demand(user: &AuthUser, by_enterprise: Vec<(i64, i64)>) -> Vec<Demand
     if others > 0 {
         parts.push(DemandPart {
             enterprise_id: None,
+            enterprise_name: None,
             headcount: others,
         });
     }
     parts
+}
+
+/// The parameters in the order of their names, for pages and the command line.
+pub fn parameter_names() -> [&'static str; 5] {
+    PARAMETER_NAMES
 }

@@ -15,11 +15,12 @@ use crate::db::events::{self, Event, NewEvent, Refusal};
 use crate::db::guidance::{self as report_queries, Scope};
 use crate::db::references::{Reference, check_references};
 use crate::db::{self, DbConnection, organizations, outbox};
-use crate::domain::numbers::{Grade, current_academic_year, current_year, grade_in, year_between};
+use crate::domain::numbers::{Grade, current_academic_year, grade_in, year_between};
 use crate::domain::suppression::suppress;
 use crate::domain::{Label, Language, OrganizationKind, Page};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::forecast::model::{Target, two_decimals};
+use crate::forecast::engine::{self, Window};
+use crate::forecast::model::{Bounds, Target, two_decimals};
 use crate::forecast::recommend::{self, Gaps, PupilPath, Reason};
 use crate::notify::templates::{self, EventNews};
 use crate::parse_fields;
@@ -498,9 +499,13 @@ pub async fn recommendations(
             ))
         })
         .await?;
-    let from = current_year();
-    let forecast =
-        crate::forecast::run(&inputs, &parameters, from, from + crate::forecast::MAX_SPAN);
+    let as_of = current_academic_year();
+    let window = Window {
+        as_of,
+        from: as_of + 1,
+        to: as_of + 1 + crate::forecast::MAX_SPAN,
+    };
+    let forecast = engine::run(&inputs, &parameters, &Bounds::exact(&parameters), window);
     let gaps: Gaps = forecast
         .rows
         .iter()

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod programs;
 pub mod pupils;
 pub mod users;
+pub mod younger;
 
 use crate::config::{Settings, ThrottleSettings};
 use crate::db::{self, DbConnection, DbPool, organizations};

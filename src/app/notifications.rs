@@ -2,7 +2,7 @@
 //! and the outbox as admins see it. Messages are enqueued inside the
 //! transaction of the change that causes them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -14,6 +14,8 @@ use crate::db::demand::Demand;
 use crate::db::outbox::{self, Notification};
 use crate::db::{self, DbConnection, invitations, organizations, professions, shortages, users};
 use crate::domain::{Email, OutboxStatus, Page, Role};
+use crate::forecast::engine::{self, Window};
+use crate::forecast::model::Bounds;
 use crate::error::{AppError, AppResult};
 use crate::notify::Letterhead;
 use crate::notify::templates::{self, DemandNews, ShortageNews};
@@ -109,7 +111,7 @@ pub(crate) fn demand_posted(
     Ok(outbox::enqueue(conn, &emails)?)
 }
 
-/// Years ahead the shortage check looks at, from the current year.
+/// Years the shortage check looks at after the first summer ahead.
 pub const SHORTAGE_HORIZON: i32 = 10;
 
 /// A shortage: a gap of at least 10 workers and at least 20 % of demand.
@@ -140,15 +142,29 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
     let head = ctx.letterhead.clone();
     ctx.write(move |conn| {
         shortages::lock_for_check(conn)?;
-        let from = crate::domain::numbers::current_year();
-        let to = from + SHORTAGE_HORIZON;
+        let as_of = crate::domain::numbers::current_academic_year();
+        let window = Window {
+            as_of,
+            from: as_of + 1,
+            to: as_of + 1 + SHORTAGE_HORIZON,
+        };
+        let (from, to) = (window.from, window.to);
         let inputs = db::forecast::load_inputs_in_transaction(conn)?;
         let parameters = db::forecast::parameters(conn)?;
-        let forecast = crate::forecast::run(&inputs, &parameters, from, to);
+        let forecast = engine::run(&inputs, &parameters, &Bounds::exact(&parameters), window);
+        // An incomplete cell is a floor, not news: where the pupils kadry
+        // knows end, the gap grows by itself. Such cells are neither told as
+        // shortages nor as over.
+        let incomplete: BTreeSet<(i64, i32)> = forecast
+            .rows
+            .iter()
+            .filter(|row| !row.complete)
+            .map(|row| (row.profession_id, row.year))
+            .collect();
         let now: BTreeMap<(i64, i32), (f64, f64)> = forecast
             .rows
             .iter()
-            .filter(|row| in_shortage(row.demand, row.gap))
+            .filter(|row| row.complete && in_shortage(row.demand, row.gap))
             .map(|row| ((row.profession_id, row.year), (row.gap, row.demand)))
             .collect();
         // Years that fell out of the window are forgotten without a word.
@@ -161,7 +177,7 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
             .collect();
         let left: Vec<(i64, i32)> = before
             .iter()
-            .filter(|cell| !now.contains_key(cell))
+            .filter(|cell| !now.contains_key(cell) && !incomplete.contains(cell))
             .copied()
             .collect();
         if entered.is_empty() && left.is_empty() {

@@ -11,11 +11,13 @@ use super::schema::{
     clusters, demand, forecast_parameters, professions, program_enrollments, program_intakes,
     program_professions, programs, pupil_interests, pupils,
 };
-use crate::forecast::model::{InterestMass, Profession, ProgramInput, Seats, Target};
+use crate::forecast::model::{
+    Bound, Bounds, InterestMass, Profession, ProgramInput, Seats, Target,
+};
 use crate::forecast::{Inputs, Parameters};
 
 /// Everything the engine needs, read in one transaction so it is one consistent
-/// snapshot: eight queries whatever the number of pupils.
+/// snapshot: nine queries whatever the number of pupils.
 pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
     conn.transaction(|conn| {
         if let DbConnection::Postgres(_) = conn {
@@ -34,12 +36,27 @@ pub fn load_inputs_in_transaction(conn: &mut DbConnection) -> QueryResult<Inputs
     {
         Ok(Inputs {
             interests: interest_masses(conn)?,
+            younger: super::younger::latest_counts(conn)?,
             programs: program_inputs(conn)?,
             professions: professions::table
-                .select((professions::id, professions::code, professions::cluster_id))
-                .load::<(i64, String, i64)>(conn)?
+                .select((
+                    professions::id,
+                    professions::code,
+                    professions::title,
+                    professions::cluster_id,
+                ))
+                .load::<(i64, String, String, i64)>(conn)?
                 .into_iter()
-                .map(|(id, code, cluster_id)| (id, Profession { code, cluster_id }))
+                .map(|(id, code, title, cluster_id)| {
+                    (
+                        id,
+                        Profession {
+                            code,
+                            title,
+                            cluster_id,
+                        },
+                    )
+                })
                 .collect(),
             demand: demand::table
                 .group_by((demand::profession_id, demand::year))
@@ -224,46 +241,94 @@ fn program_inputs(conn: &mut DbConnection) -> QueryResult<Vec<ProgramInput>> {
         .collect())
 }
 
-/// The stored parameters; the defaults of FORECAST.md if the row is missing.
-pub fn parameters(conn: &mut DbConnection) -> QueryResult<Parameters> {
-    let stored: Option<(f64, f64, f64, f64, f64)> = forecast_parameters::table
+type StoredRow = (
+    (f64, f64, f64, f64, f64),
+    (f64, f64, f64, f64, f64),
+    (f64, f64, f64, f64, f64),
+);
+
+/// The stored parameters and their bounds; the defaults if the row is missing.
+pub fn parameter_set(conn: &mut DbConnection) -> QueryResult<(Parameters, Bounds)> {
+    use forecast_parameters as p;
+    let stored: Option<StoredRow> = p::table
         .find(1)
         .select((
-            forecast_parameters::after_grade_9_share,
-            forecast_parameters::after_grade_11_share,
-            forecast_parameters::annual_dropout_rate,
-            forecast_parameters::retention_rate,
-            forecast_parameters::targeted_retention_rate,
+            (
+                p::after_grade_9_share,
+                p::after_grade_11_share,
+                p::annual_dropout_rate,
+                p::retention_rate,
+                p::targeted_retention_rate,
+            ),
+            (
+                p::after_grade_9_share_low,
+                p::after_grade_11_share_low,
+                p::annual_dropout_rate_low,
+                p::retention_rate_low,
+                p::targeted_retention_rate_low,
+            ),
+            (
+                p::after_grade_9_share_high,
+                p::after_grade_11_share_high,
+                p::annual_dropout_rate_high,
+                p::retention_rate_high,
+                p::targeted_retention_rate_high,
+            ),
         ))
         .first(conn)
         .optional()?;
-    Ok(
-        stored.map_or_else(Parameters::default, |(p9, p11, a, r, rt)| Parameters {
-            after_grade_9_share: p9,
-            after_grade_11_share: p11,
-            annual_dropout_rate: a,
-            retention_rate: r,
-            targeted_retention_rate: rt,
-        }),
-    )
+    let Some((values, lows, highs)) = stored else {
+        return Ok((Parameters::default(), Bounds::default()));
+    };
+    let five = |(a, b, c, d, e): (f64, f64, f64, f64, f64)| [a, b, c, d, e];
+    let (lows, highs) = (five(lows), five(highs));
+    Ok((
+        Parameters::from_values(five(values)),
+        Bounds::from_all(std::array::from_fn(|i| Bound {
+            low: lows[i],
+            high: highs[i],
+        })),
+    ))
 }
 
-pub fn set_parameters(conn: &mut DbConnection, parameters: &Parameters) -> QueryResult<()> {
+/// The stored parameters; the defaults if the row is missing.
+pub fn parameters(conn: &mut DbConnection) -> QueryResult<Parameters> {
+    Ok(parameter_set(conn)?.0)
+}
+
+/// Stores the parameters and their bounds.
+pub fn set_parameters(
+    conn: &mut DbConnection,
+    parameters: &Parameters,
+    bounds: &Bounds,
+) -> QueryResult<()> {
+    use forecast_parameters as p;
+    let [b9, b11, ba, br, brt] = bounds.all();
     let values = (
-        forecast_parameters::after_grade_9_share.eq(parameters.after_grade_9_share),
-        forecast_parameters::after_grade_11_share.eq(parameters.after_grade_11_share),
-        forecast_parameters::annual_dropout_rate.eq(parameters.annual_dropout_rate),
-        forecast_parameters::retention_rate.eq(parameters.retention_rate),
-        forecast_parameters::targeted_retention_rate.eq(parameters.targeted_retention_rate),
+        (
+            p::after_grade_9_share.eq(parameters.after_grade_9_share),
+            p::after_grade_11_share.eq(parameters.after_grade_11_share),
+            p::annual_dropout_rate.eq(parameters.annual_dropout_rate),
+            p::retention_rate.eq(parameters.retention_rate),
+            p::targeted_retention_rate.eq(parameters.targeted_retention_rate),
+        ),
+        (
+            p::after_grade_9_share_low.eq(b9.low),
+            p::after_grade_9_share_high.eq(b9.high),
+            p::after_grade_11_share_low.eq(b11.low),
+            p::after_grade_11_share_high.eq(b11.high),
+            p::annual_dropout_rate_low.eq(ba.low),
+            p::annual_dropout_rate_high.eq(ba.high),
+            p::retention_rate_low.eq(br.low),
+            p::retention_rate_high.eq(br.high),
+            p::targeted_retention_rate_low.eq(brt.low),
+            p::targeted_retention_rate_high.eq(brt.high),
+        ),
     );
     conn.transaction(|conn| {
-        if diesel::update(forecast_parameters::table.find(1))
-            .set(values)
-            .execute(conn)?
-            == 0
-        {
-            diesel::insert_into(forecast_parameters::table)
-                .values((forecast_parameters::id.eq(1), values))
+        if diesel::update(p::table.find(1)).set(values).execute(conn)? == 0 {
+            diesel::insert_into(p::table)
+                .values((p::id.eq(1), values))
                 .execute(conn)?;
         }
         Ok(())

@@ -20,6 +20,7 @@ pub mod schema;
 pub mod shortages;
 pub mod throttle;
 pub mod users;
+pub mod younger;
 
 use std::time::Duration;
 

@@ -191,6 +191,25 @@ diesel::table! {
         annual_dropout_rate -> Double,
         retention_rate -> Double,
         targeted_retention_rate -> Double,
+        after_grade_9_share_low -> Double,
+        after_grade_9_share_high -> Double,
+        after_grade_11_share_low -> Double,
+        after_grade_11_share_high -> Double,
+        annual_dropout_rate_low -> Double,
+        annual_dropout_rate_high -> Double,
+        retention_rate_low -> Double,
+        retention_rate_high -> Double,
+        targeted_retention_rate_low -> Double,
+        targeted_retention_rate_high -> Double,
+    }
+}
+
+diesel::table! {
+    younger_pupils (school_id, academic_year, grade) {
+        school_id -> BigInt,
+        academic_year -> Integer,
+        grade -> Integer,
+        pupils -> Integer,
     }
 }
 

@@ -15,6 +15,9 @@ pub struct SupplyPart {
     #[serde(serialize_with = "two_decimals_or_null")]
     pub applicants: Option<f64>,
     pub seats: i32,
+    /// The year of the intake record the seats come from: earlier than
+    /// `intake_year` when they are carried forward, `null` when there is none.
+    pub seats_from_year: Option<i32>,
     #[serde(serialize_with = "two_decimals")]
     pub intake: f64,
     /// Whether the intake is the college's actual enrollment.
@@ -56,6 +59,7 @@ pub fn supply_parts(
                 intake_year: cohort.start_year,
                 applicants: cohort.applicants,
                 seats: cohort.seats,
+                seats_from_year: cohort.seats_from_year,
                 intake: cohort.intake,
                 actual_enrollment: cohort.actual,
                 targeted: cohort.targeted,

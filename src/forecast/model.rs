@@ -5,19 +5,24 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The five region-wide parameters of FORECAST.md.
+/// The five region-wide parameters of the model (docs/forecast.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Parameters {
     /// p9: share of pupils completing grade 9 who enter a program entered after grade 9.
+    #[schema(minimum = 0, maximum = 1)]
     pub after_grade_9_share: f64,
     /// p11: share of pupils completing grade 11 who enter a program entered after grade 11.
+    #[schema(minimum = 0, maximum = 1)]
     pub after_grade_11_share: f64,
     /// a: share of a program's students who leave it each study year.
+    #[schema(minimum = 0, maximum = 1)]
     pub annual_dropout_rate: f64,
     /// r: share of graduates from ordinary seats who take a job in the region in their profession.
+    #[schema(minimum = 0, maximum = 1)]
     pub retention_rate: f64,
     /// rt: the same for graduates from targeted-training seats.
+    #[schema(minimum = 0, maximum = 1)]
     pub targeted_retention_rate: f64,
 }
 
@@ -33,16 +38,103 @@ impl Default for Parameters {
     }
 }
 
+/// The parameters by name.
+pub const PARAMETER_NAMES: [&str; 5] = [
+    "after_grade_9_share",
+    "after_grade_11_share",
+    "annual_dropout_rate",
+    "retention_rate",
+    "targeted_retention_rate",
+];
+
 impl Parameters {
-    /// The parameters by name, for checking and messages.
+    /// The parameters by name, in `PARAMETER_NAMES` order.
     pub fn named(&self) -> [(&'static str, f64); 5] {
+        let values = self.values();
+        std::array::from_fn(|i| (PARAMETER_NAMES[i], values[i]))
+    }
+
+    pub fn values(&self) -> [f64; 5] {
         [
-            ("after_grade_9_share", self.after_grade_9_share),
-            ("after_grade_11_share", self.after_grade_11_share),
-            ("annual_dropout_rate", self.annual_dropout_rate),
-            ("retention_rate", self.retention_rate),
-            ("targeted_retention_rate", self.targeted_retention_rate),
+            self.after_grade_9_share,
+            self.after_grade_11_share,
+            self.annual_dropout_rate,
+            self.retention_rate,
+            self.targeted_retention_rate,
         ]
+    }
+
+    pub fn from_values(values: [f64; 5]) -> Self {
+        Self {
+            after_grade_9_share: values[0],
+            after_grade_11_share: values[1],
+            annual_dropout_rate: values[2],
+            retention_rate: values[3],
+            targeted_retention_rate: values[4],
+        }
+    }
+}
+
+/// How far a parameter may plausibly be off: `low <= value <= high`, within [0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    #[schema(minimum = 0, maximum = 1)]
+    pub low: f64,
+    #[schema(minimum = 0, maximum = 1)]
+    pub high: f64,
+}
+
+/// Each parameter's bounds; the low and high variants of every row are the
+/// extremes over their corners.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    pub after_grade_9_share: Bound,
+    pub after_grade_11_share: Bound,
+    pub annual_dropout_rate: Bound,
+    pub retention_rate: Bound,
+    pub targeted_retention_rate: Bound,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        let bound = |low, high| Bound { low, high };
+        Self {
+            after_grade_9_share: bound(0.55, 0.75),
+            after_grade_11_share: bound(0.60, 0.80),
+            annual_dropout_rate: bound(0.05, 0.09),
+            retention_rate: bound(0.50, 0.70),
+            targeted_retention_rate: bound(0.90, 1.00),
+        }
+    }
+}
+
+impl Bounds {
+    /// The bounds in `PARAMETER_NAMES` order.
+    pub fn all(&self) -> [Bound; 5] {
+        [
+            self.after_grade_9_share,
+            self.after_grade_11_share,
+            self.annual_dropout_rate,
+            self.retention_rate,
+            self.targeted_retention_rate,
+        ]
+    }
+
+    pub fn from_all(bounds: [Bound; 5]) -> Self {
+        Self {
+            after_grade_9_share: bounds[0],
+            after_grade_11_share: bounds[1],
+            annual_dropout_rate: bounds[2],
+            retention_rate: bounds[3],
+            targeted_retention_rate: bounds[4],
+        }
+    }
+
+    /// Every bound at the parameter's own value: the variants equal the central run.
+    pub fn exact(parameters: &Parameters) -> Self {
+        Self::from_all(parameters.values().map(|v| Bound { low: v, high: v }))
     }
 }
 
@@ -51,7 +143,7 @@ impl Parameters {
 pub enum Target {
     Profession(i64),
     Cluster(i64),
-    /// No interest (none listed, or no consent): the open pool.
+    /// No interest (none listed, or no consent, or a younger pupil known only as a count): the open pool.
     Open,
 }
 
@@ -62,6 +154,16 @@ pub struct InterestMass {
     pub grade: i32,
     pub academic_year: i32,
     pub target: Target,
+    pub pupils: f64,
+}
+
+/// Pupils of grades 1 to 4 known only as counts: `pupils` in `grade` as of
+/// `academic_year`, summed over the schools whose latest recorded year of
+/// counts this is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct YoungerCount {
+    pub grade: i32,
+    pub academic_year: i32,
     pub pupils: f64,
 }
 
@@ -88,10 +190,20 @@ pub struct ProgramInput {
 impl ProgramInput {
     /// Seats in year `year`: its own intake record, else the latest before it.
     pub fn seats_in(&self, year: i32) -> Option<Seats> {
+        self.seats_record(year).map(|(_, seats)| seats)
+    }
+
+    /// The intake record that gives the seats of `year`, and its year.
+    pub fn seats_record(&self, year: i32) -> Option<(i32, Seats)> {
         self.intakes
             .range(..=year)
             .next_back()
-            .map(|(_, seats)| *seats)
+            .map(|(year, seats)| (*year, *seats))
+    }
+
+    /// Whether the program has no seats in `year` (no record then or before, or 0 seats).
+    pub fn closed_in(&self, year: i32) -> bool {
+        self.seats_in(year).is_none_or(|seats| seats.seats <= 0)
     }
 
     /// Whole years of study: `ceil(duration_months / 12)`.
@@ -99,15 +211,24 @@ impl ProgramInput {
         (self.duration_months + 11) / 12
     }
 
-    pub fn completion(&self, parameters: &Parameters) -> f64 {
+    pub fn completion(&self, annual_dropout_rate: f64) -> f64 {
         self.completion_rate
-            .unwrap_or_else(|| (1.0 - parameters.annual_dropout_rate).powi(self.study_years()))
+            .unwrap_or_else(|| (1.0 - annual_dropout_rate).powi(self.study_years()))
+    }
+
+    /// This program's share of `profession_id` (0 when it does not train it).
+    pub fn share_of(&self, profession_id: i64) -> f64 {
+        self.professions
+            .iter()
+            .find(|(id, _)| *id == profession_id)
+            .map_or(0.0, |(_, share)| *share)
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profession {
     pub code: String,
+    pub title: String,
     pub cluster_id: i64,
 }
 
@@ -115,6 +236,7 @@ pub struct Profession {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inputs {
     pub interests: Vec<InterestMass>,
+    pub younger: Vec<YoungerCount>,
     pub programs: Vec<ProgramInput>,
     pub professions: HashMap<i64, Profession>,
     /// Headcount demanded per `(profession_id, year)`.
@@ -125,9 +247,11 @@ pub struct Inputs {
 pub struct Row {
     pub profession_id: i64,
     pub profession_code: String,
+    pub profession_title: String,
     pub year: i32,
     #[serde(serialize_with = "two_decimals")]
     pub demand: f64,
+    /// Retained graduates expected in the year, with the central parameters.
     #[serde(serialize_with = "two_decimals")]
     pub supply: f64,
     /// demand - supply: positive is a shortage.
@@ -136,6 +260,27 @@ pub struct Row {
     /// supply / demand; `null` where demand is 0.
     #[serde(serialize_with = "two_decimals_or_null")]
     pub coverage: Option<f64>,
+    /// Whether every cohort that could graduate into this cell is known
+    /// (recorded, or pupils kadry knows of); an incomplete cell is a floor.
+    pub complete: bool,
+    /// The smallest supply over the parameters' corners and the central run.
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_low: f64,
+    /// The largest supply over the same runs.
+    #[serde(serialize_with = "two_decimals")]
+    pub supply_high: f64,
+    /// demand - supply_high.
+    #[serde(serialize_with = "two_decimals")]
+    pub gap_low: f64,
+    /// demand - supply_low.
+    #[serde(serialize_with = "two_decimals")]
+    pub gap_high: f64,
+    /// In a scenario or a plan: the gap of the same cell on the stored data.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "two_decimals_or_null"
+    )]
+    pub gap_before: Option<f64>,
 }
 
 /// School leavers of an exit year and entry grade with no regional place.
@@ -155,6 +300,9 @@ pub struct Cohort {
     /// Modelled applicants; `None` for a cohort known only from an enrollment record.
     pub applicants: Option<f64>,
     pub seats: i32,
+    /// The year of the intake record the seats come from (earlier than
+    /// `start_year` when carried forward); `None` when the program had none.
+    pub seats_from_year: Option<i32>,
     pub intake: f64,
     /// Whether `intake` is an actual enrollment rather than the model's.
     pub actual: bool,
@@ -166,18 +314,40 @@ pub struct Cohort {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Forecast {
-    /// One row per (profession, year) in range with demand or supply, by profession code, then year.
+    pub as_of: i32,
+    /// One row per profession (trained or demanded) and year in range, by
+    /// profession code, then year.
     pub rows: Vec<Row>,
-    /// By year, then entry grade; only non-zero amounts.
+    /// By year, then entry grade; only amounts above 1e-9.
     pub unplaced: Vec<Unplaced>,
-    /// Every cohort with students that starts or graduates within the range, for explanations.
+    /// Every cohort with students that graduates within the range, for explanations.
     pub cohorts: Vec<Cohort>,
 }
 
-/// Numbers are computed in f64 and rounded to two decimals only when written out.
+/// The last year `y` in `from..=to` such that every row of every year from
+/// `from` to `y` is complete; `None` when the first year is not.
+pub fn complete_until(rows: &[Row], from: i32, to: i32) -> Option<i32> {
+    let mut until = None;
+    for year in from..=to {
+        if rows.iter().any(|row| row.year == year && !row.complete) {
+            break;
+        }
+        until = Some(year);
+    }
+    until
+}
+
+/// Numbers are computed in f64 and rounded to two decimals only when written
+/// out, in every format the same way: the correct rounding of the f64 value,
+/// as `format!("{:.2}")` prints it.
 pub fn round2(value: f64) -> f64 {
-    let rounded = (value * 100.0).round() / 100.0;
+    let rounded: f64 = format!("{value:.2}").parse().unwrap_or(value);
     if rounded == 0.0 { 0.0 } else { rounded }
+}
+
+/// The number as every format writes it: two decimals, no negative zero.
+pub fn two_decimals_text(value: f64) -> String {
+    format!("{:.2}", round2(value))
 }
 
 pub fn two_decimals<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
@@ -191,5 +361,19 @@ pub fn two_decimals_or_null<S: serde::Serializer>(
     match value {
         Some(value) => serializer.serialize_f64(round2(*value)),
         None => serializer.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_the_same_in_every_format() {
+        // 2848.415 is 2848.41499999... in binary: {:.2} gives 2848.41, and so must JSON.
+        assert_eq!(round2(2848.415), 2848.41);
+        assert_eq!(two_decimals_text(2848.415), "2848.41");
+        assert_eq!(round2(-0.001), 0.0);
+        assert_eq!(two_decimals_text(-0.001), "0.00");
     }
 }

@@ -175,6 +175,7 @@ mod tests {
                     10,
                     Profession {
                         code: "P10".into(),
+                        title: "P10".into(),
                         cluster_id: 100,
                     },
                 ),
@@ -182,6 +183,7 @@ mod tests {
                     20,
                     Profession {
                         code: "P20".into(),
+                        title: "P20".into(),
                         cluster_id: 200,
                     },
                 ),

@@ -1,12 +1,33 @@
-//! The engine against FORECAST.md: the worked example, one test per rule, and properties.
+//! The engine against the model of docs/forecast.md: the worked example, one test per rule, and properties.
 
 use std::collections::{BTreeMap, HashMap};
 
 use proptest::prelude::*;
 
-use super::model::{InterestMass, Profession, ProgramInput, Seats, Target};
+use super::engine::{Prepared, Window};
+use super::model::{
+    Bound, Bounds, InterestMass, Profession, ProgramInput, Seats, Target, YoungerCount,
+    complete_until,
+};
 use super::scenario::{IntakeChange, apply};
 use super::*;
+
+/// The academic year the hand-made worlds are recorded in.
+const AS_OF: i32 = 2025;
+
+/// The central forecast of `from..=to` with the simulation starting in 2025.
+fn run(inputs: &Inputs, parameters: &Parameters, from: i32, to: i32) -> Forecast {
+    run_as_of(inputs, parameters, AS_OF, from, to)
+}
+
+fn run_as_of(inputs: &Inputs, parameters: &Parameters, as_of: i32, from: i32, to: i32) -> Forecast {
+    engine::run(
+        inputs,
+        parameters,
+        &Bounds::exact(parameters),
+        Window { as_of, from, to },
+    )
+}
 
 const GLASS: i64 = 1;
 const MACHINES: i64 = 2;
@@ -19,6 +40,7 @@ fn professions() -> HashMap<i64, Profession> {
             P1,
             Profession {
                 code: "P1".into(),
+                title: "Glass-forming machine operator".into(),
                 cluster_id: GLASS,
             },
         ),
@@ -26,6 +48,7 @@ fn professions() -> HashMap<i64, Profession> {
             P2,
             Profession {
                 code: "P2".into(),
+                title: "CNC machine operator".into(),
                 cluster_id: MACHINES,
             },
         ),
@@ -76,6 +99,7 @@ fn worked_example() -> (Inputs, Parameters) {
         programs: vec![a, b],
         professions: professions(),
         demand: HashMap::from([((P1, 2029), 20.0)]),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 0.6,
@@ -104,13 +128,29 @@ fn intake(forecast: &Forecast, program_id: i64, start_year: i32) -> f64 {
         .map_or(0.0, |c| c.intake)
 }
 
+fn row(forecast: &Forecast, profession_id: i64, year: i32) -> &model::Row {
+    forecast
+        .rows
+        .iter()
+        .find(|row| row.profession_id == profession_id && row.year == year)
+        .expect("a row of the full grid")
+}
+
 #[test]
 fn the_worked_example_gives_its_numbers() {
     let (inputs, parameters) = worked_example();
     let forecast = run(&inputs, &parameters, 2026, 2030);
-    assert_eq!(forecast.rows.len(), 2);
-    let p1 = &forecast.rows[0];
-    assert_eq!((p1.profession_code.as_str(), p1.year), ("P1", 2029));
+    // The full grid: P1 and P2, 2026 to 2030, by code then year.
+    assert_eq!(forecast.rows.len(), 10);
+    let order: Vec<(&str, i32)> = forecast
+        .rows
+        .iter()
+        .map(|r| (r.profession_code.as_str(), r.year))
+        .collect();
+    assert_eq!(order[0], ("P1", 2026));
+    assert_eq!(order[9], ("P2", 2030));
+    let p1 = row(&forecast, P1, 2029);
+    assert_eq!(p1.profession_title, "Glass-forming machine operator");
     close(p1.demand, 20.0);
     close(
         p1.supply,
@@ -119,12 +159,18 @@ fn the_worked_example_gives_its_numbers() {
     assert_eq!(model::round2(p1.supply), 9.31);
     assert_eq!(model::round2(p1.gap), 10.69);
     assert_eq!(p1.coverage.map(model::round2), Some(0.47));
-    let p2 = &forecast.rows[1];
-    assert_eq!((p2.profession_code.as_str(), p2.year), ("P2", 2030));
+    let p2 = row(&forecast, P2, 2030);
     close(p2.demand, 0.0);
     assert_eq!(model::round2(p2.supply), 4.42);
     assert_eq!(model::round2(p2.gap), -4.42);
     assert_eq!(p2.coverage, None);
+    let zero: Vec<&model::Row> = forecast
+        .rows
+        .iter()
+        .filter(|r| !((r.profession_id, r.year) == (P1, 2029) || (r.profession_id, r.year) == (P2, 2030)))
+        .collect();
+    assert_eq!(zero.len(), 8);
+    assert!(zero.iter().all(|r| r.supply == 0.0 && r.demand == 0.0 && r.coverage.is_none()));
     assert_eq!(forecast.unplaced.len(), 1);
     assert_eq!(
         (forecast.unplaced[0].year, forecast.unplaced[0].entry_grade),
@@ -134,6 +180,9 @@ fn the_worked_example_gives_its_numbers() {
     // Applicants as the example says: A 15.3333, B 8.6667.
     close(intake(&forecast, 10, 2026), 12.0 + 6.0 * 25.0 / 45.0);
     close(intake(&forecast, 20, 2026), 6.0 + 6.0 * 20.0 / 45.0);
+    // Every row is complete, so the forecast knows its whole window.
+    assert!(forecast.rows.iter().all(|r| r.complete));
+    assert_eq!(complete_until(&forecast.rows, 2026, 2030), Some(2030));
 }
 
 #[test]
@@ -145,6 +194,7 @@ fn seats_carry_forward_to_years_without_an_intake_record() {
         programs: vec![a],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let forecast = run(&inputs, &Parameters::default(), 2026, 2030);
     close(intake(&forecast, 10, 2027), 6.5);
@@ -182,6 +232,7 @@ fn the_open_pool_is_split_by_seats_across_every_eligible_program() {
         programs: vec![a, b, c],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -206,6 +257,7 @@ fn oversubscribed_programs_take_their_seats_and_the_rest_is_unplaced() {
         programs: vec![a, b],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -233,6 +285,7 @@ fn actual_enrollments_replace_the_model_and_bring_in_earlier_cohorts() {
         programs: vec![a],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let forecast = run(&inputs, &Parameters::default(), 2026, 2030);
     let cohort = forecast
@@ -265,6 +318,7 @@ fn targeted_seats_are_retained_at_their_own_rate_and_never_exceed_the_intake() {
         programs: vec![a],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -296,6 +350,7 @@ fn without_its_own_rate_a_program_completes_at_the_dropout_derived_rate() {
         programs: vec![a],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -323,15 +378,16 @@ fn pupils_recorded_in_an_earlier_academic_year_are_moved_on() {
 }
 
 #[test]
-fn an_exit_year_before_from_counts_for_nothing_but_the_later_path_still_counts() {
+fn an_exit_year_before_as_of_counts_for_nothing_but_the_later_path_still_counts() {
     let a = with_intake(program(10, &[(P1, 1.0)], 9, 10, Some(1.0)), 2020, 100, 0);
     let b = with_intake(program(20, &[(P2, 1.0)], 11, 10, Some(1.0)), 2020, 100, 0);
     let inputs = Inputs {
-        // Grade 9 in 2024: leaves after grade 9 in 2025 (before from), after grade 11 in 2027.
+        // Grade 9 in 2024: left after grade 9 in 2025 (not after 2025), leaves after grade 11 in 2027.
         interests: vec![mass(9, 2024, Target::Open, 100.0)],
         programs: vec![a, b],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let forecast = run(&inputs, &Parameters::default(), 2026, 2030);
     assert!(forecast.cohorts.iter().all(|c| c.program_id == 20));
@@ -351,6 +407,7 @@ fn a_program_training_several_professions_supplies_each_by_its_share() {
         programs: vec![a],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -382,6 +439,7 @@ fn cluster_and_profession_interests_mix() {
         programs: vec![a, b, c],
         professions: professions(),
         demand: HashMap::new(),
+        ..Inputs::default()
     };
     let parameters = Parameters {
         after_grade_9_share: 1.0,
@@ -492,6 +550,7 @@ fn arbitrary_world() -> impl Strategy<Value = (Inputs, Parameters)> {
                         id,
                         Profession {
                             code: format!("P{id}"),
+                            title: format!("Profession {id}"),
                             cluster_id: 1 + id % 2,
                         },
                     )
@@ -510,6 +569,7 @@ fn arbitrary_world() -> impl Strategy<Value = (Inputs, Parameters)> {
                 programs,
                 professions,
                 demand: demand.into_iter().map(|(p, y, h)| ((p, y), h)).collect(),
+                ..Inputs::default()
             };
             let parameters = Parameters {
                 after_grade_9_share: p9,
@@ -522,14 +582,342 @@ fn arbitrary_world() -> impl Strategy<Value = (Inputs, Parameters)> {
         })
 }
 
+
+#[test]
+fn a_cell_has_the_same_value_in_every_window_that_contains_it() {
+    let (inputs, parameters) = worked_example();
+    let reference = run(&inputs, &parameters, 2026, 2030);
+    for (from, to) in [(2029, 2035), (2020, 2029), (2029, 2029), (2027, 2056)] {
+        let forecast = run(&inputs, &parameters, from, to);
+        assert_eq!(row(&forecast, P1, 2029), row(&reference, P1, 2029));
+    }
+    // Leavers of 2026 feed the 2029 cell even when the window starts later.
+    let late = run(&inputs, &parameters, 2028, 2030);
+    assert_eq!(model::round2(row(&late, P1, 2029).supply), 9.31);
+    // Before the simulation starts, only recorded enrollments give supply.
+    let early = run(&inputs, &parameters, 2020, 2025);
+    assert!(early.rows.iter().all(|r| r.supply == 0.0));
+    assert!(early.unplaced.is_empty());
+}
+
+#[test]
+fn younger_counts_enter_the_open_pool_until_their_cohort_reaches_grade_5() {
+    let a = with_intake(program(10, &[(P1, 1.0)], 9, 12, Some(1.0)), 2026, 1000, 0);
+    let inputs = Inputs {
+        // Two schools' latest recorded years: 2024 for one, 2025 for the other.
+        younger: vec![
+            // Grade 3 in 2024 is grade 4 in 2025: still counted; leaves after grade 9 in 2031.
+            YoungerCount {
+                grade: 3,
+                academic_year: 2024,
+                pupils: 30.0,
+            },
+            // Grade 4 in 2024 is grade 5 in 2025: pupil records by now, not counted again.
+            YoungerCount {
+                grade: 4,
+                academic_year: 2024,
+                pupils: 20.0,
+            },
+            // Grade 2 in 2025 leaves after grade 9 in 2033.
+            YoungerCount {
+                grade: 2,
+                academic_year: 2025,
+                pupils: 10.0,
+            },
+        ],
+        programs: vec![a],
+        professions: professions(),
+        ..Inputs::default()
+    };
+    let parameters = Parameters {
+        after_grade_9_share: 1.0,
+        retention_rate: 1.0,
+        ..Parameters::default()
+    };
+    let forecast = run(&inputs, &parameters, 2026, 2040);
+    close(intake(&forecast, 10, 2030), 0.0);
+    close(intake(&forecast, 10, 2031), 30.0);
+    close(intake(&forecast, 10, 2033), 10.0);
+    close(row(&forecast, P1, 2032).supply, 30.0);
+    close(row(&forecast, P1, 2034).supply, 10.0);
+    // With p9 below 1, the rest reaches grade 11 as the open pool there (no program: unplaced).
+    let parameters = Parameters {
+        after_grade_9_share: 0.5,
+        ..parameters
+    };
+    let forecast = run(&inputs, &parameters, 2026, 2040);
+    let unplaced_2033 = forecast
+        .unplaced
+        .iter()
+        .find(|u| (u.year, u.entry_grade) == (2033, 11))
+        .expect("grade-3 counts of 2024 leave after grade 11 in 2033");
+    close(unplaced_2033.pupils, 30.0 * 0.5 * 0.7);
+}
+
+#[test]
+fn a_past_cohort_without_an_enrollment_record_makes_its_rows_incomplete() {
+    // Three study years; seats since 2020, an actual enrollment for 2023 only.
+    let mut a = with_intake(program(10, &[(P1, 1.0)], 9, 34, Some(1.0)), 2020, 25, 0);
+    a.enrollments.insert(2023, 20);
+    let inputs = Inputs {
+        interests: vec![mass(9, 2025, Target::Open, 10.0)],
+        programs: vec![a],
+        professions: professions(),
+        // P2 is demanded but trained by no program: its supply is known to be zero.
+        demand: HashMap::from([((P2, 2030), 5.0)]),
+        ..Inputs::default()
+    };
+    let forecast = run(&inputs, &Parameters::default(), 2026, 2035);
+    let complete = |year| row(&forecast, P1, year).complete;
+    // Started 2023, recorded: complete. 2024 and 2025 started with carried-forward
+    // seats and no record of what happened: incomplete.
+    assert!(complete(2026));
+    assert!(!complete(2027));
+    assert!(!complete(2028));
+    // Started 2026 to 2030: leavers in grades 5 to 9 now, registered.
+    assert!((2029..=2033).all(complete));
+    // Started 2031: in grade 4 now, neither registered nor counted.
+    assert!(!complete(2034));
+    assert!(forecast.rows.iter().filter(|r| r.profession_id == P2).all(|r| r.complete));
+    assert_eq!(complete_until(&forecast.rows, 2026, 2035), Some(2026));
+    assert_eq!(complete_until(&forecast.rows, 2027, 2035), None);
+    // A count of that grade-4 cohort makes 2034 known.
+    let counted = Inputs {
+        younger: vec![YoungerCount {
+            grade: 4,
+            academic_year: 2025,
+            pupils: 12.0,
+        }],
+        ..inputs
+    };
+    let forecast = run(&counted, &Parameters::default(), 2026, 2035);
+    assert!(row(&forecast, P1, 2034).complete);
+    assert!(!row(&forecast, P1, 2035).complete);
+}
+
+/// The definition of the variants: min and max of the cell over the 32
+/// corners and the central run, each a full central forecast.
+fn brute_force_variants(
+    inputs: &Inputs,
+    parameters: &Parameters,
+    bounds: &Bounds,
+    window: Window,
+) -> Vec<(f64, f64)> {
+    let central = engine::run(inputs, parameters, &Bounds::exact(parameters), window);
+    let mut extremes: Vec<(f64, f64)> = central.rows.iter().map(|r| (r.supply, r.supply)).collect();
+    let all = bounds.all();
+    for corner in 0..32u32 {
+        let values: [f64; 5] = std::array::from_fn(|i| {
+            if corner & (1 << i) == 0 {
+                all[i].low
+            } else {
+                all[i].high
+            }
+        });
+        let parameters = Parameters::from_values(values);
+        let run = engine::run(inputs, &parameters, &Bounds::exact(&parameters), window);
+        for (extreme, row) in extremes.iter_mut().zip(&run.rows) {
+            extreme.0 = extreme.0.min(row.supply);
+            extreme.1 = extreme.1.max(row.supply);
+        }
+    }
+    extremes
+}
+
+#[test]
+fn low_and_high_are_the_extremes_over_the_corners_when_seats_cap_intakes() {
+    // 40 leave after grade 9 and only 10 seats: every p9 in its bounds fills them.
+    let a = with_intake(program(10, &[(P1, 1.0)], 9, 10, None), 2026, 10, 4);
+    let inputs = Inputs {
+        interests: vec![mass(9, 2025, Target::Open, 40.0)],
+        programs: vec![a],
+        professions: professions(),
+        demand: HashMap::from([((P1, 2027), 10.0)]),
+        ..Inputs::default()
+    };
+    let parameters = Parameters::default();
+    let bounds = Bounds::default();
+    let window = Window {
+        as_of: AS_OF,
+        from: 2026,
+        to: 2028,
+    };
+    let forecast = engine::run(&inputs, &parameters, &bounds, window);
+    let cell = row(&forecast, P1, 2027);
+    close(cell.supply, 0.93 * (4.0 * 0.95 + 6.0 * 0.6));
+    close(cell.supply_low, 0.91 * (4.0 * 0.90 + 6.0 * 0.5));
+    close(cell.supply_high, 0.95 * (4.0 * 1.0 + 6.0 * 0.7));
+    close(cell.gap_low, 10.0 - cell.supply_high);
+    close(cell.gap_high, 10.0 - cell.supply_low);
+    for (row, (low, high)) in forecast
+        .rows
+        .iter()
+        .zip(brute_force_variants(&inputs, &parameters, &bounds, window))
+    {
+        close(row.supply_low, low);
+        close(row.supply_high, high);
+    }
+}
+
+#[test]
+fn the_sensitivity_moves_one_parameter_at_a_time() {
+    let (inputs, parameters) = worked_example();
+    let bounds = Bounds::default();
+    let window = Window {
+        as_of: AS_OF,
+        from: 2026,
+        to: 2030,
+    };
+    let prepared = Prepared::new(&inputs, window);
+    let bars = prepared.sensitivity(&parameters, &bounds, P1, 2029);
+    let names: Vec<&str> = bars.iter().map(|b| b.parameter).collect();
+    assert_eq!(names, model::PARAMETER_NAMES);
+    // p9 at 0.55: Glass 11 to A, P2 5.5 to B, the pool 5.5 split 25:20.
+    let applicants = 11.0 + 5.5 * 25.0 / 45.0;
+    close(bars[0].low, 0.55);
+    close(bars[0].supply_at_low, 0.85 * (5.0 * 0.95 + (applicants - 5.0) * 0.6));
+    // The grade-11 share feeds no program here.
+    close(bars[1].supply_at_low, bars[1].supply_at_high);
+    // A's own completion rate is data: the dropout rate moves nothing.
+    close(bars[2].supply_at_low, bars[2].supply_at_high);
+    let intake = 12.0 + 6.0 * 25.0 / 45.0;
+    close(bars[3].supply_at_low, 0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5));
+    close(bars[3].supply_at_high, 0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.7));
+    close(bars[4].supply_at_high, 0.85 * (5.0 * 1.0 + (intake - 5.0) * 0.6));
+}
+
+#[test]
+fn explanations_name_the_intake_record_a_carried_forward_seat_came_from() {
+    let a = with_intake(program(10, &[(P1, 1.0)], 9, 10, Some(1.0)), 2024, 30, 0);
+    let inputs = Inputs {
+        interests: vec![mass(8, 2025, Target::Open, 10.0)],
+        programs: vec![a],
+        professions: professions(),
+        ..Inputs::default()
+    };
+    let forecast = run(&inputs, &Parameters::default(), 2026, 2030);
+    let cohort = forecast
+        .cohorts
+        .iter()
+        .find(|c| c.start_year == 2027)
+        .expect("the 2027 cohort");
+    assert_eq!(cohort.seats_from_year, Some(2024));
+    let parts = explain::supply_parts(&inputs, &forecast, P1, 2028);
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].seats_from_year, Some(2024));
+}
+
+/// Worlds where no seat binds and each profession is trained after one entry
+/// grade only: there the supply is monotone in every parameter.
+fn unbound_world() -> impl Strategy<Value = (Inputs, Parameters)> {
+    arbitrary_world().prop_map(|(mut inputs, parameters)| {
+        for program in &mut inputs.programs {
+            let grade = program.entry_grade;
+            let mut merged: Vec<(i64, f64)> = Vec::new();
+            for (id, share) in &program.professions {
+                let id = match (grade, *id <= 2) {
+                    (9, true) => 1,
+                    (9, false) => 3,
+                    (_, true) => 2,
+                    (_, false) => 4,
+                };
+                match merged.iter_mut().find(|(p, _)| *p == id) {
+                    Some(entry) => entry.1 += share,
+                    None => merged.push((id, *share)),
+                }
+            }
+            program.professions = merged;
+            for seats in program.intakes.values_mut() {
+                if seats.seats > 0 {
+                    seats.seats = 10_000_000;
+                }
+            }
+        }
+        (inputs, parameters)
+    })
+}
+
+fn bounds_around(parameters: &Parameters, spread: [(f64, f64); 5]) -> Bounds {
+    let values = parameters.values();
+    Bounds::from_all(std::array::from_fn(|i| Bound {
+        low: values[i] * (1.0 - spread[i].0),
+        high: values[i] + (1.0 - values[i]) * spread[i].1,
+    }))
+}
+
 proptest! {
     #[test]
-    fn every_row_has_gap_equal_to_demand_minus_supply((inputs, parameters) in arbitrary_world()) {
+    fn every_row_has_gap_equal_to_demand_minus_supply_on_the_full_grid((inputs, parameters) in arbitrary_world()) {
         let forecast = run(&inputs, &parameters, 2026, 2036);
+        let professions: std::collections::HashSet<i64> = forecast.rows.iter().map(|r| r.profession_id).collect();
+        prop_assert_eq!(forecast.rows.len(), professions.len() * 11);
         for row in &forecast.rows {
             prop_assert!((row.gap - (row.demand - row.supply)).abs() < 1e-9);
             prop_assert!(row.supply >= 0.0);
-            prop_assert!(row.demand != 0.0 || row.supply != 0.0);
+            prop_assert!(row.supply_low <= row.supply && row.supply <= row.supply_high);
+        }
+    }
+
+    #[test]
+    fn a_cell_does_not_depend_on_from_or_to(
+        (inputs, parameters) in arbitrary_world(),
+        as_of in 2024..=2027i32,
+        first in 2018..=2034i32,
+        lengths in (0..=12i32, 0..=12i32),
+    ) {
+        let bounds = bounds_around(&parameters, [(0.2, 0.2); 5]);
+        let wide = engine::run(&inputs, &parameters, &bounds, Window { as_of, from: 2016, to: 2046 });
+        let (from, to) = (first, first + lengths.0.max(lengths.1));
+        let narrow = engine::run(&inputs, &parameters, &bounds, Window { as_of, from, to });
+        for row in &narrow.rows {
+            let same = wide
+                .rows
+                .iter()
+                .find(|r| r.profession_id == row.profession_id && r.year == row.year)
+                .expect("the wide window holds every narrow cell");
+            prop_assert_eq!(row, same);
+        }
+    }
+
+    #[test]
+    fn bounds_at_the_values_give_one_supply((inputs, parameters) in arbitrary_world()) {
+        let forecast = run(&inputs, &parameters, 2026, 2036);
+        for row in &forecast.rows {
+            prop_assert_eq!(row.supply_low, row.supply);
+            prop_assert_eq!(row.supply_high, row.supply);
+        }
+    }
+
+    #[test]
+    fn the_variants_are_the_extremes_of_the_33_runs(
+        (inputs, parameters) in arbitrary_world(),
+        spread in prop::array::uniform5((0.0..=1.0f64, 0.0..=1.0f64)),
+    ) {
+        let bounds = bounds_around(&parameters, spread);
+        let window = Window { as_of: AS_OF, from: 2026, to: 2034 };
+        let forecast = engine::run(&inputs, &parameters, &bounds, window);
+        for (row, (low, high)) in forecast.rows.iter().zip(brute_force_variants(&inputs, &parameters, &bounds, window)) {
+            prop_assert!((row.supply_low - low).abs() < 1e-9, "{} vs {}", row.supply_low, low);
+            prop_assert!((row.supply_high - high).abs() < 1e-9, "{} vs {}", row.supply_high, high);
+        }
+    }
+
+    #[test]
+    fn without_binding_seats_any_parameters_within_the_bounds_stay_within_low_and_high(
+        (inputs, parameters) in unbound_world(),
+        spread in prop::array::uniform5((0.0..=1.0f64, 0.0..=1.0f64)),
+        point in prop::array::uniform5(0.0..=1.0f64),
+    ) {
+        let bounds = bounds_around(&parameters, spread);
+        let window = Window { as_of: AS_OF, from: 2026, to: 2036 };
+        let forecast = engine::run(&inputs, &parameters, &bounds, window);
+        let all = bounds.all();
+        let inside = Parameters::from_values(std::array::from_fn(|i| all[i].low + point[i] * (all[i].high - all[i].low)));
+        let elsewhere = engine::run(&inputs, &inside, &Bounds::exact(&inside), window);
+        for (row, other) in forecast.rows.iter().zip(&elsewhere.rows) {
+            let slack = 1e-9 * (1.0 + row.supply_high.abs());
+            prop_assert!(other.supply >= row.supply_low - slack && other.supply <= row.supply_high + slack,
+                "{} {}: {} outside [{}, {}]", row.profession_code, row.year, other.supply, row.supply_low, row.supply_high);
         }
     }
 

@@ -7,17 +7,23 @@ use utoipa::IntoParams;
 use super::AppState;
 use super::extract::ApiJson;
 use super::problem::{ApiError, Problem};
-use crate::app::forecast::{self, Explanation, ForecastResponse, RowFilter, ScenarioBody, Span};
+use crate::app::forecast::{
+    self, Explanation, ForecastResponse, ParameterSet, ParametersBody, RowFilter, ScenarioBody,
+    Span,
+};
 use crate::auth::AuthUser;
-use crate::forecast::Parameters;
 use crate::forecast::export::rows_as_csv;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ForecastQuery {
-    /// First calendar year; default the current year.
+    /// The academic year in progress to start the simulation from (a year,
+    /// e.g. 2026); default the clock's: the year of the latest September 1.
+    #[param(value_type = Option<i32>)]
+    pub as_of: Option<String>,
+    /// First calendar year shown; default `as_of` + 1.
     pub from: Option<i32>,
-    /// Last calendar year, at most 30 after `from`; default `from` + 10.
+    /// Last calendar year shown, at most 30 after `from`; default `from` + 10.
     pub to: Option<i32>,
     /// Only rows of this profession.
     pub profession_id: Option<i64>,
@@ -26,8 +32,9 @@ pub struct ForecastQuery {
 }
 
 impl ForecastQuery {
-    fn span(&self) -> Result<Span, ApiError> {
-        Ok(Span::parse(self.from, self.to)?)
+    fn as_of_and_span(&self) -> Result<(i32, Span), ApiError> {
+        let as_of = forecast::as_of_text(self.as_of.as_deref())?;
+        Ok((as_of, Span::parse(as_of, self.from, self.to)?))
     }
 
     fn filter(&self) -> RowFilter {
@@ -39,7 +46,8 @@ impl ForecastQuery {
 }
 
 /// The staffing gap per profession and year, computed from the stored data
-/// exactly as FORECAST.md says (every role).
+/// by the model of docs/forecast.md, with the low and high variants and
+/// where the forecast stops knowing (every role).
 #[utoipa::path(get, path = "/api/v1/forecast", tag = "forecast", security(("bearer" = [])), params(ForecastQuery), responses(
     (status = 200, body = ForecastResponse),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -52,11 +60,12 @@ pub async fn get_forecast(
     app: web::Data<AppState>,
     query: web::Query<ForecastQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let forecast = forecast::stored_forecast(&app, &user, query.span()?, query.filter()).await?;
+    let (as_of, span) = query.as_of_and_span()?;
+    let forecast = forecast::stored_forecast(&app, &user, as_of, span, query.filter()).await?;
     Ok(HttpResponse::Ok().json(forecast))
 }
 
-/// The same rows as CSV: `profession_id,profession_code,year,demand,supply,gap,coverage` (every role).
+/// The same rows as CSV, every field of the JSON rows (every role).
 #[utoipa::path(get, path = "/api/v1/forecast.csv", tag = "forecast", security(("bearer" = [])), params(ForecastQuery), responses(
     (status = 200, description = "the rows as CSV", content_type = "text/csv", body = String),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -68,7 +77,8 @@ pub async fn get_forecast_csv(
     app: web::Data<AppState>,
     query: web::Query<ForecastQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let forecast = forecast::stored_forecast(&app, &user, query.span()?, query.filter()).await?;
+    let (as_of, span) = query.as_of_and_span()?;
+    let forecast = forecast::stored_forecast(&app, &user, as_of, span, query.filter()).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -96,9 +106,9 @@ pub async fn run_scenario(
     Ok(HttpResponse::Ok().json(forecast::scenario(&app, &user, body.0).await?))
 }
 
-/// The stored parameters (every role).
+/// The stored parameters and their bounds (every role).
 #[utoipa::path(get, path = "/api/v1/forecast/parameters", tag = "forecast", security(("bearer" = [])), responses(
-    (status = 200, body = Parameters),
+    (status = 200, body = ParameterSet),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/forecast/parameters")]
@@ -109,9 +119,10 @@ pub async fn get_parameters(
     Ok(HttpResponse::Ok().json(forecast::parameters(&app, &user).await?))
 }
 
-/// Replaces the stored parameters; each must be in [0, 1] (admins).
-#[utoipa::path(put, path = "/api/v1/forecast/parameters", tag = "forecast", security(("bearer" = [])), request_body = Parameters, responses(
-    (status = 200, body = Parameters),
+/// Replaces the stored parameters and, where given, their bounds (admins):
+/// each in [0, 1], each bound's low at most its high, each value within its bounds.
+#[utoipa::path(put, path = "/api/v1/forecast/parameters", tag = "forecast", security(("bearer" = [])), request_body = ParametersBody, responses(
+    (status = 200, body = ParameterSet),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -120,7 +131,7 @@ pub async fn get_parameters(
 pub async fn put_parameters(
     user: AuthUser,
     app: web::Data<AppState>,
-    body: ApiJson<Parameters>,
+    body: ApiJson<ParametersBody>,
 ) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(forecast::set_parameters(&app, &user, body.0).await?))
 }
@@ -130,9 +141,9 @@ pub async fn put_parameters(
 pub struct ExplainQuery {
     pub profession_id: i64,
     pub year: i32,
-    /// The `from` of the forecast being explained (its default too: the
-    /// current year): leavers before it count for nothing, so the cell depends on it.
-    pub from: Option<i32>,
+    /// The academic year in progress to start the simulation from; default the clock's.
+    #[param(value_type = Option<i32>)]
+    pub as_of: Option<String>,
 }
 
 /// One cell of the forecast taken apart: its supply by program and intake
@@ -150,12 +161,8 @@ pub async fn explain(
     app: web::Data<AppState>,
     query: web::Query<ExplainQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ExplainQuery {
-        profession_id,
-        year,
-        from,
-    } = query.into_inner();
+    let as_of = forecast::as_of_text(query.as_of.as_deref())?;
     let explanation: Explanation =
-        forecast::explain(&app, &user, profession_id, year, from).await?;
+        forecast::explain(&app, &user, query.profession_id, query.year, as_of).await?;
     Ok(HttpResponse::Ok().json(explanation))
 }

@@ -22,6 +22,7 @@ pub mod recommendations;
 pub mod roster;
 pub mod stats;
 pub mod users;
+pub mod younger;
 
 use actix_web::{HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,9 @@ api!(
     pupils::patch_pupil,
     pupils::delete_pupil,
     roster::import_roster,
+    younger::put_younger,
+    younger::get_younger,
+    younger::list_younger,
     stats::pupil_counts,
     demand::create_demand,
     demand::list_demand,

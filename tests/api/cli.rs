@@ -98,7 +98,7 @@ async fn a_demo_a_roster_and_a_user_from_the_command_line() {
     let table = kadry(&db, &["forecast", "--from", "2026", "--to", "2030"]);
     assert!(table.status.success(), "{}", text(&table.stderr));
     assert!(
-        text(&table.stdout).starts_with("profession"),
+        text(&table.stdout).starts_with("as of academic year"),
         "{}",
         text(&table.stdout)
     );

@@ -18,3 +18,4 @@ mod roster;
 mod smtp;
 mod stats;
 mod users;
+mod younger;

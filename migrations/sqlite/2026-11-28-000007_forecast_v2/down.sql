@@ -1,0 +1,11 @@
+ALTER TABLE forecast_parameters DROP COLUMN targeted_retention_rate_high;
+ALTER TABLE forecast_parameters DROP COLUMN targeted_retention_rate_low;
+ALTER TABLE forecast_parameters DROP COLUMN retention_rate_high;
+ALTER TABLE forecast_parameters DROP COLUMN retention_rate_low;
+ALTER TABLE forecast_parameters DROP COLUMN annual_dropout_rate_high;
+ALTER TABLE forecast_parameters DROP COLUMN annual_dropout_rate_low;
+ALTER TABLE forecast_parameters DROP COLUMN after_grade_11_share_high;
+ALTER TABLE forecast_parameters DROP COLUMN after_grade_11_share_low;
+ALTER TABLE forecast_parameters DROP COLUMN after_grade_9_share_high;
+ALTER TABLE forecast_parameters DROP COLUMN after_grade_9_share_low;
+DROP TABLE younger_pupils;
