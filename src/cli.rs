@@ -126,7 +126,9 @@ fn table(response: &ForecastResponse) -> String {
         out.push_str("(no profession is trained or demanded)\n");
     }
     if response.rows.iter().any(|row| !row.complete) {
-        out.push_str("* incomplete: some pupils who could graduate into it are not known to kadry yet\n");
+        out.push_str(
+            "* incomplete: some pupils who could graduate into it are not known to kadry yet\n",
+        );
     }
     for unplaced in &response.unplaced {
         out.push_str(&format!(

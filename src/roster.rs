@@ -228,10 +228,13 @@ pub const YOUNGER_HEADER: [&str; 3] = ["academic_year", "grade", "pupils"];
 /// One school's counts of grades 1 to 4, per academic year, as a file gives them.
 pub type YoungerYears = std::collections::BTreeMap<i32, Vec<(i32, i32)>>;
 
+/// One row of a younger-pupil counts file: `(line, academic_year, grade, pupils)`.
+pub type YoungerRow = (u64, i32, i32, i32);
+
 /// Parses a younger-pupil counts CSV (`academic_year,grade,pupils`, one row
 /// per year and grade); every bad row is reported with its line. The values
 /// are checked by the caller (`check_younger`), line by line.
-pub fn parse_younger(csv: &[u8]) -> Result<Vec<(u64, i32, i32, i32)>, Vec<FieldError>> {
+pub fn parse_younger(csv: &[u8]) -> Result<Vec<YoungerRow>, Vec<FieldError>> {
     let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)

@@ -228,8 +228,7 @@ pub struct RowFilter {
 
 impl RowFilter {
     fn keeps(&self, inputs: &Inputs, row: &Row) -> bool {
-        self.profession_id
-            .is_none_or(|id| row.profession_id == id)
+        self.profession_id.is_none_or(|id| row.profession_id == id)
             && self.cluster_id.is_none_or(|cluster_id| {
                 inputs
                     .professions
@@ -246,7 +245,9 @@ pub fn profession_by_code(inputs: &Inputs, code: &str) -> AppResult<i64> {
         .iter()
         .find(|(_, p)| p.code == code)
         .map(|(id, _)| *id)
-        .ok_or_else(|| AppError::invalid("profession", format!("no profession has the code {code}")))
+        .ok_or_else(|| {
+            AppError::invalid("profession", format!("no profession has the code {code}"))
+        })
 }
 
 /// Everything a forecast is computed from.
@@ -447,7 +448,11 @@ pub fn with_gap_before(rows: &mut [Row], before: &Basis, window: Window) {
 /// The forecast with changed parameters, bounds or seats laid over the
 /// stored data, each row with the stored gap beside it; nothing is stored
 /// (analysts and admins).
-pub async fn scenario(ctx: &Context, user: &AuthUser, body: ScenarioBody) -> AppResult<ForecastResponse> {
+pub async fn scenario(
+    ctx: &Context,
+    user: &AuthUser,
+    body: ScenarioBody,
+) -> AppResult<ForecastResponse> {
     authorize(user, Action::RunScenarios)?;
     let as_of = as_of(body.as_of)?;
     let span = Span::parse(as_of, Some(body.from), Some(body.to))?;
@@ -474,7 +479,11 @@ pub async fn parameters(ctx: &Context, user: &AuthUser) -> AppResult<ParameterSe
 
 /// Replaces the stored parameters and, where given, their bounds (admins):
 /// each in [0, 1], each value within its bounds.
-pub async fn set_parameters(ctx: &Context, user: &AuthUser, body: ParametersBody) -> AppResult<ParameterSet> {
+pub async fn set_parameters(
+    ctx: &Context,
+    user: &AuthUser,
+    body: ParametersBody,
+) -> AppResult<ParameterSet> {
     authorize(user, Action::SetForecastParameters)?;
     ctx.write(move |conn| {
         let (_, stored_bounds) = stored::parameter_set(conn)?;

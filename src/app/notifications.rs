@@ -14,9 +14,9 @@ use crate::db::demand::Demand;
 use crate::db::outbox::{self, Notification};
 use crate::db::{self, DbConnection, invitations, organizations, professions, shortages, users};
 use crate::domain::{Email, OutboxStatus, Page, Role};
+use crate::error::{AppError, AppResult};
 use crate::forecast::engine::{self, Window};
 use crate::forecast::model::Bounds;
-use crate::error::{AppError, AppResult};
 use crate::notify::Letterhead;
 use crate::notify::templates::{self, DemandNews, ShortageNews};
 

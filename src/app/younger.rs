@@ -60,7 +60,10 @@ fn check_grades(grades: &[YoungerGrade], prefix: &str) -> Vec<FieldError> {
     for (i, count) in grades.iter().enumerate() {
         let field = |name: &str| format!("{prefix}grades[{i}].{name}");
         if !(1..=4).contains(&count.grade) {
-            errors.push(FieldError::new(field("grade"), "must be a grade from 1 to 4"));
+            errors.push(FieldError::new(
+                field("grade"),
+                "must be a grade from 1 to 4",
+            ));
         } else if !seen.insert(count.grade) {
             errors.push(FieldError::new(field("grade"), "is listed twice"));
         }
@@ -130,7 +133,12 @@ fn may_read_exactly(user: &AuthUser, school_id: i64) -> bool {
 }
 
 /// A school's counts for one academic year (everyone; exact for the school and admins).
-pub async fn get(ctx: &Context, user: &AuthUser, school_id: i64, year: i32) -> AppResult<YoungerYear> {
+pub async fn get(
+    ctx: &Context,
+    user: &AuthUser,
+    school_id: i64,
+    year: i32,
+) -> AppResult<YoungerYear> {
     authorize(user, Action::ReadPupilStats)?;
     let exact = may_read_exactly(user, school_id);
     let years = ctx
@@ -185,7 +193,12 @@ pub async fn import(
         }
         let checked = check_grades(&[YoungerGrade { grade, pupils }], "");
         for error in checked {
-            let field = error.field.rsplit('.').next().unwrap_or("grade").to_string();
+            let field = error
+                .field
+                .rsplit('.')
+                .next()
+                .unwrap_or("grade")
+                .to_string();
             errors.push(FieldError::on_line(line, field, error.message));
         }
         if !seen.insert((year, grade)) {
@@ -202,7 +215,11 @@ pub async fn import(
         .await
 }
 
-fn store_years(conn: &mut DbConnection, school_id: i64, years: &YoungerYears) -> AppResult<Vec<i32>> {
+fn store_years(
+    conn: &mut DbConnection,
+    school_id: i64,
+    years: &YoungerYears,
+) -> AppResult<Vec<i32>> {
     existing_school(conn, school_id)?;
     for (year, grades) in years {
         let mut grades = grades.clone();

@@ -1,4 +1,4 @@
-//! The role policy of API.md in one place: every handler asks `authorize`, none decides on its own.
+//! The role policy in one place (README, "What kadry does"): every handler asks `authorize`, none decides on its own.
 
 use super::AuthUser;
 use crate::domain::Role;

@@ -1,4 +1,4 @@
-//! The staffing-gap forecast of FORECAST.md: a pure engine over aggregates, and scenarios on top of it.
+//! The staffing-gap forecast of docs/forecast.md: a pure engine over aggregates, its variants, explanations, and scenarios on top of it.
 
 pub mod engine;
 pub mod explain;

@@ -167,10 +167,15 @@ fn the_worked_example_gives_its_numbers() {
     let zero: Vec<&model::Row> = forecast
         .rows
         .iter()
-        .filter(|r| !((r.profession_id, r.year) == (P1, 2029) || (r.profession_id, r.year) == (P2, 2030)))
+        .filter(|r| {
+            !((r.profession_id, r.year) == (P1, 2029) || (r.profession_id, r.year) == (P2, 2030))
+        })
         .collect();
     assert_eq!(zero.len(), 8);
-    assert!(zero.iter().all(|r| r.supply == 0.0 && r.demand == 0.0 && r.coverage.is_none()));
+    assert!(
+        zero.iter()
+            .all(|r| r.supply == 0.0 && r.demand == 0.0 && r.coverage.is_none())
+    );
     assert_eq!(forecast.unplaced.len(), 1);
     assert_eq!(
         (forecast.unplaced[0].year, forecast.unplaced[0].entry_grade),
@@ -582,7 +587,6 @@ fn arbitrary_world() -> impl Strategy<Value = (Inputs, Parameters)> {
         })
 }
 
-
 #[test]
 fn a_cell_has_the_same_value_in_every_window_that_contains_it() {
     let (inputs, parameters) = worked_example();
@@ -678,7 +682,13 @@ fn a_past_cohort_without_an_enrollment_record_makes_its_rows_incomplete() {
     assert!((2029..=2033).all(complete));
     // Started 2031: in grade 4 now, neither registered nor counted.
     assert!(!complete(2034));
-    assert!(forecast.rows.iter().filter(|r| r.profession_id == P2).all(|r| r.complete));
+    assert!(
+        forecast
+            .rows
+            .iter()
+            .filter(|r| r.profession_id == P2)
+            .all(|r| r.complete)
+    );
     assert_eq!(complete_until(&forecast.rows, 2026, 2035), Some(2026));
     assert_eq!(complete_until(&forecast.rows, 2027, 2035), None);
     // A count of that grade-4 cohort makes 2034 known.
@@ -749,10 +759,11 @@ fn low_and_high_are_the_extremes_over_the_corners_when_seats_cap_intakes() {
     close(cell.supply_high, 0.95 * (4.0 * 1.0 + 6.0 * 0.7));
     close(cell.gap_low, 10.0 - cell.supply_high);
     close(cell.gap_high, 10.0 - cell.supply_low);
-    for (row, (low, high)) in forecast
-        .rows
-        .iter()
-        .zip(brute_force_variants(&inputs, &parameters, &bounds, window))
+    for (row, (low, high)) in
+        forecast
+            .rows
+            .iter()
+            .zip(brute_force_variants(&inputs, &parameters, &bounds, window))
     {
         close(row.supply_low, low);
         close(row.supply_high, high);
@@ -775,15 +786,27 @@ fn the_sensitivity_moves_one_parameter_at_a_time() {
     // p9 at 0.55: Glass 11 to A, P2 5.5 to B, the pool 5.5 split 25:20.
     let applicants = 11.0 + 5.5 * 25.0 / 45.0;
     close(bars[0].low, 0.55);
-    close(bars[0].supply_at_low, 0.85 * (5.0 * 0.95 + (applicants - 5.0) * 0.6));
+    close(
+        bars[0].supply_at_low,
+        0.85 * (5.0 * 0.95 + (applicants - 5.0) * 0.6),
+    );
     // The grade-11 share feeds no program here.
     close(bars[1].supply_at_low, bars[1].supply_at_high);
     // A's own completion rate is data: the dropout rate moves nothing.
     close(bars[2].supply_at_low, bars[2].supply_at_high);
     let intake = 12.0 + 6.0 * 25.0 / 45.0;
-    close(bars[3].supply_at_low, 0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5));
-    close(bars[3].supply_at_high, 0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.7));
-    close(bars[4].supply_at_high, 0.85 * (5.0 * 1.0 + (intake - 5.0) * 0.6));
+    close(
+        bars[3].supply_at_low,
+        0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5),
+    );
+    close(
+        bars[3].supply_at_high,
+        0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.7),
+    );
+    close(
+        bars[4].supply_at_high,
+        0.85 * (5.0 * 1.0 + (intake - 5.0) * 0.6),
+    );
 }
 
 #[test]

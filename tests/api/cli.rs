@@ -219,3 +219,75 @@ async fn a_demo_a_roster_and_a_user_from_the_command_line() {
     );
     assert!(!duplicate.status.success());
 }
+
+#[tokio::test]
+async fn younger_pupil_counts_from_the_command_line() {
+    let app = crate::helpers::spawn_app().await;
+    let w = crate::helpers::World::build(&app).await;
+    let school = w.school_a.0.to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("younger.csv");
+    std::fs::write(
+        &good,
+        "academic_year,grade,pupils\n2024,1,20\n2025,1,22\n2025,2,19\n",
+    )
+    .unwrap();
+    let imported = kadry(
+        &app.db,
+        &[
+            "import",
+            "younger-pupils",
+            "--school",
+            &school,
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(
+        text(&imported.stdout).contains("2024, 2025"),
+        "{}",
+        text(&imported.stdout)
+    );
+    let path = format!("/api/v1/schools/{school}/younger-pupils");
+    let list = app.get_json(&path, &w.admin).await;
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["items"][0]["grades"].as_array().unwrap().len(), 2);
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "academic_year,grade,pupils\n2026,1,5\n2026,5,3\n2026,2,-1\n",
+    )
+    .unwrap();
+    let refused = kadry(
+        &app.db,
+        &[
+            "import",
+            "younger-pupils",
+            "--school",
+            &school,
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    let message = text(&refused.stderr);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(
+        message.contains("line 3: grade") && message.contains("line 4: pupils"),
+        "{message}"
+    );
+    // All or nothing: 2026 was not stored.
+    assert_eq!(app.get_json(&path, &w.admin).await["total"], 2);
+    let not_a_school = kadry(
+        &app.db,
+        &[
+            "import",
+            "younger-pupils",
+            "--school",
+            &w.college_a.0.to_string(),
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(!not_a_school.status.success());
+    assert!(text(&not_a_school.stderr).contains("not a school"));
+}

@@ -144,7 +144,12 @@ fn expected_rows(e: &Example) -> Value {
     ] {
         for year in 2026..=2030 {
             let (demand, supply, low, high) = match (code, year) {
-                ("P1", 2029) => (20.0, p1(0.6, 0.6, 0.95), p1(0.55, 0.5, 0.9), p1(0.75, 0.7, 1.0)),
+                ("P1", 2029) => (
+                    20.0,
+                    p1(0.6, 0.6, 0.95),
+                    p1(0.55, 0.5, 0.9),
+                    p1(0.75, 0.7, 1.0),
+                ),
                 ("P2", 2030) => (0.0, p2(0.6, 0.6), p2(0.55, 0.5), p2(0.75, 0.7)),
                 _ => (0.0, 0.0, 0.0, 0.0),
             };
@@ -189,10 +194,17 @@ async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
     let rows = expected["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 10);
     assert_eq!(
-        (rows[3]["supply"].clone(), rows[3]["gap"].clone(), rows[3]["coverage"].clone()),
+        (
+            rows[3]["supply"].clone(),
+            rows[3]["gap"].clone(),
+            rows[3]["coverage"].clone()
+        ),
         (json!(9.31), json!(10.69), json!(0.47))
     );
-    assert_eq!((rows[9]["supply"].clone(), rows[9]["gap"].clone()), (json!(4.42), json!(-4.42)));
+    assert_eq!(
+        (rows[9]["supply"].clone(), rows[9]["gap"].clone()),
+        (json!(4.42), json!(-4.42))
+    );
     for token in [&e.admin, &e.analyst, &e.college, &e.school.1] {
         assert_eq!(app.get_json(FORECAST, token).await, expected);
     }
@@ -234,12 +246,17 @@ async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
             p1["gap_high"].as_f64().unwrap()
         )
     );
-    assert_eq!(lines[10], format!("{},P2,CNC machine operator,2030,0.00,4.42,-4.42,,true,{:.2},{:.2},{:.2},{:.2}",
-        e.p2,
-        rows[9]["supply_low"].as_f64().unwrap(),
-        rows[9]["supply_high"].as_f64().unwrap(),
-        rows[9]["gap_low"].as_f64().unwrap(),
-        rows[9]["gap_high"].as_f64().unwrap()));
+    assert_eq!(
+        lines[10],
+        format!(
+            "{},P2,CNC machine operator,2030,0.00,4.42,-4.42,,true,{:.2},{:.2},{:.2},{:.2}",
+            e.p2,
+            rows[9]["supply_low"].as_f64().unwrap(),
+            rows[9]["supply_high"].as_f64().unwrap(),
+            rows[9]["gap_low"].as_f64().unwrap(),
+            rows[9]["gap_high"].as_f64().unwrap()
+        )
+    );
 }
 
 #[tokio::test]
@@ -306,7 +323,10 @@ async fn explain_takes_a_cell_apart() {
     );
     assert_eq!(explanation["as_of"], 2025);
     assert_eq!(explanation["complete"], true);
-    assert_eq!(explanation["profession_title"], "Glass-forming machine operator");
+    assert_eq!(
+        explanation["profession_title"],
+        "Glass-forming machine operator"
+    );
     let row = &expected_rows(&e)[3];
     assert_eq!(explanation["supply_low"], row["supply_low"]);
     assert_eq!(explanation["supply_high"], row["supply_high"]);
@@ -314,10 +334,16 @@ async fn explain_takes_a_cell_apart() {
     let sensitivity = explanation["sensitivity"].as_array().unwrap();
     assert_eq!(sensitivity.len(), 5);
     assert_eq!(sensitivity[1]["parameter"], "after_grade_11_share");
-    assert_eq!(sensitivity[1]["supply_at_low"], sensitivity[1]["supply_at_high"]);
+    assert_eq!(
+        sensitivity[1]["supply_at_low"],
+        sensitivity[1]["supply_at_high"]
+    );
     assert_eq!(sensitivity[3]["parameter"], "retention_rate");
     let intake = 0.6 * (20.0 + 10.0 * 25.0 / 45.0);
-    assert_eq!(sensitivity[3]["supply_at_low"], json!(two(0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5))));
+    assert_eq!(
+        sensitivity[3]["supply_at_low"],
+        json!(two(0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5)))
+    );
     // A college sees the demand, not who posted it.
     let for_college = app.get_json(&path, &e.college).await;
     assert_eq!(
@@ -472,7 +498,10 @@ async fn bad_forecast_input_is_422_and_changes_nothing() {
         .await;
     assert_eq!(
         invalid_fields(response).await,
-        ["bounds.after_grade_9_share.low", "bounds.after_grade_9_share.high"]
+        [
+            "bounds.after_grade_9_share.low",
+            "bounds.after_grade_9_share.high"
+        ]
     );
     assert_eq!(
         app.get_json("/api/v1/forecast/parameters", &e.admin).await,
@@ -485,7 +514,10 @@ async fn bad_forecast_input_is_422_and_changes_nothing() {
         .put_json("/api/v1/forecast/parameters", &e.admin, &wider)
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.get_json("/api/v1/forecast/parameters", &e.admin).await, wider);
+    assert_eq!(
+        app.get_json("/api/v1/forecast/parameters", &e.admin).await,
+        wider
+    );
     assert_eq!(
         app.put_json("/api/v1/forecast/parameters", &e.admin, &before)
             .await
@@ -579,7 +611,11 @@ async fn the_forecast_follows_pupils_moved_on_by_a_new_roster() {
         .unwrap()
         .clone();
     assert_eq!(
-        (p1["supply"].clone(), p1["gap"].clone(), p1["coverage"].clone()),
+        (
+            p1["supply"].clone(),
+            p1["gap"].clone(),
+            p1["coverage"].clone()
+        ),
         (json!(0.0), json!(20.0), json!(0.0))
     );
     // A's 2026 cohort has started by academic year 2026: without an enrollment

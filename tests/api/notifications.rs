@@ -608,6 +608,89 @@ async fn each_crossing_into_and_out_of_shortage_is_told_exactly_once() {
 }
 
 #[tokio::test]
+async fn an_incomplete_cell_is_never_told_as_a_shortage() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(TestDatabase::new(), |settings| {
+        quick_email(settings, &url);
+        settings.email.shortage_check_seconds = 1;
+    })
+    .await;
+    let w = World::build(&app).await;
+    let as_of = kadry::domain::numbers::current_academic_year();
+    // Welders train for three years with seats since 2020. The cohort that
+    // would graduate in as_of + 2 started in as_of - 1, and the college has
+    // not recorded how many actually started: kadry does not know that cell.
+    let program = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            json!({"institution_id": w.college_a.0, "specialty_code": "22.02.06", "title": "Welding",
+                   "entry_grade": 9, "duration_months": 34,
+                   "professions": [{"profession_id": w.welder, "share": 1.0}]}),
+        )
+        .await;
+    let response = app
+        .put_json(
+            &format!("/api/v1/programs/{program}/intakes/2020"),
+            &w.admin,
+            &json!({"seats": 25, "targeted_seats": 0}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let year = as_of + 2;
+    app.create(
+        "/api/v1/demand",
+        &w.enterprise_a.1,
+        json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year, "headcount": 30}),
+    )
+    .await;
+    let forecast = app
+        .get_json(
+            &format!("/api/v1/forecast?as_of={as_of}&from={year}&to={year}"),
+            &w.analyst,
+        )
+        .await;
+    let cell = forecast["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["profession_id"] == w.welder)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (cell["gap"].clone(), cell["complete"].clone()),
+        (json!(30.0), json!(false))
+    );
+    // Demand news goes to the college; no shortage news, check after check.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let shortages = |sink: &SmtpSink| {
+        sink.received()
+            .into_iter()
+            .filter(|r| r.subject().starts_with("Дефицит кадров"))
+            .count()
+    };
+    assert_eq!(shortages(&sink), 0, "{:#?}", sink.received());
+    // Once the college records that nobody started, the cell is known and short.
+    let response = app
+        .put_json(
+            &format!("/api/v1/programs/{program}/enrollments/{}", as_of - 1),
+            &w.admin,
+            &json!({"students": 0}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    for _ in 0..50 {
+        if shortages(&sink) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The analyst, the college training welders and the enterprise demanding them.
+    assert_eq!(shortages(&sink), 3, "{:#?}", sink.received());
+}
+
+#[tokio::test]
 async fn the_file_transport_writes_each_message_as_an_eml_file() {
     let folder = tempfile::tempdir().unwrap();
     let url = format!("file://{}", folder.path().join("mail").display());

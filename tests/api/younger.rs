@@ -46,7 +46,11 @@ async fn a_school_records_its_younger_pupils_and_others_see_small_counts_withhel
     // A second year; the list shows both, latest first.
     let later = format!("/api/v1/schools/{school}/younger-pupils/2026");
     let response = app
-        .put_json(&later, token, &json!({"grades": [{"grade": 1, "pupils": 38}]}))
+        .put_json(
+            &later,
+            token,
+            &json!({"grades": [{"grade": 1, "pupils": 38}]}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let list = app
@@ -57,13 +61,20 @@ async fn a_school_records_its_younger_pupils_and_others_see_small_counts_withhel
     assert_eq!(list["items"][1]["academic_year"], 2025);
     // Writing again replaces the year.
     let response = app
-        .put_json(&later, token, &json!({"grades": [{"grade": 2, "pupils": 12}]}))
+        .put_json(
+            &later,
+            token,
+            &json!({"grades": [{"grade": 2, "pupils": 12}]}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(counts(&app.get_json(&later, token).await), [(2, Some(12))]);
     assert_problem(
-        app.get(&format!("/api/v1/schools/{school}/younger-pupils/2020"), token)
-            .await,
+        app.get(
+            &format!("/api/v1/schools/{school}/younger-pupils/2020"),
+            token,
+        )
+        .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -76,10 +87,17 @@ async fn only_the_school_and_admins_write_and_bad_counts_store_nothing() {
     let (school, token) = &w.school_a;
     let path = format!("/api/v1/schools/{school}/younger-pupils/2025");
     let good = json!({"grades": [{"grade": 1, "pupils": 20}]});
-    assert_eq!(app.put_json(&path, token, &good).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.put_json(&path, token, &good).await.status(),
+        StatusCode::OK
+    );
     for other in [&w.school_b.1, &w.analyst, &w.college_a.1, &w.enterprise_a.1] {
         let response = app
-            .put_json(&path, other, &json!({"grades": [{"grade": 1, "pupils": 99}]}))
+            .put_json(
+                &path,
+                other,
+                &json!({"grades": [{"grade": 1, "pupils": 99}]}),
+            )
             .await;
         assert_problem(response, StatusCode::FORBIDDEN).await;
     }
@@ -183,12 +201,30 @@ async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below
             assert_eq!(response.status(), StatusCode::OK);
         }
     };
-    put(w.school_a.0, w.school_a.1.clone(), 2024, json!([{"grade": 3, "pupils": 500}])).await;
+    put(
+        w.school_a.0,
+        w.school_a.1.clone(),
+        2024,
+        json!([{"grade": 3, "pupils": 500}]),
+    )
+    .await;
     // Grade 4 in 2025 leaves after grade 9 in 2031; grade 1 in 2025 in 2034.
-    put(w.school_a.0, w.school_a.1.clone(), 2025, json!([{"grade": 4, "pupils": 30}, {"grade": 1, "pupils": 10}])).await;
+    put(
+        w.school_a.0,
+        w.school_a.1.clone(),
+        2025,
+        json!([{"grade": 4, "pupils": 30}, {"grade": 1, "pupils": 10}]),
+    )
+    .await;
     // School B's latest year is 2024: grade 4 then is grade 5 in 2025, a pupil
     // record by now (not counted again); grade 3 then leaves in 2031.
-    put(w.school_b.0, w.school_b.1.clone(), 2024, json!([{"grade": 4, "pupils": 70}, {"grade": 3, "pupils": 12}])).await;
+    put(
+        w.school_b.0,
+        w.school_b.1.clone(),
+        2024,
+        json!([{"grade": 4, "pupils": 70}, {"grade": 3, "pupils": 12}]),
+    )
+    .await;
     let forecast = app
         .get_json("/api/v1/forecast?as_of=2025&from=2030&to=2036", &w.analyst)
         .await;
