@@ -358,3 +358,121 @@ pub async fn import_younger(
         Err(other) => Err(failure(other)),
     }
 }
+
+/// `kadry plan seats` as given.
+#[derive(Debug, Clone)]
+pub struct PlanArgs {
+    pub year: i32,
+    pub budget: i32,
+    pub step: i32,
+    pub window: ForecastWindow,
+    pub programs: Vec<i64>,
+    pub limits: Vec<(i64, i32)>,
+}
+
+/// `--max ID=SEATS`.
+pub fn parse_limit(raw: &str) -> Result<(i64, i32), String> {
+    let (id, seats) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("{raw:?} is not ID=SEATS"))?;
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| format!("{id:?} is not a program id"))?;
+    let seats = seats
+        .trim()
+        .parse()
+        .map_err(|_| format!("{seats:?} is not a number of seats"))?;
+    Ok((id, seats))
+}
+
+/// `kadry plan seats`: the seat planner on the stored data, as `POST /api/v1/plans/seats`.
+pub async fn plan_seats(
+    settings: &Settings,
+    args: PlanArgs,
+    format: Format,
+) -> anyhow::Result<String> {
+    let as_of = app::forecast::as_of(args.window.as_of).map_err(failure)?;
+    let span = Span::parse(as_of, args.window.from, args.window.to).map_err(failure)?;
+    let body = app::planning::SeatPlanBody {
+        as_of: Some(as_of),
+        year: args.year,
+        from: span.from,
+        to: span.to,
+        budget: args.budget,
+        step: Some(args.step),
+        parameters: None,
+        intakes: Vec::new(),
+        program_ids: (!args.programs.is_empty()).then_some(args.programs),
+        limits: args
+            .limits
+            .into_iter()
+            .map(|(program_id, max_seats)| app::planning::SeatLimit {
+                program_id,
+                max_seats,
+            })
+            .collect(),
+    };
+    let ctx = open(settings).await?;
+    let plan = app::planning::plan_seats(&ctx, &AuthUser::command_line(), body)
+        .await
+        .map_err(|error| match error {
+            AppError::Invalid(mut errors) => {
+                for e in &mut errors {
+                    e.field = e
+                        .field
+                        .replace("program_ids", "program")
+                        .replace("limits", "max");
+                }
+                failure(AppError::Invalid(errors))
+            }
+            other => failure(other),
+        })?;
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(&plan)? + "\n",
+        Format::Csv => rows_as_csv(&plan.rows),
+        Format::Table => plan_table(&plan),
+    })
+}
+
+fn plan_table(plan: &app::planning::SeatPlanResponse) -> String {
+    let mut out = format!(
+        "seats for the intake of {}: {} of {} given in steps of {} (as of academic year {})\n",
+        plan.year, plan.allocated, plan.budget, plan.step, plan.as_of
+    );
+    out.push_str(&format!(
+        "unmet demand {}..{}: {} before, {} after (person-years)\n",
+        plan.from,
+        plan.to,
+        two_decimals_text(plan.objective_before),
+        two_decimals_text(plan.objective_after)
+    ));
+    if plan.programs.is_empty() {
+        out.push_str("no step of seats cuts the unmet demand\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "{:>8} {:>8} {:>8}  {}\n",
+        "program", "before", "after", "title (institution)"
+    ));
+    for program in &plan.programs {
+        out.push_str(&format!(
+            "{:>8} {:>8} {:>8}  {} ({})\n",
+            program.program_id,
+            program.seats_before,
+            program.seats_after,
+            program.title,
+            program.institution_name
+        ));
+    }
+    out.push_str("steps (program: seats -> unmet demand):\n");
+    for step in &plan.steps {
+        out.push_str(&format!(
+            "  {}: {} -> {}\n",
+            step.program_id,
+            step.seats,
+            two_decimals_text(step.objective)
+        ));
+    }
+    out
+}

@@ -64,6 +64,9 @@ enum Command {
     /// Import data from files.
     #[command(subcommand)]
     Import(Import),
+    /// Plan with the forecast.
+    #[command(subcommand)]
+    Plan(Plan),
     /// Manage user accounts.
     #[command(subcommand)]
     User(User),
@@ -98,6 +101,40 @@ enum Import {
         school: i64,
         /// The CSV file.
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum Plan {
+    /// Where more first-year seats for one intake year cut the coming
+    /// shortage most (the unmet demand over --from..--to). Nothing is stored.
+    Seats {
+        /// The intake year the seats are for (after --as-of).
+        #[arg(long)]
+        year: i32,
+        /// Seats to give.
+        #[arg(long)]
+        budget: i32,
+        /// Seats given at a time.
+        #[arg(long, default_value_t = 5)]
+        step: i32,
+        /// The academic year in progress to start from (default: the clock's).
+        #[arg(long)]
+        as_of: Option<i32>,
+        /// First year whose unmet demand counts (default: --as-of + 1).
+        #[arg(long)]
+        from: Option<i32>,
+        /// Last year whose unmet demand counts (default: --from + 10).
+        #[arg(long)]
+        to: Option<i32>,
+        /// A candidate program id (repeat for several; default every program).
+        #[arg(long = "program")]
+        programs: Vec<i64>,
+        /// A cap on a program's total seats in the year, as ID=SEATS (repeatable).
+        #[arg(long = "max", value_parser = cli::parse_limit)]
+        limits: Vec<(i64, i32)>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
 }
 
@@ -168,6 +205,28 @@ fn main() -> ExitCode {
             }
             Command::Import(Import::YoungerPupils { school, file }) => {
                 print!("{}", cli::import_younger(&settings, school, &file).await?);
+                Ok(())
+            }
+            Command::Plan(Plan::Seats {
+                year,
+                budget,
+                step,
+                as_of,
+                from,
+                to,
+                programs,
+                limits,
+                format,
+            }) => {
+                let request = cli::PlanArgs {
+                    year,
+                    budget,
+                    step,
+                    window: cli::ForecastWindow { as_of, from, to },
+                    programs,
+                    limits,
+                };
+                print!("{}", cli::plan_seats(&settings, request, format).await?);
                 Ok(())
             }
             Command::User(User::Create {

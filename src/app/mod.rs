@@ -10,6 +10,7 @@ pub mod demand;
 pub mod forecast;
 pub mod guidance;
 pub mod notifications;
+pub mod planning;
 pub mod programs;
 pub mod pupils;
 pub mod users;

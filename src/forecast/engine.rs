@@ -40,7 +40,7 @@ pub fn contributions(
 }
 
 /// Which programs an interest can reach: by profession and by cluster.
-struct Reach {
+pub(crate) struct Reach {
     by_profession: HashMap<i64, Vec<usize>>,
     by_cluster: HashMap<i64, Vec<usize>>,
 }
@@ -68,7 +68,7 @@ impl Reach {
     }
 
     /// The programs (by index, ascending) that train for what `target` names.
-    fn candidates(&self, target: Target) -> &[usize] {
+    pub(crate) fn candidates(&self, target: Target) -> &[usize] {
         let found = match target {
             Target::Profession(id) => self.by_profession.get(&id),
             Target::Cluster(id) => self.by_cluster.get(&id),
@@ -78,13 +78,13 @@ impl Reach {
     }
 }
 
-type ByTarget = BTreeMap<Target, f64>;
+pub(crate) type ByTarget = BTreeMap<Target, f64>;
 
 /// Step 1 before the shares: pupils per exit year and target on each path.
 /// With the shares, leavers of (E, 9) are `p9 * after_9[E]` and leavers of
 /// (E, 11) are `(1 - p9) * p11 * on_to_11[E] + p11 * from_10[E]`.
 #[derive(Debug, Default)]
-struct Paths {
+pub(crate) struct Paths {
     after_9: BTreeMap<i32, ByTarget>,
     on_to_11: BTreeMap<i32, ByTarget>,
     from_10: BTreeMap<i32, ByTarget>,
@@ -121,7 +121,7 @@ impl Paths {
     }
 
     /// Exit years with any leavers.
-    fn years(&self) -> Vec<i32> {
+    pub(crate) fn years(&self) -> Vec<i32> {
         let mut years: Vec<i32> = self
             .after_9
             .keys()
@@ -135,7 +135,7 @@ impl Paths {
     }
 
     /// The leavers of exit year `year` and entry grade `grade` by target.
-    fn leavers(&self, year: i32, grade: i32, p9: f64, p11: f64) -> ByTarget {
+    pub(crate) fn leavers(&self, year: i32, grade: i32, p9: f64, p11: f64) -> ByTarget {
         let mut leavers = ByTarget::new();
         let mut add = |map: &BTreeMap<i32, ByTarget>, weight: f64| {
             if weight <= 0.0 {
@@ -198,9 +198,13 @@ impl Scaling {
 
     /// Step 4: the graduates of a cohort who stay in the region and the profession.
     pub fn retained(&self, program: &ProgramInput, cohort: &FlowCohort) -> f64 {
+        self.retained_parts(program, cohort.intake, cohort.targeted)
+    }
+
+    /// The same from a cohort's intake and its targeted part.
+    pub fn retained_parts(&self, program: &ProgramInput, intake: f64, targeted: f64) -> f64 {
         program.completion(self.annual_dropout_rate)
-            * (cohort.targeted * self.targeted_retention_rate
-                + (cohort.intake - cohort.targeted) * self.retention_rate)
+            * (targeted * self.targeted_retention_rate + (intake - targeted) * self.retention_rate)
     }
 }
 
@@ -245,7 +249,7 @@ impl Grid {
         }
     }
 
-    fn years(&self) -> usize {
+    pub fn years(&self) -> usize {
         usize::try_from(self.to - self.from + 1).unwrap_or(0)
     }
 
@@ -267,11 +271,11 @@ impl Grid {
 pub struct Prepared<'a> {
     pub inputs: &'a Inputs,
     pub window: Window,
-    reach: Reach,
-    paths: Paths,
+    pub(crate) reach: Reach,
+    pub(crate) paths: Paths,
     pub grid: Grid,
     /// For each program, the grid rows it supplies and its share of each.
-    supplies: Vec<Vec<(usize, f64)>>,
+    pub(crate) supplies: Vec<Vec<(usize, f64)>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -673,4 +677,26 @@ fn split_by_seats(
 /// Runs the forecast for the rows of `window`, with the variants of `bounds`.
 pub fn run(inputs: &Inputs, parameters: &Parameters, bounds: &Bounds, window: Window) -> Forecast {
     Prepared::new(inputs, window).forecast(parameters, bounds)
+}
+
+impl Prepared<'_> {
+    /// Demand per grid cell.
+    pub fn demand(&self) -> Vec<f64> {
+        let mut demand = vec![0.0; self.grid.cells()];
+        for (&(profession_id, year), headcount) in &self.inputs.demand {
+            if let Some(cell) = self.grid.cell(profession_id, year) {
+                demand[cell] = *headcount;
+            }
+        }
+        demand
+    }
+}
+
+/// The unmet demand of a supply grid: the sum over cells of `max(0, demand - supply)`.
+pub fn unmet(supply: &[f64], demand: &[f64]) -> f64 {
+    supply
+        .iter()
+        .zip(demand)
+        .map(|(supply, demand)| (demand - supply).max(0.0))
+        .sum()
 }

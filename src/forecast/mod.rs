@@ -4,6 +4,7 @@ pub mod engine;
 pub mod explain;
 pub mod export;
 pub mod model;
+pub mod planner;
 pub mod recommend;
 pub mod scenario;
 
@@ -13,5 +14,7 @@ pub use model::{Forecast, Inputs, Parameters};
 /// The longest span a forecast covers, in years after `from`.
 pub const MAX_SPAN: i32 = 30;
 
+#[cfg(test)]
+mod planner_tests;
 #[cfg(test)]
 mod tests;

@@ -14,6 +14,7 @@ pub mod intakes;
 pub mod notifications;
 pub mod openapi;
 pub mod organizations;
+pub mod plans;
 pub mod problem;
 pub mod professions;
 pub mod programs;
@@ -120,6 +121,7 @@ api!(
     forecast::get_parameters,
     forecast::put_parameters,
     forecast::explain,
+    plans::plan_seats,
     events::create_event,
     events::list_events,
     events::get_event,

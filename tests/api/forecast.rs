@@ -5,20 +5,20 @@ use crate::helpers::{TestApp, assert_problem, invalid_fields, spawn_app};
 
 /// The worked example of docs/forecast.md, entered through the API; the
 /// simulation starts in academic year 2025 (`as_of=2025`), whatever the clock says.
-struct Example {
-    admin: String,
-    analyst: String,
-    college: String,
-    school: (i64, String),
-    enterprise: i64,
-    p1: i64,
-    p2: i64,
-    program_a: i64,
-    program_b: i64,
-    gusev: i64,
+pub struct Example {
+    pub admin: String,
+    pub analyst: String,
+    pub college: String,
+    pub school: (i64, String),
+    pub enterprise: i64,
+    pub p1: i64,
+    pub p2: i64,
+    pub program_a: i64,
+    pub program_b: i64,
+    pub gusev: i64,
 }
 
-async fn worked_example(app: &TestApp) -> Example {
+pub async fn worked_example(app: &TestApp) -> Example {
     let admin = app.admin_token().await;
     let analyst = app.token_for_role(&admin, "analyst").await;
     let glass = app.create_cluster(&admin, "Glass").await;
@@ -123,7 +123,7 @@ async fn import(app: &TestApp, school_id: i64, token: &str, csv: String) {
 }
 
 /// A number as every format writes it: the f64's correct rounding to two decimals.
-fn two(value: f64) -> f64 {
+pub fn two(value: f64) -> f64 {
     format!("{value:.2}").parse().unwrap()
 }
 

@@ -12,6 +12,7 @@ mod guidance;
 mod health;
 mod helpers;
 mod notifications;
+mod plans;
 mod programs;
 mod pupils;
 mod roster;
