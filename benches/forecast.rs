@@ -7,6 +7,11 @@
 //!    each request right after a change to the data (a program's seats), so
 //!    that nothing cached could help; with the server's peak RSS.
 //!
+//! 3. `POST /api/v1/plans/seats` end to end (the region: 500 seats in steps of
+//!    5; the country: 2,000 in steps of 10) against the same server, as a
+//!    ratio to `GET /api/v1/forecast` in the same run; and the planner alone
+//!    as the programs and the steps grow, with the naive greedy for scale.
+//!
 //! Scales: `KADRY_BENCH_SCALES` (default `region`; `region,country` adds
 //! 1,000,000 pupils). Backends: SQLite always; PostgreSQL too when
 //! `KADRY_BENCH_DATABASE_URL` names a server (fresh databases are created and dropped).
@@ -21,6 +26,7 @@ use kadry::db::{ConnectionManager, DatabaseUrl};
 use kadry::forecast::Inputs;
 use kadry::forecast::engine::{Window, run};
 use kadry::forecast::model::{InterestMass, ProgramInput, YoungerCount};
+use kadry::forecast::planner::{SeatPlanRequest, plan, plan_naive};
 use serde_json::{Value, json};
 
 const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
@@ -138,6 +144,7 @@ fn engine_alone(scale: &str, url: &str) {
         ms(load),
         ms(time(&inputs))
     );
+    planner_alone(scale, &inputs, &parameters, window);
     if scale == "region" {
         let country = scaled(&inputs, 200);
         let pupils: f64 = country.interests.iter().map(|m| m.pupils).sum();
@@ -145,6 +152,57 @@ fn engine_alone(scale: &str, url: &str) {
             "[country engine] the region's aggregates x200: {pupils:.0} pupils, {} programs; run median {:.2} ms",
             country.programs.len(),
             ms(time(&country))
+        );
+    }
+}
+
+/// The planner without SQL or HTTP: how its time grows with the programs and the steps.
+fn planner_alone(
+    scale: &str,
+    inputs: &Inputs,
+    parameters: &kadry::forecast::Parameters,
+    window: Window,
+) {
+    let request = |budget: i32, step: i32| SeatPlanRequest {
+        year: window.as_of + 1,
+        budget,
+        step,
+        candidates: Vec::new(),
+        limits: Default::default(),
+    };
+    let time = |inputs: &Inputs, request: &SeatPlanRequest| {
+        let started = Instant::now();
+        let planned = std::hint::black_box(plan(inputs, parameters, window, request));
+        (started.elapsed(), planned.steps.len())
+    };
+    let factors: &[i64] = if scale == "region" {
+        &[1, 2, 4, 8]
+    } else {
+        &[1]
+    };
+    for factor in factors {
+        let inputs = scaled(inputs, *factor);
+        for (budget, step) in [(100, 5), (250, 5), (500, 5), (2000, 10)] {
+            let (elapsed, steps) = time(&inputs, &request(budget, step));
+            println!(
+                "[{scale} planner] {} programs, budget {budget} in steps of {step}: {steps} steps taken in {:.1} ms",
+                inputs.programs.len(),
+                ms(elapsed)
+            );
+        }
+    }
+    if scale == "region" {
+        let small = request(100, 5);
+        let started = Instant::now();
+        let naive = plan_naive(inputs, parameters, window, &small);
+        let naive_time = started.elapsed();
+        let (fast_time, _) = time(inputs, &small);
+        println!(
+            "[{scale} planner] the naive greedy on budget 100 in steps of 5: {} steps in {:.1} ms, the fast one {:.1} ms ({:.0}x)",
+            naive.steps.len(),
+            ms(naive_time),
+            ms(fast_time),
+            naive_time.as_secs_f64() / fast_time.as_secs_f64()
         );
     }
 }
@@ -317,7 +375,7 @@ async fn end_to_end(scale: &str, backend: &str, url: &str) {
         );
         let started = Instant::now();
         let response = client
-            .get(format!("{}/api/v1/forecast?from=2026&to=2035", server.base))
+            .get(format!("{}/api/v1/forecast", server.base))
             .bearer_auth(&token)
             .send()
             .await
@@ -333,10 +391,43 @@ async fn end_to_end(scale: &str, backend: &str, url: &str) {
             .unwrap();
         health_times.push(started.elapsed());
     }
+    let (budget, step) = if scale == "region" {
+        (500, 5)
+    } else {
+        (2000, 10)
+    };
+    let as_of = kadry::domain::numbers::current_academic_year();
+    let body = json!({"year": as_of + 1, "from": as_of + 1, "to": as_of + 11, "budget": budget, "step": step});
+    let mut plan_times = Vec::new();
+    let mut planned = Value::Null;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let response = client
+            .post(format!("{}/api/v1/plans/seats", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        planned = response.json().await.unwrap();
+        plan_times.push(started.elapsed());
+    }
+    let plan_median = median(plan_times);
+    let forecast_median = median(forecast_times.clone());
+    println!(
+        "[{scale} {backend}] POST /api/v1/plans/seats ({budget} seats in steps of {step}: {} steps, {} allocated, unmet demand {} -> {}): median {:.1} ms = {:.1} forecasts' time",
+        planned["steps"].as_array().map_or(0, Vec::len),
+        planned["allocated"],
+        planned["objective_before"],
+        planned["objective_after"],
+        ms(plan_median),
+        plan_median.as_secs_f64() / forecast_median.as_secs_f64()
+    );
     let mut sorted = forecast_times.clone();
     sorted.sort();
     println!(
-        "[{scale} {backend}] GET /api/v1/forecast ({rows} rows, 10 years) after a change: median {:.1} ms, p90 {:.1} ms, max {:.1} ms; GET /health in the same run: median {:.2} ms; server peak RSS {:.0} MB",
+        "[{scale} {backend}] GET /api/v1/forecast ({rows} rows, 11 years with the low and high variants) after a change: median {:.1} ms, p90 {:.1} ms, max {:.1} ms; GET /health in the same run: median {:.2} ms; server peak RSS {:.0} MB",
         ms(median(forecast_times)),
         ms(sorted[sorted.len() * 9 / 10]),
         ms(sorted[sorted.len() - 1]),

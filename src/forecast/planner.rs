@@ -235,34 +235,63 @@ pub fn plan_naive(
 #[derive(Debug, Clone)]
 struct SliceTarget {
     weight: f64,
-    /// The eligible programs it matches.
-    matching: Vec<usize>,
+    /// The entries (eligible programs) it matches.
+    matching: Vec<u32>,
     /// Their seats.
     seats: f64,
 }
 
-/// The distribution of one (exit year, entry grade), as rates: program j's
-/// applicants are `seats_j * (rate_j + pool / all_seats)`.
+/// An eligible program of a slice, with what its cohort needs precomputed:
+/// its applicants are `seats * (rate + pool / all_seats)`, its retained
+/// graduates `c_rt * targeted + c_r * (intake - targeted)`.
+#[derive(Debug, Clone)]
+struct Entry {
+    program: usize,
+    seats: f64,
+    rate: f64,
+    targeted_seats: f64,
+    c_rt: f64,
+    c_r: f64,
+    /// An actual enrollment fixes the intake: the distribution does not change it.
+    fixed: bool,
+    retained: f64,
+    /// The cells its cohort graduates into, with the program's shares.
+    cells: Vec<(usize, f64)>,
+}
+
+impl Entry {
+    fn retained(&self, applicants: f64, seats: f64) -> f64 {
+        let intake = applicants.min(seats);
+        if intake <= 0.0 {
+            return 0.0;
+        }
+        let targeted = self.targeted_seats.min(intake);
+        self.c_rt * targeted + self.c_r * (intake - targeted)
+    }
+}
+
+/// The distribution of one (exit year, entry grade), as rates.
 #[derive(Debug, Clone)]
 struct Slice {
     year: i32,
     grade: i32,
-    /// Seats of each program in the year (0 when not eligible), by index.
-    seats: Vec<f64>,
-    eligible: Vec<usize>,
+    entries: Vec<Entry>,
+    /// Each program's entry, or `u32::MAX` when it is not eligible.
+    entry_of: Vec<u32>,
     all_seats: f64,
     pool: f64,
     /// The leavers interested in something some program of this grade trains.
     targets: Vec<SliceTarget>,
     /// Leavers interested in nothing a program of this grade trains.
     unmatched: f64,
-    rate: Vec<f64>,
     /// For each program index, the targets (indices into `targets`) it could take.
     targets_of: Vec<Vec<u32>>,
 }
 
+const NOT_ELIGIBLE: u32 = u32::MAX;
+
 /// The planner's whole state: the inputs as planned so far, each
-/// distribution, each modelled cohort's retained graduates, the supply.
+/// distribution with its cohorts, the supply.
 struct State<'p> {
     prepared: &'p Prepared<'p>,
     parameters: Parameters,
@@ -271,14 +300,12 @@ struct State<'p> {
     /// By (year - first simulated year) * 2 + (grade == 11).
     slices: Vec<Slice>,
     first_year: i32,
-    /// Retained graduates of each modelled cohort, by program index and start year offset.
-    retained: Vec<Vec<f64>>,
     supply: Vec<f64>,
     demand: Vec<f64>,
     objective: f64,
-    /// Scratch for evaluations, by program index and by cell.
+    /// Scratch for evaluations: rate changes by entry, supply changes by cell.
     rate_change: Vec<f64>,
-    touched_programs: Vec<usize>,
+    touched_entries: Vec<u32>,
     supply_change: Vec<f64>,
     touched_cells: Vec<usize>,
 }
@@ -286,9 +313,9 @@ struct State<'p> {
 impl<'p> State<'p> {
     fn new(prepared: &'p Prepared<'p>, parameters: &Parameters, inputs: Inputs) -> Self {
         let window = prepared.window;
-        let programs = inputs.programs.len();
         let first_year = window.as_of + 1;
         let years = usize::try_from(window.to - window.as_of).unwrap_or(0);
+        let cells = prepared.grid.cells();
         let mut state = Self {
             prepared,
             parameters: *parameters,
@@ -296,15 +323,32 @@ impl<'p> State<'p> {
             inputs,
             slices: Vec::with_capacity(years * 2),
             first_year,
-            retained: vec![vec![0.0; years]; programs],
-            supply: vec![0.0; prepared.grid.cells()],
+            supply: vec![0.0; cells],
             demand: prepared.demand(),
             objective: 0.0,
-            rate_change: vec![0.0; programs],
-            touched_programs: Vec::new(),
-            supply_change: vec![0.0; prepared.grid.cells()],
+            rate_change: Vec::new(),
+            touched_entries: Vec::new(),
+            supply_change: vec![0.0; cells],
             touched_cells: Vec::new(),
         };
+        // Cohorts with an actual enrollment (and all that started by as_of) do not depend on seats.
+        let flow = prepared.flow(
+            parameters.after_grade_9_share,
+            parameters.after_grade_11_share,
+        );
+        for cohort in flow.cohorts.iter().filter(|c| c.actual) {
+            let program = &state.inputs.programs[cohort.program];
+            let retained = state.scaling.retained(program, cohort);
+            cells_of(
+                prepared,
+                &state.inputs,
+                cohort.program,
+                cohort.start_year,
+                |cell, share| {
+                    state.supply[cell] += share * retained;
+                },
+            );
+        }
         for offset in 0..years {
             let year = first_year + offset as i32;
             for grade in [9, 11] {
@@ -314,8 +358,15 @@ impl<'p> State<'p> {
         }
         for index in 0..state.slices.len() {
             state.distribute(index);
+            state.add_slice_supply(index, 1.0);
         }
-        state.supply = state.supply_from_scratch();
+        let widest = state
+            .slices
+            .iter()
+            .map(|s| s.entries.len())
+            .max()
+            .unwrap_or(0);
+        state.rate_change = vec![0.0; widest + 1];
         state.objective = unmet(&state.supply, &state.demand);
         state
     }
@@ -364,107 +415,97 @@ impl<'p> State<'p> {
         Slice {
             year,
             grade,
-            seats: vec![0.0; programs],
-            eligible: Vec::new(),
+            entries: Vec::new(),
+            entry_of: vec![NOT_ELIGIBLE; programs],
             all_seats: 0.0,
             pool: 0.0,
             targets,
             unmatched,
-            rate: vec![0.0; programs],
             targets_of,
         }
     }
 
-    /// Steps 2 and 3 for one slice from the current seats: its rates, and
-    /// the retained graduates of its cohorts.
+    /// An entry for program `k` in `year` with `seats`, its rate to be filled in.
+    fn entry(&self, k: usize, year: i32, seats: f64) -> Entry {
+        let program = &self.inputs.programs[k];
+        let completion = program.completion(self.scaling.annual_dropout_rate);
+        let mut cells = Vec::new();
+        cells_of(self.prepared, &self.inputs, k, year, |cell, share| {
+            cells.push((cell, share));
+        });
+        Entry {
+            program: k,
+            seats,
+            rate: 0.0,
+            targeted_seats: f64::from(program.seats_in(year).map_or(0, |s| s.targeted)),
+            c_rt: completion * self.scaling.targeted_retention_rate,
+            c_r: completion * self.scaling.retention_rate,
+            fixed: program.enrollments.contains_key(&year),
+            retained: 0.0,
+            cells,
+        }
+    }
+
+    /// Steps 2 and 3 for one slice from the current seats: its entries,
+    /// their rates, and the retained graduates of their cohorts.
     fn distribute(&mut self, index: usize) {
         let (year, grade) = (self.slices[index].year, self.slices[index].grade);
-        let slice = &mut self.slices[index];
-        slice.eligible.clear();
-        slice.all_seats = 0.0;
+        let mut entries = Vec::new();
         for (k, program) in self.inputs.programs.iter().enumerate() {
-            let seats = if program.entry_grade == grade {
-                program
-                    .seats_in(year)
-                    .map_or(0.0, |s| f64::from(s.seats.max(0)))
-            } else {
-                0.0
-            };
-            slice.seats[k] = seats;
-            if seats > 0.0 {
-                slice.eligible.push(k);
-                slice.all_seats += seats;
+            if program.entry_grade != grade {
+                continue;
+            }
+            let seats = program.seats_in(year).map_or(0, |s| s.seats.max(0));
+            if seats > 0 {
+                entries.push(self.entry(k, year, f64::from(seats)));
             }
         }
-        slice.rate.iter_mut().for_each(|rate| *rate = 0.0);
+        let slice = &mut self.slices[index];
+        slice.entry_of.iter_mut().for_each(|e| *e = NOT_ELIGIBLE);
+        slice.all_seats = 0.0;
+        for (e, entry) in entries.iter().enumerate() {
+            slice.entry_of[entry.program] = e as u32;
+            slice.all_seats += entry.seats;
+        }
         slice.pool = slice.unmatched;
         for t in &mut slice.targets {
             t.matching.clear();
             t.seats = 0.0;
         }
-        for (k, targets) in slice.targets_of.iter().enumerate() {
-            if slice.seats[k] > 0.0 {
-                for &ti in targets {
-                    let t = &mut slice.targets[ti as usize];
-                    t.matching.push(k);
-                    t.seats += slice.seats[k];
-                }
+        for (e, entry) in entries.iter().enumerate() {
+            for &ti in &slice.targets_of[entry.program] {
+                let t = &mut slice.targets[ti as usize];
+                t.matching.push(e as u32);
+                t.seats += entry.seats;
             }
         }
         for t in &slice.targets {
             if t.matching.is_empty() {
                 slice.pool += t.weight;
             } else {
-                for &k in &t.matching {
-                    slice.rate[k] += t.weight / t.seats;
+                for &e in &t.matching {
+                    entries[e as usize].rate += t.weight / t.seats;
                 }
             }
         }
         let pool_rate = pool_rate(slice.pool, slice.all_seats);
-        let offset = (year - self.first_year) as usize;
-        for (k, program) in self.inputs.programs.iter().enumerate() {
-            if program.entry_grade != grade {
-                continue;
-            }
-            let applicants = slice.seats[k] * (slice.rate[k] + pool_rate);
-            self.retained[k][offset] = retained_of(program, year, applicants, &self.scaling);
+        for entry in &mut entries {
+            entry.retained = if entry.fixed {
+                0.0
+            } else {
+                entry.retained(entry.seats * (entry.rate + pool_rate), entry.seats)
+            };
         }
+        slice.entries = entries;
     }
 
-    fn supply_from_scratch(&self) -> Vec<f64> {
-        let mut supply = vec![0.0; self.prepared.grid.cells()];
-        let window = self.prepared.window;
-        // Cohorts known only from enrollment records do not depend on seats.
-        let fixed = self.prepared.supply(
-            &super::engine::Flow {
-                cohorts: self
-                    .prepared
-                    .flow(
-                        self.parameters.after_grade_9_share,
-                        self.parameters.after_grade_11_share,
-                    )
-                    .cohorts
-                    .into_iter()
-                    .filter(|c| c.start_year <= window.as_of)
-                    .collect(),
-                unplaced: BTreeMap::new(),
-            },
-            self.scaling,
-        );
-        for (cell, value) in fixed.iter().enumerate() {
-            supply[cell] += value;
-        }
-        for (k, by_year) in self.retained.iter().enumerate() {
-            for (offset, retained) in by_year.iter().enumerate() {
-                if *retained != 0.0 {
-                    let start_year = self.first_year + offset as i32;
-                    cells_of(self.prepared, &self.inputs, k, start_year, |cell, share| {
-                        supply[cell] += share * retained;
-                    });
-                }
+    /// Adds (`sign` 1) or takes away (-1) the supply of a slice's modelled cohorts.
+    fn add_slice_supply(&mut self, index: usize, sign: f64) {
+        for entry in &self.slices[index].entries {
+            for (cell, share) in &entry.cells {
+                self.supply[*cell] += sign * share * entry.retained;
             }
         }
-        supply
     }
 
     /// The years a step for program `k` in `year` changes: from `year` to
@@ -484,10 +525,9 @@ impl<'p> State<'p> {
     fn evaluate(&mut self, k: usize, years: &[i32], step: f64) -> f64 {
         let grade = self.inputs.programs[k].entry_grade;
         for &year in years {
-            let Some(index) = self.slice_index(year, grade) else {
-                continue;
-            };
-            self.change_slice(index, k, step);
+            if let Some(index) = self.slice_index(year, grade) {
+                self.change_slice(index, k, step);
+            }
         }
         let mut objective = self.objective;
         for &cell in &self.touched_cells {
@@ -504,51 +544,73 @@ impl<'p> State<'p> {
     /// Adds to the supply change what `step` more seats for `k` in one slice do.
     fn change_slice(&mut self, index: usize, k: usize, step: f64) {
         let slice = &self.slices[index];
-        let was_eligible = slice.seats[k] > 0.0;
+        let own = slice.entry_of[k];
+        // A program that is not eligible yet joins with a rate of its own.
+        let mut newcomer_rate = 0.0;
         let mut pool = slice.pool;
         for &ti in &slice.targets_of[k] {
             let t = &slice.targets[ti as usize];
             let seats = t.seats + step;
             if t.matching.is_empty() {
                 pool -= t.weight;
-            } else {
-                for &j in &t.matching {
-                    if self.rate_change[j] == 0.0 {
-                        self.touched_programs.push(j);
-                    }
-                    self.rate_change[j] += t.weight / seats - t.weight / t.seats;
-                }
+                newcomer_rate += t.weight / seats;
+                continue;
             }
-            if !was_eligible || t.matching.is_empty() {
-                if self.rate_change[k] == 0.0 {
-                    self.touched_programs.push(k);
+            let change = t.weight / seats - t.weight / t.seats;
+            for &e in &t.matching {
+                if self.rate_change[e as usize] == 0.0 {
+                    self.touched_entries.push(e);
                 }
-                self.rate_change[k] += t.weight / seats;
+                self.rate_change[e as usize] += change;
+            }
+            if own == NOT_ELIGIBLE {
+                newcomer_rate += t.weight / seats;
             }
         }
         let pool_rate = pool_rate(pool, slice.all_seats + step);
-        let offset = (slice.year - self.first_year) as usize;
-        let year = slice.year;
-        let newcomer = (!was_eligible).then_some(k);
-        for j in slice.eligible.iter().copied().chain(newcomer) {
-            let program = &self.inputs.programs[j];
-            let seats = slice.seats[j] + if j == k { step } else { 0.0 };
-            let applicants = seats * (slice.rate[j] + self.rate_change[j] + pool_rate);
-            let retained = retained_with_seats(program, year, applicants, seats, &self.scaling);
-            let change = retained - self.retained[j][offset];
+        let touched = &mut self.touched_cells;
+        let supply_change = &mut self.supply_change;
+        let mut add = |entry: &Entry, retained: f64| {
+            let change = retained - entry.retained;
             if change != 0.0 {
+                for (cell, share) in &entry.cells {
+                    if supply_change[*cell] == 0.0 {
+                        touched.push(*cell);
+                    }
+                    supply_change[*cell] += share * change;
+                }
+            }
+        };
+        for (e, entry) in slice.entries.iter().enumerate() {
+            if entry.fixed {
+                continue;
+            }
+            let seats = if e as u32 == own {
+                entry.seats + step
+            } else {
+                entry.seats
+            };
+            let applicants = seats * (entry.rate + self.rate_change[e] + pool_rate);
+            add(entry, entry.retained(applicants, seats));
+        }
+        if own == NOT_ELIGIBLE {
+            let year = slice.year;
+            let entry = self.entry(k, year, step);
+            if !entry.fixed {
+                let applicants = step * (newcomer_rate + pool_rate);
+                let retained = entry.retained(applicants, step);
                 let touched = &mut self.touched_cells;
                 let supply_change = &mut self.supply_change;
-                cells_of(self.prepared, &self.inputs, j, year, |cell, share| {
-                    if supply_change[cell] == 0.0 {
-                        touched.push(cell);
+                for (cell, share) in &entry.cells {
+                    if supply_change[*cell] == 0.0 {
+                        touched.push(*cell);
                     }
-                    supply_change[cell] += share * change;
-                });
+                    supply_change[*cell] += share * retained;
+                }
             }
         }
-        for j in self.touched_programs.drain(..) {
-            self.rate_change[j] = 0.0;
+        for e in self.touched_entries.drain(..) {
+            self.rate_change[e as usize] = 0.0;
         }
     }
 
@@ -562,19 +624,12 @@ impl<'p> State<'p> {
             let Some(index) = self.slice_index(year, grade) else {
                 continue;
             };
-            let offset = (year - self.first_year) as usize;
-            let old: Vec<(usize, f64)> = (0..self.inputs.programs.len())
-                .map(|j| (j, self.retained[j][offset]))
-                .collect();
+            self.add_slice_supply(index, -1.0);
             self.distribute(index);
-            for (j, old) in old {
-                let change = self.retained[j][offset] - old;
-                if change != 0.0 {
-                    let supply = &mut self.supply;
-                    cells_of(self.prepared, &self.inputs, j, year, |cell, share| {
-                        supply[cell] += share * change
-                    });
-                }
+            self.add_slice_supply(index, 1.0);
+            let width = self.slices[index].entries.len() + 1;
+            if self.rate_change.len() < width {
+                self.rate_change.resize(width, 0.0);
             }
         }
         self.objective = unmet(&self.supply, &self.demand);
@@ -609,32 +664,6 @@ fn pool_rate(pool: f64, all_seats: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-/// Step 3 and 4 for one modelled cohort: retained graduates from its applicants.
-fn retained_of(program: &ProgramInput, year: i32, applicants: f64, scaling: &Scaling) -> f64 {
-    let seats = program
-        .seats_in(year)
-        .map_or(0.0, |s| f64::from(s.seats.max(0)));
-    retained_with_seats(program, year, applicants, seats, scaling)
-}
-
-fn retained_with_seats(
-    program: &ProgramInput,
-    year: i32,
-    applicants: f64,
-    seats: f64,
-    scaling: &Scaling,
-) -> f64 {
-    let intake = match program.enrollments.get(&year) {
-        Some(students) => f64::from(*students),
-        None => applicants.min(seats),
-    };
-    if intake <= 0.0 {
-        return 0.0;
-    }
-    let targeted = f64::from(program.seats_in(year).map_or(0, |s| s.targeted)).min(intake);
-    scaling.retained_parts(program, intake, targeted)
 }
 
 /// The greedy of the model, computed incrementally: the same steps as `plan_naive`.
