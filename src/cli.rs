@@ -172,6 +172,7 @@ impl Progress {
             Stage::Programs => "programs",
             Stage::Pupils => "pupils",
             Stage::Demand => "demand",
+            Stage::Guidance => "guidance",
         };
         let line = format!(
             "{name:<10} [{}{}] {percent:>3}% {done}/{total}",
@@ -227,41 +228,79 @@ async fn on_connection<T: Send + 'static>(
 /// Demo sign-ins when KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD are not set.
 pub const DEMO_ADMIN: (&str, &str) = ("admin@kadry.demo", "demo-admin-pass");
 
+/// What `kadry demo` found or made.
+pub struct DemoOutcome {
+    /// What was loaded; `None` when the database already held the demo.
+    pub loaded: Option<synth::Loaded>,
+    pub users: Vec<crate::demo::DemoUser>,
+    /// Shortages present at load, recorded as already told (no burst of email).
+    pub shortages_known: usize,
+}
+
 /// `kadry demo`: loads the Vladimir region into the database (empty, or
 /// wiped with `replace`) and returns the demo users; the caller serves it.
+/// A database that already holds the demo is kept as it is; one with other
+/// data is refused.
 pub async fn load_demo(
     settings: &mut Settings,
     seed: u64,
     pupils: usize,
     replace: bool,
-) -> anyhow::Result<(synth::Loaded, Vec<crate::demo::DemoUser>)> {
+) -> anyhow::Result<DemoOutcome> {
     if settings.auth.admin_email.is_none() && settings.auth.admin_password.is_none() {
         settings.auth.admin_email = Some(DEMO_ADMIN.0.into());
         settings.auth.admin_password = Some(DEMO_ADMIN.1.into());
     }
     let ctx = open(settings).await?;
     let started = std::time::Instant::now();
-    let loaded = on_connection(&ctx, move |conn| {
+    let outcome = on_connection(&ctx, move |conn| {
         if maintenance::has_data(conn)? {
-            if !replace {
-                bail!("the database already has data; run `kadry demo --replace` to wipe it and load the demo");
+            if replace {
+                maintenance::wipe(conn)?;
+            } else if crate::demo::is_demo(conn)? {
+                return Ok((None, crate::demo::users(conn)?));
+            } else {
+                bail!(
+                    "the database already has data that is not the demo: serve it with `kadry serve`, \
+                     or wipe it and load the demo with `kadry demo --replace`"
+                );
             }
-            maintenance::wipe(conn)?;
         }
         let scale = Scale::with_pupils(seed, pupils);
         let catalogue = crate::demo::vladimir();
         let mut progress = Progress::default();
         let loaded = synth::load(conn, &scale, &catalogue, |stage, done, total| progress.update(stage, done, total))?;
         let users = crate::demo::create_users(conn, &loaded)?;
-        Ok((loaded, users))
+        Ok((Some(loaded), users))
     })
     .await?;
     crate::startup::bootstrap_admin(settings, &ctx).await?;
-    eprintln!(
-        "kadry: loaded the Vladimir demo region in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(loaded)
+    let (loaded, users) = outcome;
+    let shortages_known = match &loaded {
+        Some(_) => app::notifications::acknowledge_shortages(&ctx)
+            .await
+            .map_err(failure)?,
+        None => 0,
+    };
+    match &loaded {
+        Some(loaded) => eprintln!(
+            "kadry: loaded the Vladimir demo region in {:.1} s: {} pupils, {} programs, {} demand records, {} career-guidance events; {} shortages known now, recorded as told",
+            started.elapsed().as_secs_f64(),
+            loaded.pupils,
+            loaded.programs,
+            loaded.demand_records,
+            loaded.events,
+            shortages_known
+        ),
+        None => eprintln!(
+            "kadry: the database already holds the Vladimir demo; serving it as it is (`kadry demo --replace` loads it afresh)"
+        ),
+    }
+    Ok(DemoOutcome {
+        loaded,
+        users,
+        shortages_known,
+    })
 }
 
 /// `kadry import pupils`: a school's roster CSV, all rows or none.

@@ -275,7 +275,8 @@ async fn demo(
     replace: bool,
     no_serve: bool,
 ) -> anyhow::Result<()> {
-    let (loaded, users) = cli::load_demo(&mut settings, seed, pupils, replace).await?;
+    let outcome = cli::load_demo(&mut settings, seed, pupils, replace).await?;
+    let users = outcome.users;
     let application = if no_serve {
         None
     } else {
@@ -293,15 +294,20 @@ async fn demo(
         None => format!("http://{}", settings.server.bind),
     };
     println!();
-    println!(
-        "The Vladimir region demo: {} pupils in {} schools, {} programs in {} colleges and universities, {} enterprises, {} demand records.",
-        loaded.pupils,
-        loaded.schools.len(),
-        loaded.programs,
-        loaded.institutions.len(),
-        loaded.enterprises.len(),
-        loaded.demand_records
-    );
+    if let Some(loaded) = &outcome.loaded {
+        println!(
+            "The Vladimir region demo: {} pupils in {} schools, {} programs in {} colleges and universities, {} employers, {} demand records, {} career-guidance events.",
+            loaded.pupils,
+            loaded.schools.len(),
+            loaded.programs,
+            loaded.institutions.len(),
+            loaded.enterprises.len(),
+            loaded.demand_records,
+            loaded.events
+        );
+    } else {
+        println!("The Vladimir region demo, as it was.");
+    }
     println!();
     println!("Sign in as (role, email, password):");
     let admin_email = settings.auth.admin_email.clone().unwrap_or_default();
@@ -325,9 +331,7 @@ async fn demo(
     println!(
         "  TOKEN=$(curl -s {address}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"email\":\"analyst@kadry.demo\",\"password\":\"demo-analyst-pass\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
     );
-    println!(
-        "  curl -s '{address}/api/v1/forecast?from=2026&to=2035' -H \"authorization: Bearer $TOKEN\""
-    );
+    println!("  curl -s '{address}/api/v1/forecast' -H \"authorization: Bearer $TOKEN\"");
     if let Some(application) = application {
         println!();
         println!("Serving; stop with Ctrl-C.");

@@ -7,8 +7,11 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::db::{DbConnection, clusters, demand, organizations, professions, programs, pupils};
+use crate::db::{
+    DbConnection, clusters, demand, events, organizations, professions, programs, pupils, younger,
+};
 use crate::domain::OrganizationKind;
 use crate::domain::pupil::{Interest, PupilFields};
 pub use crate::rng::Rng;
@@ -32,9 +35,9 @@ pub struct Scale {
 
 impl Scale {
     /// About the Vladimir region: 85,000 pupils in grades 5-11 in 100 schools,
-    /// 60 programs, 25 enterprises, 300 demand records over ten years. Pupils
-    /// are recorded in the academic year that started last calendar year, so
-    /// that demand (from next year on) is always in the API's range.
+    /// 60 programs, 25 enterprises, 300 demand records. Pupils are recorded
+    /// in the academic year in progress; demand runs from the next calendar
+    /// year after it, always in the API's range.
     pub fn region(seed: u64) -> Self {
         Self {
             seed,
@@ -43,8 +46,8 @@ impl Scale {
             programs: 60,
             enterprises: 25,
             demand_records: 300,
-            academic_year: crate::domain::numbers::current_year() - 1,
-            horizon: 10,
+            academic_year: crate::domain::numbers::current_academic_year(),
+            horizon: 12,
             consent: 0.8,
         }
     }
@@ -64,6 +67,13 @@ impl Scale {
         }
     }
 }
+
+/// The share of the region's pupils at the scale a region's seats are given in.
+pub const REGION_PUPILS: f64 = 85_000.0;
+
+/// Pupils per grade 1 to 4 relative to the grades below: about 15,000 each
+/// (15,756 first-graders in 2023/24).
+const YOUNGER_WEIGHT: f64 = 15.0;
 
 /// Pupils per grade relative to grade 5: grades 5-9 about 14,000 each, 10-11 about 8,500.
 const GRADE_WEIGHTS: [(i32, f64); 7] = [
@@ -104,6 +114,35 @@ pub struct EnterpriseSpec {
     pub cluster: usize,
 }
 
+/// A program a catalogue spells out, seats at the region's scale
+/// (`REGION_PUPILS`); smaller regions get proportionally fewer.
+pub struct ProgramSpec {
+    /// Index into the catalogue's institutions.
+    pub institution: usize,
+    /// Index into the catalogue's professions.
+    pub profession: usize,
+    /// A second profession it trains, with its share (the first gets the rest).
+    pub second: Option<(usize, f64)>,
+    pub entry_grade: i32,
+    pub duration_months: i32,
+    pub seats: i32,
+    pub targeted: i32,
+    pub completion_rate: Option<f64>,
+}
+
+/// An enterprise's workforce plan for one profession: a yearly replacement
+/// need and planned growth steps.
+pub struct DemandPlan {
+    /// Index into the catalogue's enterprises.
+    pub enterprise: usize,
+    /// Index into the catalogue's professions.
+    pub profession: usize,
+    /// Workers a year to replace retirements and turnover.
+    pub base: f64,
+    /// From year `academic_year + offset` on, this many more a year (a new line, a new plant).
+    pub growth: Vec<(i32, f64)>,
+}
+
 /// The names a generated region uses.
 pub struct Catalogue {
     pub clusters: Vec<ClusterSpec>,
@@ -114,6 +153,14 @@ pub struct Catalogue {
     pub towns: Vec<String>,
     /// For each entry of `towns`: the cluster its pupils lean to (an index into `clusters`).
     pub home_clusters: Vec<usize>,
+    /// The share of a pupil's interests that go to the home cluster.
+    pub home_lean: f64,
+    /// Programs spelled out; when empty, `Scale::programs` programs are made up.
+    pub programs: Vec<ProgramSpec>,
+    /// Workforce plans; when empty, `Scale::demand_records` records are made up.
+    pub demand_plans: Vec<DemandPlan>,
+    /// Whether to hold career-guidance events over the past and the current academic year.
+    pub guidance: bool,
 }
 
 impl Catalogue {
@@ -163,7 +210,37 @@ impl Catalogue {
             enterprises,
             towns: (0..10).map(|n| format!("Town {n}")).collect(),
             home_clusters: (0..10).map(|n| n % 5).collect(),
+            home_lean: 0.6,
+            programs: Vec::new(),
+            demand_plans: Vec::new(),
+            guidance: false,
         }
+    }
+
+    /// How interests spread over clusters and professions, for pupils who
+    /// leave after grade `entry_grade`: in proportion to the seats that
+    /// train them, when the catalogue spells out its programs; evenly otherwise.
+    fn interest_weights(&self, entry_grade: i32) -> (Vec<f64>, Vec<f64>) {
+        let mut professions = vec![0.0; self.professions.len()];
+        for program in self
+            .programs
+            .iter()
+            .filter(|p| p.entry_grade == entry_grade)
+        {
+            let second_share = program.second.map_or(0.0, |(_, share)| share);
+            professions[program.profession] += f64::from(program.seats) * (1.0 - second_share);
+            if let Some((second, share)) = program.second {
+                professions[second] += f64::from(program.seats) * share;
+            }
+        }
+        if professions.iter().all(|w| *w == 0.0) {
+            professions.iter_mut().for_each(|w| *w = 1.0);
+        }
+        let mut clusters = vec![0.0; self.clusters.len()];
+        for (p, weight) in professions.iter().enumerate() {
+            clusters[self.professions[p].cluster] += weight;
+        }
+        (clusters, professions)
     }
 }
 
@@ -178,6 +255,12 @@ pub struct Loaded {
     pub programs: usize,
     pub pupils: usize,
     pub demand_records: usize,
+    /// Schools with counts of their younger pupils.
+    pub younger_schools: usize,
+    /// `(enterprise_id, profession_id, year)`: where demand grows by plan.
+    pub growth_steps: Vec<(i64, i64, i32)>,
+    pub events: usize,
+    pub registrations: usize,
 }
 
 /// Steps of a load, for a progress display.
@@ -187,6 +270,7 @@ pub enum Stage {
     Programs,
     Pupils,
     Demand,
+    Guidance,
 }
 
 /// Loads a region into an empty database. `progress(stage, done, total)` is
@@ -205,10 +289,28 @@ pub fn load(
         load_programs(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
         Ok(())
     })?;
-    load_pupils(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
+    let consenting = load_pupils(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
     crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
-        load_demand(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)
+        load_younger(conn, scale, &mut loaded)?;
+        if catalogue.demand_plans.is_empty() {
+            load_demand(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)
+        } else {
+            load_demand_plans(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)
+        }
     })?;
+    if catalogue.guidance {
+        crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
+            load_guidance(
+                conn,
+                scale,
+                catalogue,
+                &consenting,
+                &mut rng,
+                &mut loaded,
+                &mut progress,
+            )
+        })?;
+    }
     Ok(loaded)
 }
 
@@ -299,6 +401,100 @@ fn load_programs(
     loaded: &mut Loaded,
     progress: &mut impl FnMut(Stage, usize, usize),
 ) -> anyhow::Result<()> {
+    if catalogue.programs.is_empty() {
+        return made_up_programs(conn, scale, catalogue, rng, loaded, progress);
+    }
+    let factor = scale.pupils as f64 / REGION_PUPILS;
+    let total = catalogue.programs.len();
+    for (n, spec) in catalogue.programs.iter().enumerate() {
+        let institution = &catalogue.institutions[spec.institution];
+        let profession = &catalogue.professions[spec.profession];
+        let mut trained = vec![(spec.profession, 1.0 - spec.second.map_or(0.0, |(_, s)| s))];
+        if let Some((second, share)) = spec.second {
+            trained.push((second, share));
+        }
+        let university = institution.kind == OrganizationKind::University;
+        let title = if spec.entry_grade == 11 && !university {
+            format!("{} (после 11 класса)", profession.title)
+        } else {
+            profession.title.clone()
+        };
+        let fields = programs::ProgramFields {
+            specialty_code: specialty_code_for(university, &profession.code),
+            title,
+            entry_grade: spec.entry_grade,
+            duration_months: spec.duration_months,
+            completion_rate: spec.completion_rate,
+            professions: trained
+                .into_iter()
+                .map(|(p, share)| programs::ProgramProfession {
+                    profession_id: loaded.professions[p],
+                    share,
+                })
+                .collect(),
+        };
+        let seats = ((f64::from(spec.seats) * factor).round() as i32).max(1);
+        let targeted = ((f64::from(spec.targeted) * factor).round() as i32).min(seats);
+        let institution_id = loaded.institutions[spec.institution];
+        let program = programs::insert_in_transaction(conn, institution_id, &fields)?;
+        record_intakes(conn, scale, rng, program.id, seats, targeted)?;
+        loaded.programs += 1;
+        progress(Stage::Programs, n + 1, total);
+    }
+    Ok(())
+}
+
+/// University programs are bachelor's programs: level 03 of the same group.
+fn specialty_code_for(university: bool, code: &str) -> String {
+    match (university, code.get(..3), code.get(5..)) {
+        (true, Some(group), Some(number)) => format!("{group}03{number}"),
+        _ => code.to_string(),
+    }
+}
+
+/// Seats from next year's intake on, and the four latest years' actual
+/// enrollments (up to the academic year in progress), so that every cohort
+/// that has started is known.
+fn record_intakes(
+    conn: &mut DbConnection,
+    scale: &Scale,
+    rng: &mut Rng,
+    program_id: i64,
+    seats: i32,
+    targeted: i32,
+) -> anyhow::Result<()> {
+    let first_intake = scale.academic_year + 1;
+    programs::put_intake(
+        conn,
+        program_id,
+        &programs::Intake {
+            year: first_intake,
+            seats,
+            targeted_seats: targeted,
+        },
+    )?;
+    for start_year in (first_intake - 4)..first_intake {
+        let students = (f64::from(seats) * (0.85 + 0.15 * rng.unit())).round() as i32;
+        programs::put_enrollment(
+            conn,
+            program_id,
+            &programs::Enrollment {
+                start_year,
+                students,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn made_up_programs(
+    conn: &mut DbConnection,
+    scale: &Scale,
+    catalogue: &Catalogue,
+    rng: &mut Rng,
+    loaded: &mut Loaded,
+    progress: &mut impl FnMut(Stage, usize, usize),
+) -> anyhow::Result<()> {
     let first_intake = scale.academic_year + 1;
     for n in 0..scale.programs {
         let k = n % catalogue.institutions.len();
@@ -323,17 +519,8 @@ fn load_programs(
             (false, false, 0) => (9, 46),
             (false, false, _) => (9, 34),
         };
-        // University programs are bachelor's programs: level 03 of the same group.
-        let specialty_code = match (
-            university,
-            profession.code.get(..3),
-            profession.code.get(5..),
-        ) {
-            (true, Some(group), Some(number)) => format!("{group}03{number}"),
-            _ => profession.code.clone(),
-        };
         let fields = programs::ProgramFields {
-            specialty_code,
+            specialty_code: specialty_code_for(university, &profession.code),
             title: profession.title.clone(),
             entry_grade,
             duration_months,
@@ -349,35 +536,15 @@ fn load_programs(
         let program = programs::insert_in_transaction(conn, loaded.institutions[k], &fields)?;
         let seats = 25 * rng.between(1, 4);
         let targeted = seats / 5 * rng.between(0, 2);
-        programs::put_intake(
-            conn,
-            program.id,
-            &programs::Intake {
-                year: first_intake,
-                seats,
-                targeted_seats: targeted,
-            },
-        )?;
+        record_intakes(conn, scale, rng, program.id, seats, targeted)?;
         if rng.chance(0.25) {
-            let more = seats + 25;
             programs::put_intake(
                 conn,
                 program.id,
                 &programs::Intake {
                     year: first_intake + rng.between(1, 4),
-                    seats: more,
+                    seats: seats + 25,
                     targeted_seats: targeted,
-                },
-            )?;
-        }
-        for start_year in (first_intake - 4)..first_intake {
-            let students = (f64::from(seats) * (0.8 + 0.2 * rng.unit())).round() as i32;
-            programs::put_enrollment(
-                conn,
-                program.id,
-                &programs::Enrollment {
-                    start_year,
-                    students,
                 },
             )?;
         }
@@ -387,21 +554,40 @@ fn load_programs(
     Ok(())
 }
 
-/// Interests follow the clusters: most pupils lean to the cluster of their
-/// town's industry, some to a neighbour's, a few to none of the region's.
+/// An index drawn in proportion to `weights` (evenly when they are all 0).
+fn pick_weighted(rng: &mut Rng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        return rng.below(weights.len().max(1));
+    }
+    let mut pick = rng.unit() * total;
+    for (i, weight) in weights.iter().enumerate() {
+        pick -= weight;
+        if pick < 0.0 {
+            return i;
+        }
+    }
+    weights.len() - 1
+}
+
+/// Interests follow the clusters: a pupil leans to the cluster of the home
+/// town's industry; otherwise interests spread like the seats that train
+/// them (`weights`: clusters, professions), so that popular fields are the
+/// big ones.
 fn interests(
     rng: &mut Rng,
     home_cluster: usize,
     catalogue: &Catalogue,
+    weights: &(Vec<f64>, Vec<f64>),
     loaded: &Loaded,
 ) -> Vec<Interest> {
     let count = 1 + rng.below(3);
     let mut chosen: Vec<Interest> = Vec::with_capacity(count);
     for _ in 0..count {
-        let cluster = if rng.chance(0.6) {
+        let cluster = if rng.chance(catalogue.home_lean) {
             home_cluster
         } else {
-            rng.below(catalogue.clusters.len())
+            pick_weighted(rng, &weights.0)
         };
         let candidate = if rng.chance(0.4) {
             Interest {
@@ -416,7 +602,8 @@ fn interests(
             let profession = if of_cluster.is_empty() {
                 rng.below(catalogue.professions.len())
             } else {
-                of_cluster[rng.below(of_cluster.len())]
+                let within: Vec<f64> = of_cluster.iter().map(|p| weights.1[*p]).collect();
+                of_cluster[pick_weighted(rng, &within)]
             };
             Interest {
                 profession_id: Some(loaded.professions[profession]),
@@ -438,6 +625,9 @@ fn interests(
     chosen
 }
 
+/// A consenting pupil, for career-guidance events: `(id, school_id, grade)`.
+type Consenting = (i64, i64, i32);
+
 fn load_pupils(
     conn: &mut DbConnection,
     scale: &Scale,
@@ -445,8 +635,11 @@ fn load_pupils(
     rng: &mut Rng,
     loaded: &mut Loaded,
     progress: &mut impl FnMut(Stage, usize, usize),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<Consenting>> {
     let total_weight: f64 = GRADE_WEIGHTS.iter().map(|(_, w)| w).sum();
+    let after_9 = catalogue.interest_weights(9);
+    let after_11 = catalogue.interest_weights(11);
+    let mut consenting = Vec::new();
     let mut done = 0;
     for (n, school_id) in loaded.schools.clone().into_iter().enumerate() {
         // Spread the pupils evenly; the last school takes the remainder.
@@ -474,7 +667,8 @@ fn load_pupils(
                 consent,
                 display_name: None,
                 interests: if consent {
-                    interests(rng, home_cluster, catalogue, loaded)
+                    let weights = if grade <= 9 { &after_9 } else { &after_11 };
+                    interests(rng, home_cluster, catalogue, weights, loaded)
                 } else {
                     Vec::new()
                 },
@@ -489,12 +683,33 @@ fn load_pupils(
                 .filter_map(|pupil| ids.get(&pupil.external_ref).map(|id| (*id, pupil)))
                 .collect();
             pupils::replace_interests(conn, &stored)?;
+            if catalogue.guidance {
+                consenting.extend(
+                    stored
+                        .iter()
+                        .filter(|(_, pupil)| pupil.consent)
+                        .map(|(id, pupil)| (*id, school_id, pupil.grade)),
+                );
+            }
             Ok(())
         })?;
         done += in_school;
         progress(Stage::Pupils, done, scale.pupils);
     }
     loaded.pupils = done;
+    Ok(consenting)
+}
+
+/// Every school's counts of grades 1 to 4, in the same proportions as its pupils.
+fn load_younger(conn: &mut DbConnection, scale: &Scale, loaded: &mut Loaded) -> anyhow::Result<()> {
+    let total_weight: f64 = GRADE_WEIGHTS.iter().map(|(_, w)| w).sum();
+    let per_school = scale.pupils as f64 / loaded.schools.len().max(1) as f64;
+    let count = (per_school * YOUNGER_WEIGHT / total_weight).round() as i32;
+    let grades: Vec<(i32, i32)> = (1..=4).map(|grade| (grade, count)).collect();
+    for school_id in &loaded.schools {
+        younger::replace_year_in_transaction(conn, *school_id, scale.academic_year, &grades)?;
+    }
+    loaded.younger_schools = loaded.schools.len();
     Ok(())
 }
 
@@ -528,6 +743,214 @@ fn load_demand(
         progress(Stage::Demand, n + 1, scale.demand_records);
     }
     Ok(())
+}
+
+/// Demand as the enterprises' workforce plans give it: every year the base
+/// replacement need plus the growth steps reached, with small noise (within
+/// 5 %), one record per enterprise, profession and year. Not scaled with the
+/// pupils: an enterprise's needs do not shrink with a smaller sample.
+fn load_demand_plans(
+    conn: &mut DbConnection,
+    scale: &Scale,
+    catalogue: &Catalogue,
+    rng: &mut Rng,
+    loaded: &mut Loaded,
+    progress: &mut impl FnMut(Stage, usize, usize),
+) -> anyhow::Result<()> {
+    let total = catalogue.demand_plans.len();
+    for (n, plan) in catalogue.demand_plans.iter().enumerate() {
+        let enterprise_id = loaded.enterprises[plan.enterprise];
+        let profession_id = loaded.professions[plan.profession];
+        for offset in 1..=scale.horizon {
+            let grown: f64 = plan
+                .growth
+                .iter()
+                .filter(|(from, _)| *from <= offset)
+                .map(|(_, extra)| extra)
+                .sum();
+            let noise = 1.0 + 0.1 * (rng.unit() - 0.5);
+            let headcount = ((plan.base + grown) * noise).round().max(1.0) as i32;
+            demand::insert(
+                conn,
+                enterprise_id,
+                &demand::DemandFields {
+                    profession_id,
+                    year: scale.academic_year + offset,
+                    headcount,
+                    note: None,
+                },
+            )?;
+            loaded.demand_records += 1;
+        }
+        for (offset, _) in &plan.growth {
+            loaded
+                .growth_steps
+                .push((enterprise_id, profession_id, scale.academic_year + offset));
+        }
+        progress(Stage::Demand, n + 1, total);
+    }
+    Ok(())
+}
+
+/// September 1 of an academic year, at noon.
+fn september(year: i32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(year, 9, 1)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default()
+}
+
+/// Guidance hours by kind of event.
+const KIND_HOURS: [(&str, f64); 4] = [
+    ("excursion", 4.0),
+    ("open_day", 4.0),
+    ("trial_lesson", 8.0),
+    ("workshop", 12.0),
+];
+
+/// How many events a pupil attends in a year: none, a few, many, a lot
+/// (the last reach 80 hours); `(events, chance)`.
+const ATTENDANCE: [(usize, f64); 4] = [(0, 0.35), (2, 0.25), (5, 0.25), (10, 0.15)];
+
+/// Career guidance in motion: events of the colleges and enterprises over
+/// the past and the current academic year, consenting pupils registered
+/// within capacity and marked as attended, and a few upcoming events.
+fn load_guidance(
+    conn: &mut DbConnection,
+    scale: &Scale,
+    catalogue: &Catalogue,
+    consenting: &[Consenting],
+    rng: &mut Rng,
+    loaded: &mut Loaded,
+    progress: &mut impl FnMut(Stage, usize, usize),
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now().naive_utc();
+    // Organizers and the professions they show.
+    let mut organizers: Vec<(i64, String, Vec<i64>)> = Vec::new();
+    for (k, institution) in catalogue.institutions.iter().enumerate() {
+        let shown: Vec<i64> = institution
+            .professions
+            .iter()
+            .map(|p| loaded.professions[*p])
+            .collect();
+        organizers.push((loaded.institutions[k], institution.name.clone(), shown));
+    }
+    for (k, enterprise) in catalogue.enterprises.iter().enumerate() {
+        let shown: Vec<i64> = (0..catalogue.professions.len())
+            .filter(|p| catalogue.professions[*p].cluster == enterprise.cluster)
+            .map(|p| loaded.professions[p])
+            .collect();
+        organizers.push((loaded.enterprises[k], enterprise.name.clone(), shown));
+    }
+    let years = [scale.academic_year - 1, scale.academic_year];
+    let steps = years.len() + 1;
+    for (step, year) in years.into_iter().enumerate() {
+        let start = september(year);
+        let end = september(year + 1).min(now - chrono::Duration::days(1));
+        if end <= start {
+            continue;
+        }
+        let span = (end - start).num_minutes().max(1);
+        let mut held: Vec<(i64, i32, f64)> = Vec::new();
+        for (organizer_id, name, shown) in &organizers {
+            for _ in 0..6 {
+                let (kind, hours) = KIND_HOURS[rng.below(KIND_HOURS.len())];
+                let starts_at = start + chrono::Duration::minutes(rng.below(span as usize) as i64);
+                let profession_ids: Vec<i64> = shown
+                    .iter()
+                    .copied()
+                    .filter(|_| rng.chance(0.6))
+                    .take(2)
+                    .collect();
+                let min_grade = rng.between(5, 8);
+                let event = events::insert_in_transaction(
+                    conn,
+                    &events::NewEvent {
+                        organizer_id: *organizer_id,
+                        title: event_title(kind, name),
+                        kind: kind.to_string(),
+                        starts_at,
+                        capacity: 1,
+                        min_grade,
+                        hours,
+                        profession_ids,
+                    },
+                )?;
+                held.push((event.id, min_grade, hours));
+                loaded.events += 1;
+            }
+        }
+        let mut registrations: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        for (pupil_id, school_id, grade_now) in consenting {
+            let grade = grade_now - (scale.academic_year - year);
+            if grade < 5 {
+                continue;
+            }
+            let wanted = ATTENDANCE[pick_weighted(rng, &ATTENDANCE.map(|(_, p)| p))].0;
+            let mut chosen: Vec<i64> = Vec::with_capacity(wanted);
+            for _ in 0..wanted * 3 {
+                if chosen.len() == wanted {
+                    break;
+                }
+                let (event_id, min_grade, _) = held[rng.below(held.len())];
+                if min_grade <= grade && !chosen.contains(&event_id) {
+                    chosen.push(event_id);
+                }
+            }
+            for event_id in chosen {
+                registrations
+                    .entry(event_id)
+                    .or_default()
+                    .push((*pupil_id, *school_id));
+            }
+        }
+        for (event_id, _, _) in &held {
+            let pupils = registrations.remove(event_id).unwrap_or_default();
+            loaded.registrations += pupils.len();
+            events::register_many_in_transaction(conn, *event_id, &pupils, true)?;
+        }
+        progress(Stage::Guidance, step + 1, steps);
+    }
+    // A few events to come, with places left.
+    for (n, (organizer_id, name, shown)) in organizers.iter().enumerate().take(15) {
+        let (kind, hours) = KIND_HOURS[n % KIND_HOURS.len()];
+        let starts_at = now + chrono::Duration::days(7 + 4 * n as i64);
+        let event = events::insert_in_transaction(
+            conn,
+            &events::NewEvent {
+                organizer_id: *organizer_id,
+                title: event_title(kind, name),
+                kind: kind.to_string(),
+                starts_at: starts_at.date().and_hms_opt(11, 0, 0).unwrap_or(starts_at),
+                capacity: 1,
+                min_grade: 7,
+                hours,
+                profession_ids: shown.iter().copied().take(2).collect(),
+            },
+        )?;
+        let pupils: Vec<(i64, i64)> = (0..20 + rng.below(30))
+            .map(|_| consenting[rng.below(consenting.len().max(1))])
+            .filter(|(_, _, grade)| *grade >= 7)
+            .map(|(id, school, _)| (id, school))
+            .collect::<std::collections::BTreeMap<i64, i64>>()
+            .into_iter()
+            .collect();
+        loaded.registrations += pupils.len();
+        loaded.events += 1;
+        events::register_many_in_transaction(conn, event.id, &pupils, false)?;
+    }
+    progress(Stage::Guidance, steps, steps);
+    Ok(())
+}
+
+fn event_title(kind: &str, organizer: &str) -> String {
+    let what = match kind {
+        "excursion" => "Экскурсия",
+        "open_day" => "День открытых дверей",
+        "trial_lesson" => "Профессиональная проба",
+        _ => "Мастер-класс",
+    };
+    let title = format!("{what}: {organizer}");
+    title.chars().take(300).collect()
 }
 
 #[cfg(test)]

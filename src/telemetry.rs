@@ -1,4 +1,8 @@
-//! Logging through tracing: RUST_LOG when set, else the configured filter.
+//! Logging through tracing: to standard error (standard output is for what
+//! a command prints), colour only on a terminal; RUST_LOG when set, else the
+//! configured filter.
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -10,5 +14,7 @@ pub fn init(filter: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }

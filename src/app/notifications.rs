@@ -134,6 +134,63 @@ pub async fn watch_shortages(ctx: Context, every: Duration) {
     }
 }
 
+/// The shortage check's view of the forecast: the window it looks at, the
+/// complete cells in shortage now (with gap and demand), and the incomplete cells.
+struct Shortages {
+    from: i32,
+    to: i32,
+    now: BTreeMap<(i64, i32), (f64, f64)>,
+    incomplete: BTreeSet<(i64, i32)>,
+}
+
+fn shortages_now(conn: &mut DbConnection) -> AppResult<Shortages> {
+    let as_of = crate::domain::numbers::current_academic_year();
+    let window = Window {
+        as_of,
+        from: as_of + 1,
+        to: as_of + 1 + SHORTAGE_HORIZON,
+    };
+    let inputs = db::forecast::load_inputs_in_transaction(conn)?;
+    let parameters = db::forecast::parameters(conn)?;
+    let forecast = engine::run(&inputs, &parameters, &Bounds::exact(&parameters), window);
+    // An incomplete cell is a floor, not news: where the pupils kadry knows
+    // end, the gap grows by itself. Such cells are neither told as shortages
+    // nor as over.
+    Ok(Shortages {
+        from: window.from,
+        to: window.to,
+        now: forecast
+            .rows
+            .iter()
+            .filter(|row| row.complete && in_shortage(row.demand, row.gap))
+            .map(|row| ((row.profession_id, row.year), (row.gap, row.demand)))
+            .collect(),
+        incomplete: forecast
+            .rows
+            .iter()
+            .filter(|row| !row.complete)
+            .map(|row| (row.profession_id, row.year))
+            .collect(),
+    })
+}
+
+/// Records the shortages there are now as already told, without a message:
+/// for a freshly loaded region, whose shortages are no news to anyone.
+/// Returns how many there are.
+pub async fn acknowledge_shortages(ctx: &Context) -> AppResult<usize> {
+    ctx.write(|conn| {
+        shortages::lock_for_check(conn)?;
+        let found = shortages_now(conn)?;
+        let known = shortages::known(conn)?;
+        let stale: Vec<(i64, i32)> = known.into_iter().collect();
+        shortages::remove(conn, &stale)?;
+        let cells: Vec<(i64, i32)> = found.now.keys().copied().collect();
+        shortages::add(conn, &cells)?;
+        Ok(cells.len())
+    })
+    .await
+}
+
 /// Compares the forecast with the cells last found in shortage, records the
 /// crossings and enqueues the news, in one transaction whose first statement
 /// takes the check's lock (so concurrent processes take turns); returns the
@@ -142,31 +199,12 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
     let head = ctx.letterhead.clone();
     ctx.write(move |conn| {
         shortages::lock_for_check(conn)?;
-        let as_of = crate::domain::numbers::current_academic_year();
-        let window = Window {
-            as_of,
-            from: as_of + 1,
-            to: as_of + 1 + SHORTAGE_HORIZON,
-        };
-        let (from, to) = (window.from, window.to);
-        let inputs = db::forecast::load_inputs_in_transaction(conn)?;
-        let parameters = db::forecast::parameters(conn)?;
-        let forecast = engine::run(&inputs, &parameters, &Bounds::exact(&parameters), window);
-        // An incomplete cell is a floor, not news: where the pupils kadry
-        // knows end, the gap grows by itself. Such cells are neither told as
-        // shortages nor as over.
-        let incomplete: BTreeSet<(i64, i32)> = forecast
-            .rows
-            .iter()
-            .filter(|row| !row.complete)
-            .map(|row| (row.profession_id, row.year))
-            .collect();
-        let now: BTreeMap<(i64, i32), (f64, f64)> = forecast
-            .rows
-            .iter()
-            .filter(|row| row.complete && in_shortage(row.demand, row.gap))
-            .map(|row| ((row.profession_id, row.year), (row.gap, row.demand)))
-            .collect();
+        let Shortages {
+            from,
+            to,
+            now,
+            incomplete,
+        } = shortages_now(conn)?;
         // Years that fell out of the window are forgotten without a word.
         shortages::forget_outside(conn, from, to)?;
         let before = shortages::known(conn)?;

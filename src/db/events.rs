@@ -255,6 +255,45 @@ pub fn register_in_transaction(
     Ok(Ok(()))
 }
 
+/// Registers many pupils `(pupil_id, school_id)` of a new event at once, as
+/// attended or not, and sizes the event to them with places to spare (a
+/// tenth more, and ten); for loading a region. Call inside a transaction.
+pub fn register_many_in_transaction(
+    conn: &mut DbConnection,
+    event_id: i64,
+    pupils: &[(i64, i64)],
+    attended: bool,
+) -> QueryResult<()> {
+    let now = chrono::Utc::now().naive_utc();
+    for chunk in pupils.chunks(1000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(pupil_id, school_id)| {
+                (
+                    event_registrations::event_id.eq(event_id),
+                    event_registrations::pupil_id.eq(*pupil_id),
+                    event_registrations::school_id.eq(*school_id),
+                    event_registrations::attended.eq(attended),
+                    event_registrations::registered_at.eq(now),
+                )
+            })
+            .collect();
+        crate::on_backend!(conn, |inner| diesel::insert_into(
+            event_registrations::table
+        )
+        .values(&rows)
+        .execute(inner))?;
+    }
+    let registered = i32::try_from(pupils.len()).unwrap_or(i32::MAX);
+    diesel::update(events::table.find(event_id))
+        .set((
+            events::registered.eq(registered),
+            events::capacity.eq(registered + registered / 10 + 10),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Removes a registration and frees its place; `false` if there was none. Call inside a transaction.
 pub fn unregister_in_transaction(
     conn: &mut DbConnection,

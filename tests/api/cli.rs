@@ -91,9 +91,11 @@ async fn a_demo_a_roster_and_a_user_from_the_command_line() {
         assert!(printed.contains(email), "{printed}");
     }
     assert!(printed.contains("curl"), "{printed}");
+    // Again on the same database: the demo is kept, and said so in one line.
     let again = kadry(&db, &["demo", "--pupils", "700", "--no-serve"]);
-    assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("--replace"));
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("already holds the Vladimir demo"));
+    assert!(text(&again.stdout).contains("analyst@kadry.demo"));
 
     let table = kadry(&db, &["forecast", "--from", "2026", "--to", "2030"]);
     assert!(table.status.success(), "{}", text(&table.stderr));

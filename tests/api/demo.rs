@@ -28,18 +28,23 @@ async fn all(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
 async fn the_demo_loads_signs_in_forecasts_and_keeps_every_rule() {
     let db = TestDatabase::new();
     let mut settings = test_settings(&db.url, &[]);
-    let (loaded, users) = load_demo(&mut settings, 33, 2_000, false)
+    let outcome = load_demo(&mut settings, 33, 2_000, false)
         .await
         .expect("the demo loads");
+    let loaded = outcome.loaded.expect("a fresh load");
+    let users = outcome.users;
     assert_eq!(loaded.pupils, 2_000);
     assert_eq!(users.len(), 4);
-    // A second load into the same database is refused.
+    // A second `kadry demo` on the same database keeps it and serves it.
     let mut again = test_settings(&db.url, &[]);
-    let refused = load_demo(&mut again, 33, 2_000, false)
+    let kept = load_demo(&mut again, 33, 2_000, false)
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(refused.contains("--replace"), "{refused}");
+        .expect("the demo is kept");
+    assert!(kept.loaded.is_none());
+    assert_eq!(
+        kept.users.iter().map(|u| &u.email).collect::<Vec<_>>(),
+        users.iter().map(|u| &u.email).collect::<Vec<_>>()
+    );
 
     let app = spawn_app_with(db, |_| {}).await;
     let admin = app.admin_token().await;
@@ -48,9 +53,7 @@ async fn the_demo_loads_signs_in_forecasts_and_keeps_every_rule() {
         let me = app.get_json("/api/v1/me", &token).await;
         assert_eq!(me["role"], user.role.as_str());
     }
-    let forecast = app
-        .get_json("/api/v1/forecast?from=2026&to=2035", &admin)
-        .await;
+    let forecast = app.get_json("/api/v1/forecast", &admin).await;
     assert!(
         forecast["rows"].as_array().unwrap().len() > 10,
         "{forecast}"
@@ -175,20 +178,232 @@ async fn the_demo_loads_signs_in_forecasts_and_keeps_every_rule() {
 }
 
 #[tokio::test]
+async fn a_database_with_other_data_is_not_taken_for_the_demo() {
+    let db = TestDatabase::new();
+    let app = spawn_app_with(db, |_| {}).await;
+    let admin = app.admin_token().await;
+    app.create_cluster(&admin, "Not the demo").await;
+    let db = app.stop().await;
+    let mut settings = test_settings(&db.url, &[]);
+    let refused = load_demo(&mut settings, 33, 500, false)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        refused.contains("kadry serve") && refused.contains("--replace"),
+        "{refused}"
+    );
+    // --replace wipes it and loads the demo.
+    let mut settings = test_settings(&db.url, &[]);
+    let replaced = load_demo(&mut settings, 33, 500, true).await.unwrap();
+    assert!(replaced.loaded.is_some());
+}
+
+#[tokio::test]
 async fn the_same_seed_gives_the_same_demo() {
     let mut snapshots = Vec::new();
     for _ in 0..2 {
         let db = TestDatabase::new();
         let mut settings = test_settings(&db.url, &[]);
         load_demo(&mut settings, 7, 500, false).await.unwrap();
+        let as_of = kadry::domain::numbers::current_academic_year();
         let app = spawn_app_with(db, |_| {}).await;
         let admin = app.admin_token().await;
         let forecast = app
-            .get_json("/api/v1/forecast?from=2026&to=2035", &admin)
+            .get_json(&format!("/api/v1/forecast?as_of={as_of}"), &admin)
             .await;
         let pupils = all(&app, &admin, "/api/v1/pupils").await;
         let demand = all(&app, &admin, "/api/v1/demand").await;
         snapshots.push((forecast, pupils, demand));
     }
     assert_eq!(snapshots[0], snapshots[1]);
+}
+
+/// The demo at a tenth of the region: its seats, leavers, horizon, demand,
+/// guidance and first shortage check are those of a plausible region.
+#[tokio::test]
+async fn the_demo_region_adds_up() {
+    use kadry::forecast::model::Parameters;
+    let as_of = kadry::domain::numbers::current_academic_year();
+    let db = TestDatabase::new();
+    let mut settings = test_settings(&db.url, &[]);
+    let outcome = load_demo(&mut settings, 33, 8_500, false).await.unwrap();
+    let loaded = outcome.loaded.unwrap();
+    let app = spawn_app_with(db, |settings| {
+        settings.email.shortage_check_seconds = 1;
+    })
+    .await;
+    let admin = app.admin_token().await;
+
+    // First-year places of the colleges: about the real 10,000, at a tenth.
+    let colleges: std::collections::HashSet<i64> =
+        all(&app, &admin, "/api/v1/organizations?kind=college")
+            .await
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect();
+    let inputs = {
+        use kadry::db::{ConnectionManager, DatabaseUrl};
+        let manager = ConnectionManager::new(DatabaseUrl::parse(&app.db.url).unwrap(), 5000);
+        let mut conn = manager.connect().unwrap();
+        kadry::db::forecast::load_inputs(&mut conn).unwrap()
+    };
+    let programs = all(&app, &admin, "/api/v1/programs").await;
+    let college_programs: std::collections::HashSet<i64> = programs
+        .iter()
+        .filter(|p| colleges.contains(&p["institution_id"].as_i64().unwrap()))
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    for year in as_of + 1..=as_of + 5 {
+        let seats: i32 = inputs
+            .programs
+            .iter()
+            .filter(|p| college_programs.contains(&p.id))
+            .filter_map(|p| p.seats_in(year))
+            .map(|s| s.seats)
+            .sum();
+        assert!(
+            (850..=1_150).contains(&seats),
+            "{year}: {seats} first-year college places, not about 1,000"
+        );
+    }
+
+    // Few leavers without a place: under 10 % in every exit year from next year on.
+    let parameters = Parameters::default();
+    let forecast = app
+        .get_json(
+            &format!(
+                "/api/v1/forecast?as_of={as_of}&from={}&to={}",
+                as_of + 1,
+                as_of + 12
+            ),
+            &admin,
+        )
+        .await;
+    for exit_year in as_of + 1..=as_of + 10 {
+        let mut leavers = 0.0;
+        for mass in &inputs.interests {
+            for (_, year, weight) in
+                kadry::forecast::engine::contributions(mass.grade, mass.academic_year, &parameters)
+            {
+                if year == exit_year {
+                    leavers += weight * mass.pupils;
+                }
+            }
+        }
+        for count in &inputs.younger {
+            if count.grade + (as_of - count.academic_year) <= 4 {
+                for (_, year, weight) in kadry::forecast::engine::contributions(
+                    count.grade,
+                    count.academic_year,
+                    &parameters,
+                ) {
+                    if year == exit_year {
+                        leavers += weight * count.pupils;
+                    }
+                }
+            }
+        }
+        let unplaced: f64 = forecast["unplaced"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["year"] == exit_year)
+            .map(|u| u["pupils"].as_f64().unwrap())
+            .sum();
+        assert!(leavers > 0.0, "{exit_year}: no leavers");
+        assert!(
+            unplaced < 0.1 * leavers,
+            "{exit_year}: {unplaced:.0} of {leavers:.0} leavers without a place"
+        );
+    }
+    // The horizon: at least ten years from next year are complete.
+    let complete_until = forecast["complete_until"]
+        .as_i64()
+        .expect("complete at first");
+    assert!(
+        complete_until >= i64::from(as_of + 11),
+        "complete until {complete_until}"
+    );
+
+    // Demand moves smoothly but for the plans' growth steps.
+    let steps: std::collections::HashSet<(i64, i64, i64)> = loaded
+        .growth_steps
+        .iter()
+        .map(|(e, p, y)| (*e, *p, i64::from(*y)))
+        .collect();
+    assert!(!steps.is_empty());
+    let demand = all(&app, &admin, "/api/v1/demand").await;
+    let mut series: std::collections::BTreeMap<(i64, i64), Vec<(i64, f64)>> = Default::default();
+    for record in &demand {
+        series
+            .entry((
+                record["enterprise_id"].as_i64().unwrap(),
+                record["profession_id"].as_i64().unwrap(),
+            ))
+            .or_default()
+            .push((
+                record["year"].as_i64().unwrap(),
+                record["headcount"].as_f64().unwrap(),
+            ));
+    }
+    for ((enterprise, profession), mut years) in series {
+        years.sort_by_key(|(year, _)| *year);
+        for pair in years.windows(2) {
+            let ((_, before), (year, after)) = (pair[0], pair[1]);
+            if (after - before).abs() > 0.5 * before {
+                assert!(
+                    steps.contains(&(enterprise, profession, year)),
+                    "{enterprise}/{profession}: {before} -> {after} in {year} is no declared step"
+                );
+            }
+        }
+    }
+
+    // Career guidance: the last full academic year shows every band.
+    let school = all(&app, &admin, "/api/v1/organizations?kind=school").await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let report = app
+        .get_json(
+            &format!(
+                "/api/v1/schools/{school}/guidance-report?academic_year={}",
+                as_of - 1
+            ),
+            &admin,
+        )
+        .await;
+    let total = |field: &str| -> i64 {
+        report["grades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g[field].as_i64().unwrap())
+            .sum()
+    };
+    let (r40, r60, r80, none) = (
+        total("reached_40"),
+        total("reached_60"),
+        total("reached_80"),
+        total("without_guidance"),
+    );
+    assert!(
+        none > 0 && r40 - r60 > 0 && r60 - r80 > 0 && r80 > 0,
+        "bands: none {none}, 40+ {r40}, 60+ {r60}, 80+ {r80}"
+    );
+    assert!(loaded.events > 0 && loaded.registrations > 0);
+    let upcoming = app
+        .get_json(
+            &format!("/api/v1/events?from={}", chrono::Utc::now().date_naive()),
+            &admin,
+        )
+        .await;
+    assert!(upcoming["total"].as_i64().unwrap() > 0);
+
+    // A quiet start: the first shortage checks find nothing new to tell.
+    assert!(outcome.shortages_known > 0);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let outbox = app.get_json("/api/v1/notifications", &admin).await;
+    assert_eq!(outbox["total"], 0, "{outbox}");
 }
