@@ -807,9 +807,14 @@ const KIND_HOURS: [(&str, f64); 4] = [
     ("workshop", 12.0),
 ];
 
-/// How many events a pupil attends in a year: none, a few, many, a lot
-/// (the last reach 80 hours); `(events, chance)`.
-const ATTENDANCE: [(usize, f64); 4] = [(0, 0.35), (2, 0.25), (5, 0.25), (10, 0.15)];
+/// How many events a pupil of grade 7 or above attends in a whole academic
+/// year, `(events, chance)`: none, a few, many, or a lot of the longer ones
+/// (trial lessons and workshops: about 80 hours).
+const ATTENDANCE: [(usize, f64); 4] = [(0, 0.3), (2, 0.25), (5, 0.3), (8, 0.15)];
+/// The same for grades 5 and 6, where guidance begins.
+const ATTENDANCE_YOUNG: [(usize, f64); 3] = [(0, 0.5), (1, 0.35), (3, 0.15)];
+/// The tier of `ATTENDANCE` that goes to the longer events.
+const INTENSIVE: usize = 8;
 
 /// Career guidance in motion: events of the colleges and enterprises over
 /// the past and the current academic year, consenting pupils registered
@@ -850,6 +855,8 @@ fn load_guidance(
             continue;
         }
         let span = (end - start).num_minutes().max(1);
+        // The year in progress has had only part of its events (September to June: 300 days).
+        let elapsed = ((end - start).num_days() as f64 / 300.0).clamp(0.0, 1.0);
         let mut held: Vec<(i64, i32, f64)> = Vec::new();
         for (organizer_id, name, shown) in &organizers {
             for _ in 0..6 {
@@ -885,14 +892,20 @@ fn load_guidance(
             if grade < 5 {
                 continue;
             }
-            let wanted = ATTENDANCE[pick_weighted(rng, &ATTENDANCE.map(|(_, p)| p))].0;
+            let in_year = if grade <= 6 {
+                ATTENDANCE_YOUNG[pick_weighted(rng, &ATTENDANCE_YOUNG.map(|(_, p)| p))].0
+            } else {
+                ATTENDANCE[pick_weighted(rng, &ATTENDANCE.map(|(_, p)| p))].0
+            };
+            let intensive = in_year == INTENSIVE;
+            let wanted = (in_year as f64 * elapsed).round() as usize;
             let mut chosen: Vec<i64> = Vec::with_capacity(wanted);
-            for _ in 0..wanted * 3 {
+            for _ in 0..wanted * 4 {
                 if chosen.len() == wanted {
                     break;
                 }
-                let (event_id, min_grade, _) = held[rng.below(held.len())];
-                if min_grade <= grade && !chosen.contains(&event_id) {
+                let (event_id, min_grade, hours) = held[rng.below(held.len())];
+                if min_grade <= grade && (!intensive || hours >= 8.0) && !chosen.contains(&event_id) {
                     chosen.push(event_id);
                 }
             }

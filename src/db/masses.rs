@@ -61,24 +61,30 @@ impl Deltas {
         *self.0.entry((grade, academic_year, target)).or_default() += pupils;
     }
 
-    /// Adds each change to its row, creating rows as needed; one statement a
-    /// (grade, year, target), atomic against concurrent writers.
+    /// Adds each change to its row, creating rows as needed, in one
+    /// statement (an upsert, atomic against concurrent writers).
     pub fn apply(self, conn: &mut DbConnection) -> QueryResult<()> {
         let mut changes: Vec<((i32, i32, MassTarget), f64)> =
             self.0.into_iter().filter(|(_, d)| *d != 0.0).collect();
         // A stable order of row locks, so that concurrent writers cannot deadlock.
         changes.sort_by_key(|(key, _)| *key);
-        for ((grade, academic_year, target), pupils) in changes {
-            let (kind, id) = target.columns();
-            let row = (
-                pupil_masses::grade.eq(grade),
-                pupil_masses::academic_year.eq(academic_year),
-                pupil_masses::target_kind.eq(kind),
-                pupil_masses::target_id.eq(id),
-                pupil_masses::pupils.eq(pupils),
-            );
+        // 5 columns a row; SQLite takes at most 32766 bound values a statement.
+        for chunk in changes.chunks(5000) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((grade, academic_year, target), pupils)| {
+                    let (kind, id) = target.columns();
+                    (
+                        pupil_masses::grade.eq(*grade),
+                        pupil_masses::academic_year.eq(*academic_year),
+                        pupil_masses::target_kind.eq(kind),
+                        pupil_masses::target_id.eq(id),
+                        pupil_masses::pupils.eq(*pupils),
+                    )
+                })
+                .collect();
             crate::on_backend!(conn, |inner| diesel::insert_into(pupil_masses::table)
-                .values(row)
+                .values(&rows)
                 .on_conflict((
                     pupil_masses::grade,
                     pupil_masses::academic_year,
