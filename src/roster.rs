@@ -53,38 +53,53 @@ pub struct RosterRow {
     pub pupil: PupilFields,
 }
 
-/// Parses and checks a whole roster; every bad row is reported with its line.
-pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Vec<FieldError>> {
+/// The records of a CSV file with exactly `header`, each with its line (the
+/// header is line 1); rows that cannot be read are added to `errors`. A
+/// byte-order mark is ignored.
+fn records(
+    csv: &[u8],
+    header: &[&str],
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<(u64, csv::StringRecord)>, Vec<FieldError>> {
     let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(csv);
-    let header: Vec<String> = match reader.headers() {
-        Ok(header) => header.iter().map(|h| h.trim().to_string()).collect(),
+    let found: Vec<String> = match reader.headers() {
+        Ok(found) => found.iter().map(|h| h.trim().to_string()).collect(),
         Err(error) => return Err(vec![FieldError::on_line(1, "header", csv_error(&error))]),
     };
-    if header != HEADER {
+    if found != header {
         return Err(vec![FieldError::on_line(
             1,
             "header",
-            format!("must be exactly {}", HEADER.join(",")),
+            format!("must be exactly {}", header.join(",")),
         )]);
     }
-    let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    let mut lines_by_ref: HashMap<String, u64> = HashMap::new();
+    let mut records = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let fallback_line = index as u64 + 2;
-        let record = match record {
-            Ok(record) => record,
+        match record {
+            Ok(record) => {
+                let line = record.position().map_or(fallback_line, |p| p.line());
+                records.push((line, record));
+            }
             Err(error) => {
                 let line = error.position().map_or(fallback_line, |p| p.line());
                 errors.push(FieldError::on_line(line, "row", csv_error(&error)));
-                continue;
             }
-        };
-        let line = record.position().map_or(fallback_line, |p| p.line());
+        }
+    }
+    Ok(records)
+}
+
+/// Parses and checks a whole roster; every bad row is reported with its line.
+pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Vec<FieldError>> {
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut lines_by_ref: HashMap<String, u64> = HashMap::new();
+    for (line, record) in records(csv, &HEADER, &mut errors)? {
         match parse_row(&record, targets) {
             Ok(pupil) => {
                 if let Some(first) = lines_by_ref.insert(pupil.external_ref.clone(), line) {
@@ -235,35 +250,9 @@ pub type YoungerRow = (u64, i32, i32, i32);
 /// per year and grade); every bad row is reported with its line. The values
 /// are checked by the caller (`check_younger`), line by line.
 pub fn parse_younger(csv: &[u8]) -> Result<Vec<YoungerRow>, Vec<FieldError>> {
-    let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(csv);
-    let header: Vec<String> = match reader.headers() {
-        Ok(header) => header.iter().map(|h| h.trim().to_string()).collect(),
-        Err(error) => return Err(vec![FieldError::on_line(1, "header", csv_error(&error))]),
-    };
-    if header != YOUNGER_HEADER {
-        return Err(vec![FieldError::on_line(
-            1,
-            "header",
-            format!("must be exactly {}", YOUNGER_HEADER.join(",")),
-        )]);
-    }
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let fallback_line = index as u64 + 2;
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                let line = error.position().map_or(fallback_line, |p| p.line());
-                errors.push(FieldError::on_line(line, "row", csv_error(&error)));
-                continue;
-            }
-        };
-        let line = record.position().map_or(fallback_line, |p| p.line());
+    for (line, record) in records(csv, &YOUNGER_HEADER, &mut errors)? {
         if record.len() != YOUNGER_HEADER.len() {
             errors.push(FieldError::on_line(
                 line,

@@ -905,7 +905,8 @@ fn load_guidance(
                     break;
                 }
                 let (event_id, min_grade, hours) = held[rng.below(held.len())];
-                if min_grade <= grade && (!intensive || hours >= 8.0) && !chosen.contains(&event_id) {
+                if min_grade <= grade && (!intensive || hours >= 8.0) && !chosen.contains(&event_id)
+                {
                     chosen.push(event_id);
                 }
             }
