@@ -15,9 +15,7 @@ use crate::domain::numbers::{count, current_academic_year, program_year, rate, y
 use crate::error::{AppError, AppResult, FieldError};
 use crate::forecast::engine::{Prepared, Window};
 use crate::forecast::explain::{SupplyPart, supply_parts};
-use crate::forecast::model::{
-    Bound, Bounds, PARAMETER_NAMES, Row, Unplaced, complete_until, two_decimals,
-};
+use crate::forecast::model::{Bound, Bounds, Row, Unplaced, complete_until, two_decimals};
 use crate::forecast::scenario::{self, IntakeChange};
 use crate::forecast::{self, Inputs, MAX_SPAN, Parameters};
 
@@ -689,9 +687,4 @@ fn visible_demand(
         });
     }
     parts
-}
-
-/// The parameters in the order of their names, for pages and the command line.
-pub fn parameter_names() -> [&'static str; 5] {
-    PARAMETER_NAMES
 }
