@@ -26,6 +26,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::auth::password::return_freed_memory();
         let secret = resolve_jwt_secret(&settings)?;
         let pool = prepare_database(&settings).await?;
         let context = Context::new(&settings, pool.clone());
