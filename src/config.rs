@@ -115,6 +115,9 @@ pub struct ThrottleSettings {
     pub slow_down_ms: u64,
     pub max_failures: u32,
     pub lockout_seconds: i64,
+    /// Failed sign-ins from one client address, whatever the emails, before
+    /// that address is refused for `lockout_seconds`.
+    pub max_failures_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

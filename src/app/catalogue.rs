@@ -1,5 +1,7 @@
 //! The catalogue: clusters, professions and organizations; read by everyone signed in, written by admins.
 
+use super::audit::logged;
+use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::Deserialize;
@@ -38,9 +40,11 @@ pub async fn create_cluster(
         industry = "industry" => Label::parse(&body.industry, 200),
     );
     let (name, industry) = (name.into_inner(), industry.into_inner());
-    ctx.run(move |conn| {
-        clusters::insert(conn, &name, &industry)
-            .map_err(|e| conflict_as(e, || format!("a cluster named {name:?} already exists")))
+    let actor = *user;
+    ctx.write(move |conn| {
+        let cluster = clusters::insert(conn, &name, &industry)
+            .map_err(|e| conflict_as(e, || format!("a cluster named {name:?} already exists")))?;
+        logged(conn, &actor, "cluster", AuditAction::Create, cluster)
     })
     .await
 }
@@ -87,6 +91,7 @@ pub async fn create_profession(
         title: title.into_inner(),
         cluster_id,
     };
+    let actor = *user;
     ctx.write(move |conn| {
         if clusters::find(conn, new.cluster_id)?.is_none() {
             return Err(AppError::invalid(
@@ -94,11 +99,12 @@ pub async fn create_profession(
                 format!("no cluster has the id {}", new.cluster_id),
             ));
         }
-        professions::insert(conn, &new).map_err(|e| {
+        let profession = professions::insert(conn, &new).map_err(|e| {
             conflict_as(e, || {
                 format!("a profession with the code {} already exists", new.code)
             })
-        })
+        })?;
+        logged(conn, &actor, "profession", AuditAction::Create, profession)
     })
     .await
 }
@@ -157,6 +163,7 @@ pub async fn create_organization(
         email: email.into_inner(),
         cluster_ids: body.cluster_ids,
     };
+    let actor = *user;
     ctx.write(move |conn| {
         let references: Vec<Reference> = new
             .cluster_ids
@@ -168,7 +175,7 @@ pub async fn create_organization(
             })
             .collect();
         check_references(conn, &references)?;
-        organizations::insert_in_transaction(conn, &new).map_err(|e| {
+        let organization = organizations::insert_in_transaction(conn, &new).map_err(|e| {
             conflict_as(e, || {
                 format!(
                     "a {} named {:?} already exists",
@@ -176,7 +183,14 @@ pub async fn create_organization(
                     new.name
                 )
             })
-        })
+        })?;
+        logged(
+            conn,
+            &actor,
+            "organization",
+            AuditAction::Create,
+            organization,
+        )
     })
     .await
 }

@@ -2,6 +2,8 @@
 //! will need in which year. Written by the enterprise and admins, read by the
 //! enterprise, analysts and admins; institutions that train the profession are told.
 
+use super::audit::{log, logged};
+use crate::db::audit::AuditAction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -83,22 +85,27 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: DemandBody) -> AppResu
     authorize(user, Action::ManageDemand { enterprise_id })?;
     let fields = body.fields()?;
     let letterhead = ctx.letterhead.clone();
+    let actor = *user;
     ctx.write(move |conn| {
         check_demand_references(conn, enterprise_id, &fields)?;
         let record = demand::insert(conn, enterprise_id, &fields)?;
         notifications::demand_posted(conn, &letterhead, &record, None)?;
-        Ok(record)
+        logged(conn, &actor, "demand", AuditAction::Create, record)
     })
     .await
 }
 
-/// Demand record `id` for `action`; another enterprise's record is not found.
+/// Demand record `id` for `action`; another enterprise's record is not
+/// found. Roles that may not see such records at all (`role_check`) are
+/// refused before the lookup, so a missing and another's record look alike.
 async fn visible(
     ctx: &Context,
     user: &AuthUser,
     id: i64,
+    role_check: Action,
     action: fn(i64) -> Action,
 ) -> AppResult<Demand> {
+    authorize(user, role_check)?;
     let record = ctx
         .run(move |conn| Ok(demand::find(conn, id)?))
         .await?
@@ -109,8 +116,8 @@ async fn visible(
 
 /// One demand record (its enterprise, analysts, admins).
 pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Demand> {
-    visible(ctx, user, id, |enterprise_id| Action::ReadDemand {
-        enterprise_id,
+    visible(ctx, user, id, Action::SeeDemandRecords, |enterprise_id| {
+        Action::ReadDemand { enterprise_id }
     })
     .await
 }
@@ -123,8 +130,8 @@ pub async fn replace(
     id: i64,
     body: DemandBody,
 ) -> AppResult<Demand> {
-    let existing = visible(ctx, user, id, |enterprise_id| Action::ManageDemand {
-        enterprise_id,
+    let existing = visible(ctx, user, id, Action::WriteDemandRecords, |enterprise_id| {
+        Action::ManageDemand { enterprise_id }
     })
     .await?;
     if body
@@ -139,6 +146,7 @@ pub async fn replace(
     let fields = body.fields()?;
     let enterprise_id = existing.enterprise_id;
     let letterhead = ctx.letterhead.clone();
+    let actor = *user;
     ctx.write(move |conn| {
         check_demand_references(conn, enterprise_id, &fields)?;
         let record = demand::replace(conn, id, &fields)?
@@ -148,19 +156,25 @@ pub async fn replace(
         {
             notifications::demand_posted(conn, &letterhead, &record, Some(&existing))?;
         }
-        Ok(record)
+        logged(conn, &actor, "demand", AuditAction::Update, record)
     })
     .await
 }
 
 /// Deletes a demand record (its enterprise, admins).
 pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
-    visible(ctx, user, id, |enterprise_id| Action::ManageDemand {
-        enterprise_id,
+    visible(ctx, user, id, Action::WriteDemandRecords, |enterprise_id| {
+        Action::ManageDemand { enterprise_id }
     })
     .await?;
-    ctx.run(move |conn| Ok(demand::delete(conn, id).map(|_| ())?))
-        .await
+    let actor = *user;
+    ctx.write(move |conn| {
+        if demand::delete(conn, id)? {
+            log(conn, &actor, "demand", Some(id), AuditAction::Delete, None)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Which demand records to list.

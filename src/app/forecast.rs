@@ -1,6 +1,8 @@
 //! The staffing-gap forecast: read by everyone, scenarios by analysts and
 //! admins, parameters set by admins, any cell taken apart.
 
+use super::audit::log;
+use crate::db::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -483,11 +485,22 @@ pub async fn set_parameters(
     body: ParametersBody,
 ) -> AppResult<ParameterSet> {
     authorize(user, Action::SetForecastParameters)?;
+    let actor = *user;
     ctx.write(move |conn| {
         let (_, stored_bounds) = stored::parameter_set(conn)?;
         let (parameters, bounds) = body.checked(&stored_bounds, "")?;
         stored::set_parameters(conn, &parameters, &bounds)?;
-        Ok(ParameterSet { parameters, bounds })
+        let set = ParameterSet { parameters, bounds };
+        let changes = super::audit::changes_of(&set);
+        log(
+            conn,
+            &actor,
+            "forecast_parameters",
+            None,
+            AuditAction::Update,
+            changes,
+        )?;
+        Ok(set)
     })
     .await
 }

@@ -2,6 +2,8 @@
 //! registered by their schools, attendance, the guidance record, and
 //! recommendations for one pupil.
 
+use super::audit::{self, log, logged};
+use crate::db::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -15,8 +17,8 @@ use crate::db::events::{self, Event, NewEvent, Refusal};
 use crate::db::guidance::{self as report_queries, Scope};
 use crate::db::references::{Reference, check_references};
 use crate::db::{self, DbConnection, organizations, outbox};
+use crate::domain::disclosure;
 use crate::domain::numbers::{Grade, current_academic_year, grade_in, year_between};
-use crate::domain::suppression::suppress;
 use crate::domain::{Label, Language, OrganizationKind, Page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::forecast::engine::{self, Window};
@@ -104,6 +106,7 @@ pub async fn create_event(ctx: &Context, user: &AuthUser, body: NewEventBody) ->
         },
     )?;
     let new = body.checked()?;
+    let actor = *user;
     ctx.write(move |conn| {
         require_kind(
             conn,
@@ -126,7 +129,8 @@ pub async fn create_event(ctx: &Context, user: &AuthUser, body: NewEventBody) ->
             })
             .collect();
         check_references(conn, &references)?;
-        Ok(events::insert_in_transaction(conn, &new)?)
+        let event = events::insert_in_transaction(conn, &new)?;
+        logged(conn, &actor, "event", AuditAction::Create, event)
     })
     .await
 }
@@ -139,15 +143,50 @@ pub async fn list_events(
     page: Page,
 ) -> AppResult<(Vec<Event>, i64)> {
     authorize(user, Action::ReadCatalogue)?;
-    ctx.run(move |conn| Ok(events::list(conn, filter, page)?))
-        .await
+    let reader = *user;
+    ctx.run(move |conn| {
+        let (mut events, total) = events::list(conn, filter, page)?;
+        protect_registered(conn, &reader, &mut events)?;
+        Ok((events, total))
+    })
+    .await
 }
 
 /// One event (everyone).
 pub async fn get_event(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Event> {
     authorize(user, Action::ReadCatalogue)?;
-    ctx.run(move |conn| events::find(conn, id)?.ok_or_else(|| AppError::not_found("event", id)))
-        .await
+    let reader = *user;
+    ctx.run(move |conn| {
+        let mut event = [event_in(conn, id)?];
+        protect_registered(conn, &reader, &mut event)?;
+        let [event] = event;
+        Ok(event)
+    })
+    .await
+}
+
+/// Sets each event's `registered` as `reader` may see it: exact for admins;
+/// for everyone else the sum of each school's registrations rounded to a
+/// multiple of 5 (0 to 2 as 0), a school's own counted exactly.
+fn protect_registered(
+    conn: &mut DbConnection,
+    reader: &AuthUser,
+    events: &mut [Event],
+) -> AppResult<()> {
+    if allows(reader, Action::ReadAllPupils) || events.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
+    let mut shown: HashMap<i64, i64> = HashMap::new();
+    for (event_id, school_id, count) in events::registered_by_event_and_school(conn, &ids)? {
+        let own = allows(reader, Action::ReadPupils { school_id });
+        *shown.entry(event_id).or_default() += disclosure::shown(count, own);
+    }
+    for event in events {
+        let count = shown.get(&event.id).copied().unwrap_or(0);
+        event.registered = i32::try_from(count).unwrap_or(i32::MAX);
+    }
+    Ok(())
 }
 
 fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
@@ -168,6 +207,7 @@ pub async fn register(
     })
     .await?;
     let head = ctx.letterhead.clone();
+    let actor = *user;
     ctx.write(move |conn| {
         let event = event_in(conn, event_id)?;
         let mut errors = Vec::new();
@@ -196,34 +236,42 @@ pub async fn register(
                 return Err(AppError::Conflict("the pupil is already registered".into()));
             }
         }
+        // Only the school is told, with its own count: a message to the
+        // organizer per registration would let it count each school's pupils.
         let (school, school_email) = organizations::name_and_email(conn, pupil.school_id)?;
-        let (_, organizer_email) = organizations::name_and_email(conn, event.organizer_id)?;
-        let of_school = events::registered_by_school(conn, event_id)?
-            .into_iter()
-            .find(|(school_id, _)| *school_id == pupil.school_id)
-            .map_or(0, |(_, count)| count);
+        let mut of_school = 0;
+        let mut registered = 0;
+        for (school_id, count) in events::registered_by_school(conn, event_id)? {
+            let own = school_id == pupil.school_id;
+            if own {
+                of_school = count;
+            }
+            registered += disclosure::shown(count, own);
+        }
         let news = EventNews {
             event_id,
             title: &event.title,
             starts_at: &event.starts_at,
         };
-        let registered = event.registered + 1;
-        let emails: Vec<_> = [organizer_email, school_email]
-            .iter()
-            .map(|to| {
-                templates::registration(
-                    &head,
-                    to,
-                    &news,
-                    &school,
-                    of_school,
-                    registered,
-                    event.capacity,
-                )
-            })
-            .collect();
-        outbox::enqueue(conn, &emails)?;
-        Ok(())
+        let email = templates::registration(
+            &head,
+            &school_email,
+            &news,
+            &school,
+            of_school,
+            i32::try_from(registered).unwrap_or(i32::MAX),
+            event.capacity,
+        );
+        outbox::enqueue(conn, &[email])?;
+        let changes = serde_json::json!({ "event_id": event_id });
+        log(
+            conn,
+            &actor,
+            "registration",
+            Some(pupil_id),
+            AuditAction::Create,
+            Some(changes),
+        )
     })
     .await
 }
@@ -241,8 +289,23 @@ pub async fn unregister(
         .await?
         .ok_or_else(|| AppError::not_found("pupil", pupil_id))?;
     authorize_record(user, Action::ManagePupils { school_id }, "pupil", pupil_id)?;
+    let actor = *user;
     let removed = ctx
-        .write(move |conn| Ok(events::unregister_in_transaction(conn, event_id, pupil_id)?))
+        .write(move |conn| {
+            let removed = events::unregister_in_transaction(conn, event_id, pupil_id)?;
+            if removed {
+                let changes = serde_json::json!({ "event_id": event_id });
+                log(
+                    conn,
+                    &actor,
+                    "registration",
+                    Some(pupil_id),
+                    AuditAction::Delete,
+                    Some(changes),
+                )?;
+            }
+            Ok(removed)
+        })
         .await?;
     if !removed {
         return Err(AppError::NotFound(format!(
@@ -270,6 +333,7 @@ async fn organized_event(ctx: &Context, user: &AuthUser, event_id: i64) -> AppRe
 pub async fn cancel(ctx: &Context, user: &AuthUser, event_id: i64) -> AppResult<Event> {
     let event = organized_event(ctx, user, event_id).await?;
     let head = ctx.letterhead.clone();
+    let actor = *user;
     ctx.write(move |conn| {
         if !events::cancel(conn, event_id)? {
             return Err(AppError::Conflict("the event is already cancelled".into()));
@@ -285,13 +349,20 @@ pub async fn cancel(ctx: &Context, user: &AuthUser, event_id: i64) -> AppResult<
             emails.push(templates::cancellation(&head, &email, &news, count));
         }
         outbox::enqueue(conn, &emails)?;
-        event_in(conn, event_id)
+        let cancelled = event_in(conn, event_id)?;
+        let cancelled = logged(conn, &actor, "event", AuditAction::Update, cancelled)?;
+        let mut cancelled = [cancelled];
+        protect_registered(conn, &actor, &mut cancelled)?;
+        let [cancelled] = cancelled;
+        Ok(cancelled)
     })
     .await
 }
 
-/// Records exactly who came (its organizer, admins); only registered pupils.
-/// Returns the pupil ids stored, sorted and without repeats.
+/// Records who came (its organizer, admins). Listed pupils who are not
+/// registered for the event are left out without saying which: the answer
+/// must not tell an organizer which pupil ids are registered. Returns the
+/// ids as listed, sorted and without repeats.
 pub async fn attendance(
     ctx: &Context,
     user: &AuthUser,
@@ -299,40 +370,37 @@ pub async fn attendance(
     mut pupil_ids: Vec<i64>,
 ) -> AppResult<Vec<i64>> {
     organized_event(ctx, user, event_id).await?;
+    let actor = *user;
     pupil_ids.sort_unstable();
     pupil_ids.dedup();
     let stored = pupil_ids.clone();
     ctx.write(move |conn| {
-        let registered: HashSet<i64> = events::registered_among(conn, event_id, &stored)?
-            .into_iter()
-            .collect();
-        let errors: Vec<FieldError> = stored
-            .iter()
-            .enumerate()
-            .filter(|(_, id)| !registered.contains(id))
-            .map(|(i, id)| {
-                FieldError::new(
-                    format!("pupil_ids[{i}]"),
-                    format!("pupil {id} is not registered for this event"),
-                )
-            })
-            .collect();
-        AppError::unless_empty(errors)?;
-        Ok(events::set_attendance(conn, event_id, &stored)?)
+        let registered = events::registered_among(conn, event_id, &stored)?;
+        events::set_attendance(conn, event_id, &registered)?;
+        let changes = serde_json::json!({ "attended": registered.len() });
+        log(
+            conn,
+            &actor,
+            "attendance",
+            Some(event_id),
+            AuditAction::Update,
+            Some(changes),
+        )
     })
     .await?;
     Ok(pupil_ids)
 }
 
-/// One grade's pupils and how far their guidance got; `null` where suppressed.
+/// One grade's pupils and how far their guidance got: exact for the school
+/// and admins, each count rounded to a multiple of 5 (0 to 2 as 0) for others.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GradeLine {
     pub grade: i32,
-    pub pupils: Option<i64>,
-    pub reached_40: Option<i64>,
-    pub reached_60: Option<i64>,
-    pub reached_80: Option<i64>,
-    pub without_guidance: Option<i64>,
+    pub pupils: i64,
+    pub reached_40: i64,
+    pub reached_60: i64,
+    pub reached_80: i64,
+    pub without_guidance: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -341,8 +409,8 @@ pub struct Met {
     pub profession_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_id: Option<i64>,
-    /// Pupils who attended an event showing it; `null` where suppressed.
-    pub pupils: Option<i64>,
+    /// Pupils who attended an event showing it (rounded for outsiders).
+    pub pupils: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -356,7 +424,8 @@ pub struct PupilWithout {
 pub struct GuidanceReport {
     pub school_id: i64,
     pub academic_year: i32,
-    /// Whether counts from 1 to 9 are withheld (for anyone but the school and admins).
+    /// Whether the counts are protected (each rounded to a multiple of 5)
+    /// rather than exact: for anyone but the school and admins.
     pub suppressed: bool,
     pub grades: Vec<GradeLine>,
     pub professions_met: Vec<Met>,
@@ -400,12 +469,19 @@ pub async fn report(
             ))
         })
         .await?;
-    let show = |counts: Vec<i64>| -> Vec<Option<i64>> {
-        if exact {
-            counts.into_iter().map(Some).collect()
-        } else {
-            suppress(&counts)
-        }
+    if let Some(without) = &without {
+        let read = serde_json::json!({
+            "school_id": school_id,
+            "guidance_report": year,
+            "pupil_ids": without.iter().map(|p| p.pupil_id).collect::<Vec<_>>(),
+        });
+        audit::pupils_read(ctx, user, None, read).await?;
+    }
+    let show = |counts: Vec<i64>| -> Vec<i64> {
+        counts
+            .into_iter()
+            .map(|count| disclosure::shown(count, exact))
+            .collect()
     };
     let column =
         |pick: fn(&report_queries::GradeCounts) -> i64| show(grades.iter().map(pick).collect());
@@ -489,6 +565,8 @@ pub async fn recommendations(
         school_id,
     })
     .await?;
+    let read = serde_json::json!({ "school_id": pupil.school_id, "recommendations": true });
+    audit::pupils_read(ctx, user, Some(pupil_id), read).await?;
     let language = ctx.letterhead.language;
     let (inputs, parameters, names) = ctx
         .run(|conn| {

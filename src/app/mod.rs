@@ -5,6 +5,7 @@
 //! applies the policy and the rules, runs its queries through `db`, and
 //! returns typed output or an `AppError`. It knows nothing of HTTP.
 
+pub mod audit;
 pub mod catalogue;
 pub mod demand;
 pub mod forecast;

@@ -2,6 +2,8 @@
 //! and the outbox as admins see it. Messages are enqueued inside the
 //! transaction of the change that causes them.
 
+use super::audit::log;
+use crate::db::audit::AuditAction;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -35,6 +37,7 @@ pub async fn list(
 /// Sends a failed message again with fresh attempts (admins); a conflict unless it failed.
 pub async fn retry(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Notification> {
     authorize(user, Action::ManageNotifications)?;
+    let actor = *user;
     ctx.write(move |conn| {
         if outbox::find(conn, id)?.is_none() {
             return Err(AppError::not_found("notification", id));
@@ -44,7 +47,18 @@ pub async fn retry(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Notific
                 "notification {id} has not failed"
             )));
         }
-        outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("notification", id))
+        let retried =
+            outbox::find(conn, id)?.ok_or_else(|| AppError::not_found("notification", id))?;
+        let changes = serde_json::json!({ "status": "retry" });
+        log(
+            conn,
+            &actor,
+            "notification",
+            Some(id),
+            AuditAction::Update,
+            Some(changes),
+        )?;
+        Ok(retried)
     })
     .await
 }

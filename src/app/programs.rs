@@ -2,6 +2,8 @@
 //! their actual enrollments: read by everyone signed in, managed by their
 //! institution and admins.
 
+use super::audit::{changes_of, log, logged};
+use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::Deserialize;
@@ -139,13 +141,11 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: ProgramBody) -> AppRes
     };
     authorize(user, Action::ManagePrograms { institution_id })?;
     let fields = body.fields()?;
+    let actor = *user;
     ctx.write(move |conn| {
         check_program_references(conn, institution_id, &fields)?;
-        Ok(programs::insert_in_transaction(
-            conn,
-            institution_id,
-            &fields,
-        )?)
+        let program = programs::insert_in_transaction(conn, institution_id, &fields)?;
+        logged(conn, &actor, "program", AuditAction::Create, program)
     })
     .await
 }
@@ -168,10 +168,12 @@ pub async fn replace(
         ));
     }
     let fields = body.fields()?;
+    let actor = *user;
     ctx.write(move |conn| {
         check_program_references(conn, institution_id, &fields)?;
-        programs::replace_in_transaction(conn, id, &fields)?
-            .ok_or_else(|| AppError::not_found("program", id))
+        let program = programs::replace_in_transaction(conn, id, &fields)?
+            .ok_or_else(|| AppError::not_found("program", id))?;
+        logged(conn, &actor, "program", AuditAction::Update, program)
     })
     .await
 }
@@ -179,8 +181,14 @@ pub async fn replace(
 /// Deletes a program with its intakes and enrollments (its institution or admins).
 pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
     managed(ctx, user, id).await?;
-    ctx.run(move |conn| Ok(programs::delete(conn, id).map(|_| ())?))
-        .await
+    let actor = *user;
+    ctx.write(move |conn| {
+        if programs::delete(conn, id)? {
+            log(conn, &actor, "program", Some(id), AuditAction::Delete, None)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// The institution of program `id` when `user` may manage it; not found when
@@ -280,8 +288,19 @@ pub async fn put_intake(
         targeted_seats,
     };
     let stored = intake.clone();
-    ctx.run(move |conn| Ok(programs::put_intake(conn, id, &stored)?))
-        .await?;
+    let actor = *user;
+    ctx.write(move |conn| {
+        programs::put_intake(conn, id, &stored)?;
+        log(
+            conn,
+            &actor,
+            "intake",
+            Some(id),
+            AuditAction::Update,
+            changes_of(&stored),
+        )
+    })
+    .await?;
     Ok(intake)
 }
 
@@ -304,8 +323,19 @@ pub async fn put_enrollment(
         students,
     };
     let stored = enrollment.clone();
-    ctx.run(move |conn| Ok(programs::put_enrollment(conn, id, &stored)?))
-        .await?;
+    let actor = *user;
+    ctx.write(move |conn| {
+        programs::put_enrollment(conn, id, &stored)?;
+        log(
+            conn,
+            &actor,
+            "enrollment",
+            Some(id),
+            AuditAction::Update,
+            changes_of(&stored),
+        )
+    })
+    .await?;
     Ok(enrollment)
 }
 
@@ -343,12 +373,25 @@ pub async fn delete_yearly(
     year: i32,
 ) -> AppResult<()> {
     managed(ctx, user, id).await?;
+    let actor = *user;
     let deleted = ctx
-        .run(move |conn| {
-            Ok(match what {
+        .write(move |conn| {
+            let deleted = match what {
                 Yearly::Intake => programs::delete_intake(conn, id, year)?,
                 Yearly::Enrollment => programs::delete_enrollment(conn, id, year)?,
-            })
+            };
+            if deleted {
+                let changes = serde_json::json!({ "year": year });
+                log(
+                    conn,
+                    &actor,
+                    what.name(),
+                    Some(id),
+                    AuditAction::Delete,
+                    Some(changes),
+                )?;
+            }
+            Ok(deleted)
         })
         .await?;
     if !deleted {

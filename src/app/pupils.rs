@@ -1,6 +1,8 @@
 //! Pupil records, minors' data reachable only by their own school and by
-//! admins; rosters imported all or nothing; counts for everyone, suppressed.
+//! admins; rosters imported all or nothing; counts for everyone, protected.
 
+use super::audit::{self, log, logged};
+use crate::db::audit::AuditAction;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
@@ -10,8 +12,8 @@ use crate::auth::policy::{Action, allows, authorize, authorize_record};
 use crate::db::pupils::{self, Pupil};
 use crate::db::references::{self, Reference, check_references};
 use crate::db::{DbConnection, DbError, conflict_as, pupil_stats};
+use crate::domain::disclosure;
 use crate::domain::pupil::{Interest, PupilFields, RawPupil};
-use crate::domain::suppression::suppress;
 use crate::domain::{OrganizationKind, Page, Role};
 use crate::error::{AppError, AppResult};
 use crate::roster::{self, ImportSummary, InterestTargets, RosterRow};
@@ -126,6 +128,7 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: NewPupilBody) -> AppRe
     }
     .check()
     .map_err(AppError::Invalid)?;
+    let actor = *user;
     ctx.write(move |conn| {
         require_kind(
             conn,
@@ -135,8 +138,9 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: NewPupilBody) -> AppRe
             "a school",
         )?;
         check_references(conn, &interest_references(&fields.interests))?;
-        pupils::insert_in_transaction(conn, school_id, &fields)
-            .map_err(|e| conflict_on_ref(e, &fields.external_ref))
+        let pupil = pupils::insert_in_transaction(conn, school_id, &fields)
+            .map_err(|e| conflict_on_ref(e, &fields.external_ref))?;
+        logged(conn, &actor, "pupil", AuditAction::Create, pupil)
     })
     .await
 }
@@ -161,7 +165,10 @@ pub async fn visible(
 
 /// One pupil (the pupil's school, admins).
 pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Pupil> {
-    visible(ctx, user, id, |school_id| Action::ReadPupils { school_id }).await
+    let pupil = visible(ctx, user, id, |school_id| Action::ReadPupils { school_id }).await?;
+    let read = serde_json::json!({ "school_id": pupil.school_id });
+    audit::pupils_read(ctx, user, Some(id), read).await?;
+    Ok(pupil)
 }
 
 /// Changes some of a pupil's fields (the pupil's school, admins).
@@ -171,11 +178,13 @@ pub async fn patch(ctx: &Context, user: &AuthUser, id: i64, patch: PupilPatch) -
     })
     .await?;
     let fields: PupilFields = patch.applied_to(pupil).check().map_err(AppError::Invalid)?;
+    let actor = *user;
     ctx.write(move |conn| {
         check_references(conn, &interest_references(&fields.interests))?;
-        pupils::replace_in_transaction(conn, id, &fields)
+        let pupil = pupils::replace_in_transaction(conn, id, &fields)
             .map_err(|e| conflict_on_ref(e, &fields.external_ref))?
-            .ok_or_else(|| AppError::not_found("pupil", id))
+            .ok_or_else(|| AppError::not_found("pupil", id))?;
+        logged(conn, &actor, "pupil", AuditAction::Update, pupil)
     })
     .await
 }
@@ -186,8 +195,14 @@ pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
         school_id,
     })
     .await?;
-    ctx.write(move |conn| Ok(pupils::delete_in_transaction(conn, id).map(|_| ())?))
-        .await
+    let actor = *user;
+    ctx.write(move |conn| {
+        if pupils::delete_in_transaction(conn, id)? {
+            log(conn, &actor, "pupil", Some(id), AuditAction::Delete, None)?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Pupils by id: a school its own (the default for it), admins any school or all.
@@ -207,8 +222,16 @@ pub async fn list(
         None => authorize(user, Action::ReadAllPupils)?,
     }
     let filter = pupils::Filter { school_id, grade };
-    ctx.run(move |conn| Ok(pupils::list(conn, filter, page)?))
-        .await
+    let listing = ctx
+        .run(move |conn| Ok(pupils::list(conn, filter, page)?))
+        .await?;
+    let read = serde_json::json!({
+        "school_id": school_id,
+        "grade": grade,
+        "pupil_ids": listing.0.iter().map(|pupil| pupil.id).collect::<Vec<_>>(),
+    });
+    audit::pupils_read(ctx, user, None, read).await?;
+    Ok(listing)
 }
 
 /// Imports a school's roster CSV (that school's users, admins): every row or
@@ -221,12 +244,26 @@ pub async fn import_roster(
     csv: Vec<u8>,
 ) -> AppResult<ImportSummary> {
     authorize(user, Action::ManagePupils { school_id })?;
+    let actor = *user;
     ctx.write(move |conn| {
         existing_school(conn, school_id)?;
         let (profession_ids, cluster_ids) = references::interest_targets(conn)?;
         let rows = roster::parse(&csv, &InterestTargets::new(profession_ids, cluster_ids))
             .map_err(AppError::Invalid)?;
-        store_roster(conn, school_id, &rows)
+        let summary = store_roster(conn, school_id, &rows)?;
+        let changes = serde_json::json!({
+            "school_id": school_id,
+            "roster": { "created": summary.created, "updated": summary.updated },
+        });
+        log(
+            conn,
+            &actor,
+            "pupil",
+            None,
+            AuditAction::Update,
+            Some(changes),
+        )?;
+        Ok(summary)
     })
     .await
 }
@@ -287,8 +324,10 @@ pub struct CountItem {
     pub cluster_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profession_id: Option<i64>,
-    /// `null` where suppressed.
-    pub count: Option<i64>,
+    /// Exact for the pupils' school and admins; for everyone else the sum of
+    /// each school's count per grade rounded to a multiple of 5 (0 to 2 as 0).
+    pub count: i64,
+    /// Whether `count` is protected (rounded per school) rather than exact.
     pub suppressed: bool,
 }
 
@@ -298,10 +337,14 @@ pub struct PupilStats {
     pub items: Vec<CountItem>,
 }
 
-/// Pupil counts by grade, school or interest (every role). For anyone but
-/// admins and the school asking about its own pupils (`school_id` its own),
-/// counts from 1 to 9 are withheld, and where that leaves a single withheld
-/// cell the smallest other one is withheld too.
+/// The key of a group, as an item with no count yet.
+type GroupKey = (Option<i32>, Option<i64>, Option<i64>, Option<i64>);
+
+/// Pupil counts by grade, school or interest (every role). Admins and the
+/// school asking about its own pupils (`school_id` its own) read exact
+/// counts; everyone else reads each school's count per grade (and interest)
+/// rounded to a multiple of 5 before the cells are added up (see
+/// `domain::disclosure`), so that no difference of answers isolates a school.
 pub async fn counts(
     ctx: &Context,
     user: &AuthUser,
@@ -309,71 +352,54 @@ pub async fn counts(
     filter: pupil_stats::Filter,
 ) -> AppResult<PupilStats> {
     authorize(user, Action::ReadPupilStats)?;
-    let unsuppressed = allows(
+    let exact = allows(
         user,
         Action::ReadUnsuppressedPupilCounts {
             school_id: filter.school_id,
         },
     );
-    let blank = CountItem {
-        grade: None,
-        school_id: None,
-        cluster_id: None,
-        profession_id: None,
-        count: None,
-        suppressed: false,
-    };
-    let groups: Vec<(CountItem, i64)> = ctx
+    // Each finest cell (a school's grade, or a school's grade and interest
+    // target) with the group it adds to.
+    let cells: Vec<(GroupKey, i64)> = ctx
         .run(move |conn| {
             Ok(match group_by {
-                GroupBy::Grade => pupil_stats::by_grade(conn, filter)?
+                GroupBy::Grade | GroupBy::School => pupil_stats::cells_by_grade(conn, filter)?
                     .into_iter()
-                    .map(|(grade, n)| {
-                        let key = CountItem {
-                            grade: Some(grade),
-                            ..blank
+                    .map(|(school_id, grade, n)| {
+                        let key = match group_by {
+                            GroupBy::Grade => (Some(grade), None, None, None),
+                            _ => (None, Some(school_id), None, None),
                         };
                         (key, n)
                     })
                     .collect(),
-                GroupBy::School => pupil_stats::by_school(conn, filter)?
+                GroupBy::Interest => pupil_stats::cells_by_interest(conn, filter)?
                     .into_iter()
-                    .map(|(school_id, n)| {
-                        let key = CountItem {
-                            school_id: Some(school_id),
-                            ..blank
-                        };
-                        (key, n)
-                    })
-                    .collect(),
-                GroupBy::Interest => pupil_stats::by_interest(conn, filter)?
-                    .into_iter()
-                    .map(|(profession_id, cluster_id, n)| {
-                        let key = CountItem {
-                            profession_id,
-                            cluster_id,
-                            ..blank
-                        };
-                        (key, n)
+                    .map(|(_, _, profession_id, cluster_id, n)| {
+                        ((None, None, cluster_id, profession_id), n)
                     })
                     .collect(),
             })
         })
         .await?;
-    let counts: Vec<i64> = groups.iter().map(|(_, n)| *n).collect();
-    let shown = if unsuppressed {
-        counts.iter().copied().map(Some).collect()
-    } else {
-        suppress(&counts)
-    };
+    let mut groups: std::collections::BTreeMap<(bool, GroupKey), i64> = Default::default();
+    for (key, n) in cells {
+        // Professions before clusters, each by id, as before.
+        let clusters_last = key.2.is_some();
+        *groups.entry((clusters_last, key)).or_default() += disclosure::shown(n, exact);
+    }
     let items = groups
         .into_iter()
-        .zip(shown)
-        .map(|((key, _), count)| CountItem {
-            suppressed: count.is_none(),
-            count,
-            ..key
-        })
+        .map(
+            |((_, (grade, school_id, cluster_id, profession_id)), count)| CountItem {
+                grade,
+                school_id,
+                cluster_id,
+                profession_id,
+                count,
+                suppressed: !exact,
+            },
+        )
         .collect();
     Ok(PupilStats { group_by, items })
 }

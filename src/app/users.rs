@@ -1,16 +1,19 @@
 //! Users and signing in: accounts created by admins, passwords checked with
 //! throttling shared by every kadry process, invitations redeemed once.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Context, notifications};
+use super::{Context, audit, notifications};
 use crate::auth::policy::{Action, authorize};
 use crate::auth::{AuthUser, password};
 use crate::config::ThrottleSettings;
+use crate::db::audit::AuditAction;
 use crate::db::{self, conflict_as, invitations, organizations, throttle, users};
+use crate::domain::Page;
 use crate::domain::{EmailAddress, Password, Role};
 use crate::error::{AppError, AppResult};
 use crate::parse_fields;
@@ -37,6 +40,30 @@ pub struct UserView {
     pub email: String,
     pub role: Role,
     pub organization_id: Option<i64>,
+    /// A disabled user cannot sign in; their tokens and sessions no longer work.
+    pub disabled: bool,
+}
+
+/// What an admin may change about a user; every field is optional, and any
+/// change ends the user's tokens and page sessions at once.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// `null` for the region-wide roles (admin, analyst).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub organization_id: Option<Option<i64>>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(deserializer).map(Some)
 }
 
 impl From<users::UserRow> for UserView {
@@ -46,6 +73,7 @@ impl From<users::UserRow> for UserView {
             email: row.email,
             role: row.role,
             organization_id: row.organization_id,
+            disabled: row.disabled,
         }
     }
 }
@@ -71,31 +99,15 @@ pub async fn create_user(ctx: &Context, user: &AuthUser, body: NewUserBody) -> A
         password = "password" => body.password.as_deref().map(Password::parse).transpose(),
     );
     let password_hash = match password {
-        Some(password) => Some(password::hash_blocking(password).await?),
+        Some(password) => Some(password::hash_blocking(password).await??),
         None => None,
     };
     let letterhead = ctx.letterhead.clone();
     let ttl_hours = ctx.invitation_ttl_hours;
+    let actor = *user;
     let row = ctx
         .write(move |conn| {
-            if let Some(organization_id) = organization_id {
-                let Some(kind) = organizations::kind_of(conn, organization_id)? else {
-                    return Err(AppError::invalid(
-                        "organization_id",
-                        format!("no organization has the id {organization_id}"),
-                    ));
-                };
-                if !role.organization_kinds().contains(&kind) {
-                    return Err(AppError::invalid(
-                        "organization_id",
-                        format!(
-                            "a {} user cannot belong to a {}",
-                            role.as_str(),
-                            kind.as_str()
-                        ),
-                    ));
-                }
-            }
+            check_organization(conn, role, organization_id)?;
             let row = users::insert(
                 conn,
                 &users::NewUser {
@@ -113,10 +125,113 @@ pub async fn create_user(ctx: &Context, user: &AuthUser, body: NewUserBody) -> A
             if row.password_hash.is_none() {
                 notifications::invite(conn, &letterhead, &row, ttl_hours)?;
             }
-            Ok(row)
+            let view = UserView::from(row);
+            audit::log(
+                conn,
+                &actor,
+                "user",
+                Some(view.id),
+                AuditAction::Create,
+                audit::changes_of(&view),
+            )?;
+            Ok(view)
         })
         .await?;
-    Ok(row.into())
+    Ok(row)
+}
+
+/// 422 on `organization_id` unless it exists and is of a kind `role` belongs to.
+fn check_organization(
+    conn: &mut db::DbConnection,
+    role: Role,
+    organization_id: Option<i64>,
+) -> AppResult<()> {
+    let Some(organization_id) = organization_id else {
+        return Ok(());
+    };
+    let Some(kind) = organizations::kind_of(conn, organization_id)? else {
+        return Err(AppError::invalid(
+            "organization_id",
+            format!("no organization has the id {organization_id}"),
+        ));
+    };
+    if !role.organization_kinds().contains(&kind) {
+        return Err(AppError::invalid(
+            "organization_id",
+            format!(
+                "a {} user cannot belong to a {}",
+                role.as_str(),
+                kind.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Users, filtered by role and organization (admins only).
+pub async fn list_users(
+    ctx: &Context,
+    user: &AuthUser,
+    role: Option<Role>,
+    organization_id: Option<i64>,
+    page: Page,
+) -> AppResult<(Vec<UserView>, i64)> {
+    authorize(user, Action::ManageUsers)?;
+    let (rows, total) = ctx
+        .run(move |conn| Ok(users::list(conn, role, organization_id, page)?))
+        .await?;
+    Ok((rows.into_iter().map(UserView::from).collect(), total))
+}
+
+/// Changes a user's role, organization or status (admins only). The user's
+/// tokens and page sessions stop working at once; an admin cannot change
+/// their own account this way (so the last admin cannot lock everyone out).
+pub async fn change_user(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    patch: UserPatch,
+) -> AppResult<UserView> {
+    authorize(user, Action::ManageUsers)?;
+    if id == user.id {
+        return Err(AppError::Conflict(
+            "an admin cannot change their own account; ask another admin".into(),
+        ));
+    }
+    let actor = *user;
+    ctx.write(move |conn| {
+        let current = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user", id))?;
+        let role = patch.role.unwrap_or(current.role);
+        let organization_id = match patch.organization_id {
+            Some(organization_id) => organization_id,
+            // A move to a region-wide role leaves the organization behind.
+            None if role.organization_kinds().is_empty() => None,
+            None => current.organization_id,
+        };
+        parse_fields!(
+            organization_id = "organization_id" => organization_for(role, organization_id),
+        );
+        check_organization(conn, role, organization_id)?;
+        let change = users::Change {
+            role: Some(role),
+            organization_id: Some(organization_id),
+            disabled: patch.disabled,
+        };
+        users::change(conn, id, &change)?;
+        let view = users::find(conn, id)?
+            .map(UserView::from)
+            .ok_or_else(|| AppError::not_found("user", id))?;
+        audit::log(
+            conn,
+            &actor,
+            "user",
+            Some(id),
+            AuditAction::Update,
+            audit::changes_of(&view),
+        )?;
+        Ok(view)
+    })
+    .await
 }
 
 /// One user (admins only).
@@ -144,57 +259,141 @@ pub async fn me(ctx: &Context, user: &AuthUser) -> AppResult<UserView> {
 /// Passwords longer than this are not even hashed: no user can have one.
 const LONGEST_PASSWORD_BYTES: usize = 1024;
 
+fn per_email(settings: &ThrottleSettings) -> throttle::Limit {
+    throttle::Limit {
+        window_seconds: settings.window_seconds,
+        max_failures: settings.max_failures,
+        lockout_seconds: settings.lockout_seconds,
+    }
+}
+
+fn per_address(settings: &ThrottleSettings) -> throttle::Limit {
+    throttle::Limit {
+        max_failures: settings.max_failures_per_address,
+        ..per_email(settings)
+    }
+}
+
+fn refused_until(until: chrono::NaiveDateTime, now: chrono::NaiveDateTime) -> AppError {
+    AppError::TooManyRequests {
+        retry_after_seconds: u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1),
+    }
+}
+
+impl From<password::Busy> for AppError {
+    fn from(_: password::Busy) -> Self {
+        AppError::TooManyRequests {
+            retry_after_seconds: 1,
+        }
+    }
+}
+
 /// Checks an email and password. A wrong email and a wrong password fail the
-/// same way; repeated failures for one email are slowed down and then refused
-/// for a while (`TooManyRequests`); other emails are not affected.
-pub async fn sign_in(ctx: &Context, email: &str, password: String) -> AppResult<AuthUser> {
+/// same way. Every attempt is counted before its password is checked, per
+/// email and per client address: repeated failures are slowed down and then
+/// refused for a while (`TooManyRequests`), so that however many attempts
+/// arrive at once, at most `max_failures` passwords of one email are checked.
+pub async fn sign_in(
+    ctx: &Context,
+    email: &str,
+    password: String,
+    client: Option<IpAddr>,
+) -> AppResult<SignedIn> {
     let email = EmailAddress::parse(email).map_err(|_| AppError::BadCredentials)?;
     let now = chrono::Utc::now().naive_utc();
-    let key = email.as_str().to_string();
-    let (attempts, user) = ctx
-        .run(move |conn| {
-            Ok((
-                throttle::find(conn, &key)?,
-                users::find_by_email(conn, &key)?,
-            ))
+    let email_key = email.into_inner();
+    let address_key = client.as_ref().map(throttle::address_key);
+    let settings = ctx.throttle.clone();
+    let (reserved, user) = {
+        let (email_key, address_key) = (email_key.clone(), address_key.clone());
+        ctx.run(move |conn| {
+            let n = match throttle::reserve(conn, &email_key, now, per_email(&settings))? {
+                throttle::Reservation::Locked { until } => return Ok(Err(until)),
+                throttle::Reservation::Granted { n } => n,
+            };
+            if let Some(address_key) = &address_key {
+                let by_address = throttle::reserve(conn, address_key, now, per_address(&settings))?;
+                if let throttle::Reservation::Locked { until } = by_address {
+                    throttle::release(conn, &email_key)?;
+                    return Ok(Err(until));
+                }
+            }
+            Ok(Ok((n, users::find_by_email(conn, &email_key)?)))
         })
-        .await?;
-    if let Some(attempts) = &attempts {
-        if let Some(until) = attempts.locked_until.filter(|until| *until > now) {
-            let retry_after_seconds =
-                u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-            return Err(AppError::TooManyRequests {
-                retry_after_seconds,
-            });
-        }
-        let delay = slow_down(attempts.recent_failures(now, &ctx.throttle), &ctx.throttle);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
-        }
-    }
-    let stored = user.as_ref().and_then(|user| user.password_hash.clone());
-    let verified = password.len() <= LONGEST_PASSWORD_BYTES
-        && password::verify_blocking(password, stored).await;
-    let signed_in = match user {
-        Some(user) if verified => user,
-        _ => {
-            let key = email.into_inner();
-            let settings = ctx.throttle.clone();
-            ctx.run(move |conn| Ok(throttle::record_failure(conn, &key, now, &settings)?))
-                .await?;
-            return Err(AppError::BadCredentials);
-        }
+        .await?
+        .map_err(|until| refused_until(until, now))?
     };
-    if attempts.is_some() {
-        let key = email.into_inner();
-        ctx.run(move |conn| Ok(throttle::clear(conn, &key)?))
-            .await?;
+    let (n, user) = (reserved, user);
+    let delay = slow_down(n.saturating_sub(1), &ctx.throttle);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
-    Ok(AuthUser {
-        id: signed_in.id,
-        role: signed_in.role,
-        organization_id: signed_in.organization_id,
+    let stored = user
+        .as_ref()
+        .filter(|user| !user.disabled)
+        .and_then(|user| user.password_hash.clone());
+    let verified = password.len() <= LONGEST_PASSWORD_BYTES
+        && match password::verify_blocking(password, stored).await {
+            Ok(verified) => verified,
+            Err(busy) => {
+                // Not checked, so not counted.
+                ctx.run(move |conn| {
+                    throttle::release(conn, &email_key)?;
+                    if let Some(address_key) = &address_key {
+                        throttle::release(conn, address_key)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+                return Err(busy.into());
+            }
+        };
+    let signed_in = match user {
+        Some(user) if verified && !user.disabled => user,
+        _ => return Err(AppError::BadCredentials),
+    };
+    ctx.run(move |conn| {
+        throttle::clear(conn, &email_key)?;
+        if let Some(address_key) = &address_key {
+            throttle::release(conn, address_key)?;
+        }
+        Ok(())
     })
+    .await?;
+    Ok(SignedIn {
+        user: AuthUser {
+            id: signed_in.id,
+            role: signed_in.role,
+            organization_id: signed_in.organization_id,
+        },
+        token_version: signed_in.token_version,
+    })
+}
+
+/// A user whose password was right, and the version every token or session
+/// issued now must carry.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn {
+    pub user: AuthUser,
+    pub token_version: i32,
+}
+
+/// The caller as stored now, for a token or session issued for `id` at
+/// `token_version`: `Unauthenticated` when the user is gone, disabled, or
+/// changed since (role, organization or status), so that authority is never
+/// older than the request.
+pub async fn current(ctx: &Context, id: i64, token_version: i32) -> AppResult<AuthUser> {
+    let standing = ctx.run(move |conn| Ok(users::standing(conn, id)?)).await?;
+    match standing {
+        Some(standing) if !standing.disabled && standing.token_version == token_version => {
+            Ok(AuthUser {
+                id,
+                role: standing.role,
+                organization_id: standing.organization_id,
+            })
+        }
+        _ => Err(AppError::Unauthenticated),
+    }
 }
 
 /// The delay before checking a password after `failures` recent failures:
@@ -212,14 +411,29 @@ pub fn slow_down(failures: u32, settings: &ThrottleSettings) -> Duration {
     )
 }
 
+const UNKNOWN_TOKEN: &str = "is unknown, used or expired";
+
 /// Sets a new user's password with the single-use token of an invitation.
+/// The token is looked up before anything is hashed, so made-up tokens cost
+/// one indexed read and no memory.
 pub async fn set_password(ctx: &Context, token: String, password: &str) -> AppResult<()> {
     let password = Password::parse(password).map_err(|m| AppError::invalid("password", m))?;
     if token.len() > 128 {
-        return Err(AppError::invalid("token", "is unknown, used or expired"));
+        return Err(AppError::invalid("token", UNKNOWN_TOKEN));
     }
-    let hash = password::hash_blocking(password).await?;
     let token_hash = notifications::token_hash(&token);
+    let redeemable = {
+        let token_hash = token_hash.clone();
+        ctx.run(move |conn| {
+            let now = chrono::Utc::now().naive_utc();
+            Ok(invitations::is_redeemable(conn, &token_hash, now)?)
+        })
+        .await?
+    };
+    if !redeemable {
+        return Err(AppError::invalid("token", UNKNOWN_TOKEN));
+    }
+    let hash = password::hash_blocking(password).await??;
     let redeemed = ctx
         .write(move |conn| {
             let now = chrono::Utc::now().naive_utc();
@@ -232,7 +446,7 @@ pub async fn set_password(ctx: &Context, token: String, password: &str) -> AppRe
         })
         .await?;
     if !redeemed {
-        return Err(AppError::invalid("token", "is unknown, used or expired"));
+        return Err(AppError::invalid("token", UNKNOWN_TOKEN));
     }
     Ok(())
 }
@@ -260,7 +474,9 @@ pub async fn bootstrap_admin(
     let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("KADRY_ADMIN_EMAIL {e}"))?;
     let password =
         Password::parse(password).map_err(|e| anyhow::anyhow!("KADRY_ADMIN_PASSWORD {e}"))?;
-    let hash = password::hash_blocking(password).await?;
+    let hash = password::hash_blocking(password)
+        .await
+        .map_err(|_| anyhow::anyhow!("the password hashing is busy"))??;
     let address = email.to_string();
     let created = db::run(&ctx.pool, move |conn| {
         if users::find_by_email(conn, email.as_str())?.is_some() {
@@ -298,6 +514,7 @@ mod tests {
             slow_down_ms: 500,
             max_failures: 8,
             lockout_seconds: 900,
+            max_failures_per_address: 100,
         };
         assert_eq!(slow_down(2, &settings), Duration::ZERO);
         assert_eq!(slow_down(3, &settings), Duration::from_millis(500));

@@ -3,6 +3,8 @@
 //! with small counts withheld by everyone else. The forecast uses each
 //! school's latest recorded year.
 
+use super::audit::log;
+use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
@@ -12,8 +14,8 @@ use super::{Context, existing_school};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::db::{DbConnection, younger};
+use crate::domain::disclosure;
 use crate::domain::numbers::academic_year;
-use crate::domain::suppression::suppress;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::roster::{self, YoungerYears};
 
@@ -36,11 +38,12 @@ pub struct YoungerGrade {
     pub pupils: i32,
 }
 
-/// One grade's count as shown: `null` where withheld.
+/// One grade's count as shown: exact for the school and admins, rounded to a
+/// multiple of 5 (0 to 2 as 0) for everyone else.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct ShownCount {
     pub grade: i32,
-    pub pupils: Option<i64>,
+    pub pupils: i64,
 }
 
 /// One school's counts for one academic year.
@@ -48,7 +51,8 @@ pub struct ShownCount {
 pub struct YoungerYear {
     pub school_id: i64,
     pub academic_year: i32,
-    /// Whether counts from 1 to 9 are withheld (for anyone but the school and admins).
+    /// Whether the counts are protected (rounded) rather than exact: for
+    /// anyone but the school and admins.
     pub suppressed: bool,
     pub grades: Vec<ShownCount>,
 }
@@ -78,12 +82,9 @@ fn check_grades(grades: &[YoungerGrade], prefix: &str) -> Vec<FieldError> {
 }
 
 fn shown(school_id: i64, year: i32, grades: &[(i32, i32)], exact: bool) -> YoungerYear {
-    let counts: Vec<i64> = grades.iter().map(|(_, n)| i64::from(*n)).collect();
-    let values = if exact {
-        counts.into_iter().map(Some).collect()
-    } else {
-        suppress(&counts)
-    };
+    let values = grades
+        .iter()
+        .map(|(_, n)| disclosure::shown(i64::from(*n), exact));
     YoungerYear {
         school_id,
         academic_year: year,
@@ -118,11 +119,19 @@ pub async fn put(
     let mut grades: Vec<(i32, i32)> = body.grades.iter().map(|g| (g.grade, g.pupils)).collect();
     grades.sort_unstable();
     let stored = grades.clone();
+    let actor = *user;
     ctx.write(move |conn| {
         existing_school(conn, school_id)?;
-        Ok(younger::replace_year_in_transaction(
-            conn, school_id, year, &stored,
-        )?)
+        younger::replace_year_in_transaction(conn, school_id, year, &stored)?;
+        let changes = serde_json::json!({ "academic_year": year, "grades": stored });
+        log(
+            conn,
+            &actor,
+            "younger_pupils",
+            Some(school_id),
+            AuditAction::Update,
+            Some(changes),
+        )
     })
     .await?;
     Ok(shown(school_id, year, &grades, true))
@@ -211,8 +220,21 @@ pub async fn import(
         years.entry(year).or_default().push((grade, pupils));
     }
     AppError::unless_empty(errors)?;
-    ctx.write(move |conn| store_years(conn, school_id, &years))
-        .await
+    let actor = *user;
+    ctx.write(move |conn| {
+        let stored = store_years(conn, school_id, &years)?;
+        let changes = serde_json::json!({ "academic_years": stored });
+        log(
+            conn,
+            &actor,
+            "younger_pupils",
+            Some(school_id),
+            AuditAction::Update,
+            Some(changes),
+        )?;
+        Ok(stored)
+    })
+    .await
 }
 
 fn store_years(

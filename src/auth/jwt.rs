@@ -12,6 +12,9 @@ pub struct Claims {
     pub sub: String,
     pub role: Role,
     pub org: Option<i64>,
+    /// The user's token version when issued; a token whose user has moved on
+    /// (disabled, role or organization changed) is refused.
+    pub ver: i32,
     pub iss: String,
     pub aud: String,
     pub iat: i64,
@@ -52,12 +55,19 @@ impl JwtKeys {
         self.ttl_seconds
     }
 
-    pub fn issue(&self, user_id: i64, role: Role, org: Option<i64>) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        role: Role,
+        org: Option<i64>,
+        version: i32,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_string(),
             role,
             org,
+            ver: version,
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now,
@@ -92,11 +102,12 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_with_its_claims() {
         let keys = keys();
-        let token = keys.issue(42, Role::College, Some(7)).unwrap();
+        let token = keys.issue(42, Role::College, Some(7), 3).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(claims.sub, "42");
         assert_eq!(claims.role, Role::College);
         assert_eq!(claims.org, Some(7));
+        assert_eq!(claims.ver, 3);
         assert_eq!(claims.exp - claims.iat, 900);
     }
 
@@ -104,7 +115,7 @@ mod tests {
     fn a_token_signed_with_another_secret_is_refused() {
         let settings = Settings::from_sources(|_| None).unwrap();
         let other = JwtKeys::new(&[8u8; 32], &settings.auth);
-        let token = other.issue(1, Role::Admin, None).unwrap();
+        let token = other.issue(1, Role::Admin, None, 0).unwrap();
         assert!(keys().verify(&token).is_none());
     }
 }

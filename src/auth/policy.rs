@@ -11,8 +11,10 @@ pub enum Action {
     ReadCatalogue,
     /// Creating or changing clusters, professions, organizations: admins.
     WriteCatalogue,
-    /// Creating and reading user accounts: admins.
+    /// Creating, reading and changing user accounts: admins.
     ManageUsers,
+    /// Reading the audit log: admins.
+    ReadAudit,
     /// Creating, changing, deleting an institution's programs, intakes and enrollments.
     ManagePrograms { institution_id: i64 },
     /// Reading a school's pupil records.
@@ -27,6 +29,13 @@ pub enum Action {
     ReadPupilStats,
     /// Pupil counts without suppression: admins, and a school for its own pupils.
     ReadUnsuppressedPupilCounts { school_id: Option<i64> },
+    /// Reading any demand record at all: the role-level check before a record
+    /// is looked up (enterprises, analysts, admins), so that other roles
+    /// cannot tell a missing record from another's.
+    SeeDemandRecords,
+    /// Changing any demand record at all: the role-level check before a
+    /// record is looked up (enterprises, admins).
+    WriteDemandRecords,
     /// Reading an enterprise's demand records.
     ReadDemand { enterprise_id: i64 },
     /// Creating, changing, deleting an enterprise's demand records.
@@ -100,6 +109,7 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             _,
             Action::WriteCatalogue
             | Action::ManageUsers
+            | Action::ReadAudit
             | Action::ReadAllPupils
             | Action::SetForecastParameters
             | Action::ManageNotifications,
@@ -120,8 +130,12 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
         ) => own(school_id),
         (
             Role::Analyst,
-            Action::ReadDemand { .. } | Action::ReadAllDemand | Action::RunScenarios,
+            Action::SeeDemandRecords
+            | Action::ReadDemand { .. }
+            | Action::ReadAllDemand
+            | Action::RunScenarios,
         ) => Allowed,
+        (Role::Enterprise, Action::SeeDemandRecords | Action::WriteDemandRecords) => Allowed,
         (
             Role::Enterprise,
             Action::ReadDemand { enterprise_id } | Action::ManageDemand { enterprise_id },

@@ -324,6 +324,25 @@ pub fn registered_by_school(
         .load(conn)
 }
 
+/// `(event_id, school_id, pupils registered)` for each of `event_ids`.
+pub fn registered_by_event_and_school(
+    conn: &mut DbConnection,
+    event_ids: &[i64],
+) -> QueryResult<Vec<(i64, i64, i64)>> {
+    event_registrations::table
+        .filter(event_registrations::event_id.eq_any(event_ids))
+        .group_by((
+            event_registrations::event_id,
+            event_registrations::school_id,
+        ))
+        .select((
+            event_registrations::event_id,
+            event_registrations::school_id,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)
+}
+
 pub fn cancel(conn: &mut DbConnection, event_id: i64) -> QueryResult<bool> {
     Ok(diesel::update(
         events::table

@@ -38,6 +38,15 @@ pub fn valid_user(
         .optional()
 }
 
+/// Whether an invitation with this token could be redeemed now.
+pub fn is_redeemable(
+    conn: &mut DbConnection,
+    token_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    Ok(valid_user(conn, token_hash, now)?.is_some())
+}
+
 /// Uses an invitation and sets its user's password hash; `false` when the
 /// token is unknown, used or expired. Call inside a transaction.
 pub fn redeem_in_transaction(

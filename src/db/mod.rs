@@ -1,5 +1,6 @@
 //! The database layer: one diesel connection type for SQLite and PostgreSQL, its pool, and the queries.
 
+pub mod audit;
 pub mod clusters;
 pub mod demand;
 pub mod events;
@@ -231,9 +232,23 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, info) if info.message().contains("locked") => {
                 AppError::Unavailable(info.message().to_string())
             }
+            // A full disk is a passing fault of the service, not a bug: SQLite's
+            // SQLITE_FULL, PostgreSQL's disk_full (53100, "could not extend file").
+            Error::DatabaseError(_, info) if is_disk_full(info.message()) => {
+                AppError::Unavailable(info.message().to_string())
+            }
             _ => AppError::Internal(anyhow::Error::new(error)),
         }
     }
+}
+
+/// Whether a database's error message says its disk (or quota) is full.
+fn is_disk_full(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    message.contains("database or disk is full")
+        || message.contains("could not extend file")
+        || message.contains("no space left on device")
+        || message.contains("disk full")
 }
 
 /// A unique violation as a conflict that names what is taken; any other error as it is.
@@ -302,6 +317,37 @@ where
 
 #[cfg(test)]
 mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+
+    use crate::error::AppError;
+
+    /// The finding: a full disk answered 500, as if kadry had a bug. A real
+    /// SQLite database that may not grow stands in for the full disk.
+    #[test]
+    fn a_full_disk_is_a_passing_unavailability_not_a_bug() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute("CREATE TABLE t (x BLOB); PRAGMA max_page_count = 8;")
+            .unwrap();
+        let error = (0..100)
+            .find_map(|_| {
+                conn.batch_execute("INSERT INTO t VALUES (randomblob(4000))")
+                    .err()
+            })
+            .expect("the database fills up");
+        assert!(
+            matches!(AppError::from(error), AppError::Unavailable(_)),
+            "a full SQLite database is unavailable"
+        );
+        // PostgreSQL's disk_full error, as its server words it.
+        assert!(super::is_disk_full(
+            "could not extend file \"base/16384/16385\": No space left on device"
+        ));
+        assert!(!super::is_disk_full(
+            "duplicate key value violates unique constraint"
+        ));
+    }
+
     #[test]
     fn placeholders_are_numbered_for_postgres() {
         assert_eq!(

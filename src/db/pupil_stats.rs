@@ -16,6 +16,13 @@ pub struct Filter {
     pub profession_id: Option<i64>,
 }
 
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    pupils::school_id,
+    pupils::grade,
+    pupil_interests::profession_id,
+    pupil_interests::cluster_id,
+);
+
 // The interests a filter matches, apart from those a query groups.
 diesel::alias!(pupil_interests as interest_match: InterestMatch);
 
@@ -68,48 +75,43 @@ macro_rules! pupil_condition {
     }};
 }
 
-/// `(profession_id, cluster_id, pupils)`: one of the two ids is set.
-pub type InterestCount = (Option<i64>, Option<i64>, i64);
-
-pub fn by_grade(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i32, i64)>> {
+/// Pupils of one school in one grade: `(school_id, grade, pupils)`, the
+/// finest cells every grade and school count is made of.
+pub fn cells_by_grade(
+    conn: &mut DbConnection,
+    filter: Filter,
+) -> QueryResult<Vec<(i64, i32, i64)>> {
     pupils::table
         .filter(pupil_condition!(filter))
-        .group_by(pupils::grade)
-        .select((pupils::grade, count_star()))
-        .order(pupils::grade)
+        .group_by((pupils::school_id, pupils::grade))
+        .select((pupils::school_id, pupils::grade, count_star()))
         .load(conn)
 }
 
-pub fn by_school(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i64, i64)>> {
-    pupils::table
-        .filter(pupil_condition!(filter))
-        .group_by(pupils::school_id)
-        .select((pupils::school_id, count_star()))
-        .order(pupils::school_id)
-        .load(conn)
-}
+/// One interest target's pupils of one school in one grade: `(school_id,
+/// grade, profession_id, cluster_id, pupils)`, one of the two ids set. A
+/// pupil names a target at most once, so counting rows counts pupils.
+pub type InterestCell = (i64, i32, Option<i64>, Option<i64>, i64);
 
-/// Pupils per interest target: `(profession_id, cluster_id, pupils)`, one of the two ids set;
-/// professions first, then clusters, each by id.
-/// A pupil names a target at most once, so counting rows counts pupils.
-pub fn by_interest(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<InterestCount>> {
-    let pupil_ids = pupils::table
-        .filter(pupil_condition!(filter))
-        .select(pupils::id);
+pub fn cells_by_interest(
+    conn: &mut DbConnection,
+    filter: Filter,
+) -> QueryResult<Vec<InterestCell>> {
     pupil_interests::table
-        .filter(pupil_interests::pupil_id.eq_any(pupil_ids))
-        .group_by((pupil_interests::profession_id, pupil_interests::cluster_id))
+        .inner_join(pupils::table)
+        .filter(pupil_condition!(filter))
+        .group_by((
+            pupils::school_id,
+            pupils::grade,
+            pupil_interests::profession_id,
+            pupil_interests::cluster_id,
+        ))
         .select((
+            pupils::school_id,
+            pupils::grade,
             pupil_interests::profession_id,
             pupil_interests::cluster_id,
             count_star(),
         ))
         .load(conn)
-        .map(|mut groups: Vec<InterestCount>| {
-            // Professions first, then clusters, each by id: the backends order NULLs differently.
-            groups.sort_by_key(|(profession_id, cluster_id, _)| {
-                (profession_id.is_none(), *profession_id, *cluster_id)
-            });
-            groups
-        })
 }

@@ -45,6 +45,20 @@ diesel::table! {
         role -> Text,
         organization_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        disabled -> Bool,
+        token_version -> Integer,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        entity -> Text,
+        entity_id -> Nullable<BigInt>,
+        action -> Text,
+        changes -> Nullable<Text>,
     }
 }
 
@@ -158,6 +172,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_clusters,
     users,
     login_throttle,
+    audit_log,
     programs,
     program_professions,
     program_intakes,

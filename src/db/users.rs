@@ -15,6 +15,8 @@ pub struct UserRow {
     #[diesel(deserialize_as = String)]
     pub role: Role,
     pub organization_id: Option<i64>,
+    pub disabled: bool,
+    pub token_version: i32,
 }
 
 pub struct NewUser<'a> {
@@ -39,18 +41,24 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<UserRow
             users::password_hash,
             users::role,
             users::organization_id,
+            users::disabled,
+            users::token_version,
         ))
-        .get_result::<(i64, String, Option<String>, String, Option<i64>)>(conn)
-        .and_then(|(id, email, password_hash, role, organization_id)| {
-            Ok(UserRow {
-                id,
-                email,
-                password_hash,
-                role: Role::try_from(role)
-                    .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?,
-                organization_id,
-            })
-        })
+        .get_result::<(i64, String, Option<String>, String, Option<i64>, bool, i32)>(conn)
+        .and_then(
+            |(id, email, password_hash, role, organization_id, disabled, token_version)| {
+                Ok(UserRow {
+                    id,
+                    email,
+                    password_hash,
+                    role: Role::try_from(role)
+                        .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?,
+                    organization_id,
+                    disabled,
+                    token_version,
+                })
+            },
+        )
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
@@ -91,4 +99,88 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
         .set(users::password_hash.eq(hash))
         .execute(conn)?;
     Ok(())
+}
+
+/// What a request's authority is checked against: the user as stored now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub role: Role,
+    pub organization_id: Option<i64>,
+    pub disabled: bool,
+    pub token_version: i32,
+}
+
+pub fn standing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Standing>> {
+    let row = users::table
+        .find(id)
+        .select((
+            users::role,
+            users::organization_id,
+            users::disabled,
+            users::token_version,
+        ))
+        .first::<(String, Option<i64>, bool, i32)>(conn)
+        .optional()?;
+    row.map(|(role, organization_id, disabled, token_version)| {
+        Ok(Standing {
+            role: Role::try_from(role)
+                .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?,
+            organization_id,
+            disabled,
+            token_version,
+        })
+    })
+    .transpose()
+}
+
+/// Users, filtered, a page at a time, with the total.
+pub fn list(
+    conn: &mut DbConnection,
+    role: Option<Role>,
+    organization_id: Option<i64>,
+    page: crate::domain::Page,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let filtered = || {
+        let mut query = users::table.into_boxed();
+        if let Some(role) = role {
+            query = query.filter(users::role.eq(role.as_str()));
+        }
+        if let Some(organization_id) = organization_id {
+            query = query.filter(users::organization_id.eq(organization_id));
+        }
+        query
+    };
+    let total = filtered().count().get_result(conn)?;
+    let rows = filtered()
+        .order(users::id)
+        .limit(page.limit)
+        .offset(page.offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The changes an admin may make to a user.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub role: Option<Role>,
+    pub organization_id: Option<Option<i64>>,
+    pub disabled: Option<bool>,
+}
+
+/// Applies `change` and moves the token version on, which ends every token
+/// and session issued before; `false` when there is no such user.
+pub fn change(conn: &mut DbConnection, id: i64, change: &Change) -> QueryResult<bool> {
+    let Some(current) = standing(conn, id)? else {
+        return Ok(false);
+    };
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(change.role.unwrap_or(current.role).as_str()),
+            users::organization_id.eq(change.organization_id.unwrap_or(current.organization_id)),
+            users::disabled.eq(change.disabled.unwrap_or(current.disabled)),
+            users::token_version.eq(users::token_version + 1),
+        ))
+        .execute(conn)?;
+    Ok(true)
 }

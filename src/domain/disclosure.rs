@@ -1,68 +1,63 @@
-//! Small-count suppression for pupil aggregates shown outside the pupils' school.
+//! Disclosure control for counts of pupils shown outside their school.
 //!
-//! Every count from 1 to 9 is withheld (primary suppression). Where exactly
-//! one cell is withheld, a reader who knows the total (from another grouping
-//! of the same pupils) could subtract the others and get it back, so the
-//! smallest other non-zero cell is withheld too (complementary suppression).
+//! The method is the rounding rule of the UK's Higher Education Statistics
+//! Agency (HESA), applied per school and per cell before anything is added
+//! up: each school's count in each finest cell (a grade, a grade and an
+//! interest, a status) is rounded to a multiple of 5, with 0, 1 and 2 shown
+//! as 0; a total is the sum of the rounded cells, never the rounding of the
+//! true total. Everything an outsider can read about pupils is a function of
+//! those rounded cells, so any combination of answers (differences of
+//! filtered and unfiltered totals included) tells no more than the rounded
+//! value of each cell, and each rounded value is what at least three
+//! different true counts give: no count of one school is ever told exactly.
+//! The pupils' own school and admins read exact counts.
 
-/// Counts below this, and above zero, are never shown to outsiders.
-pub const THRESHOLD: i64 = 10;
+/// The base of the rounding.
+pub const BASE: i64 = 5;
 
-/// The counts as they may be shown: `None` where withheld.
-pub fn suppress(counts: &[i64]) -> Vec<Option<i64>> {
-    let mut shown: Vec<Option<i64>> = counts
-        .iter()
-        .map(|&count| (!(1..THRESHOLD).contains(&count)).then_some(count))
-        .collect();
-    let withheld = shown.iter().filter(|cell| cell.is_none()).count();
-    if withheld == 1 {
-        let smallest_other = shown
-            .iter()
-            .enumerate()
-            .filter_map(|(i, cell)| cell.filter(|count| *count > 0).map(|count| (count, i)))
-            .min();
-        if let Some((_, i)) = smallest_other {
-            shown[i] = None;
-        }
+/// A count as an outsider sees it: 0-2 as 0, the rest to the nearest multiple
+/// of 5 (3-7 as 5, 8-12 as 10, ...).
+pub const fn round(count: i64) -> i64 {
+    if count <= 0 {
+        0
+    } else {
+        (count + BASE / 2) / BASE * BASE
     }
-    shown
+}
+
+/// A count as `exact` or outside readers see it.
+pub const fn shown(count: i64, exact: bool) -> i64 {
+    if exact { count } else { round(count) }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::suppress;
+    use super::*;
 
     #[test]
-    fn counts_from_1_to_9_are_withheld_and_zero_and_10_are_shown() {
-        assert_eq!(suppress(&[0, 10, 25]), [Some(0), Some(10), Some(25)]);
-        assert_eq!(suppress(&[1, 9, 10]), [None, None, Some(10)]);
+    fn counts_round_to_fives_with_small_ones_as_zero() {
+        let rounded: Vec<i64> = (0..=18).map(round).collect();
+        assert_eq!(
+            rounded,
+            [
+                0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10, 10, 10, 15, 15, 15, 15, 15, 20
+            ]
+        );
     }
 
     #[test]
-    fn a_lone_withheld_cell_takes_the_smallest_other_with_it() {
-        assert_eq!(suppress(&[40, 3, 12, 30]), [Some(40), None, None, Some(30)]);
-        // The tie goes to the first.
-        assert_eq!(suppress(&[12, 5, 12]), [None, None, Some(12)]);
-    }
-
-    #[test]
-    fn a_single_small_cell_alone_is_simply_withheld() {
-        assert_eq!(suppress(&[4]), [None]);
-        assert_eq!(suppress(&[4, 0]), [None, Some(0)]);
-    }
-
-    #[test]
-    fn no_withheld_cell_can_be_recovered_from_the_total() {
-        // With the total known, a single unknown cell is recoverable; two are not.
-        for counts in [
-            vec![40, 3, 12, 30],
-            vec![1, 100],
-            vec![9, 9, 50],
-            vec![15, 2],
-        ] {
-            let shown = suppress(&counts);
-            let unknown = shown.iter().filter(|c| c.is_none()).count();
-            assert!(unknown == 0 || unknown >= 2, "{counts:?} -> {shown:?}");
+    fn every_rounded_value_is_given_by_at_least_three_true_counts() {
+        for count in 0..1000 {
+            let same = (0..1010)
+                .filter(|other| round(*other) == round(count))
+                .count();
+            assert!(same >= 3, "{count} shares its rounding with only {same}");
         }
+    }
+
+    #[test]
+    fn exact_readers_see_the_count() {
+        assert_eq!(shown(7, true), 7);
+        assert_eq!(shown(7, false), 5);
     }
 }

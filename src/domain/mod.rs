@@ -1,5 +1,6 @@
 //! Validated values: a request body becomes these at the edge, and nothing behind the edge sees an unchecked value.
 
+pub mod disclosure;
 mod email;
 mod kinds;
 mod language;
@@ -7,7 +8,6 @@ mod message;
 pub mod numbers;
 mod page;
 pub mod pupil;
-pub mod suppression;
 mod text;
 
 pub use email::EmailAddress;

@@ -44,6 +44,11 @@ impl ProfessionCode {
         {
             return Err("may hold only letters, digits, '.', '-' and '_'".into());
         }
+        // A code opening with '-' (or '.') reads as a formula or a flag in
+        // the spreadsheets and shells the forecast's CSV goes to.
+        if !code.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err("must start with a letter or a digit".into());
+        }
         Ok(Self(code.to_string()))
     }
 

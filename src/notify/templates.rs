@@ -186,7 +186,8 @@ pub struct EventNews<'a> {
     pub starts_at: &'a str,
 }
 
-/// A registration: how many of a school's pupils are registered, never who.
+/// A registration, to the registering school: how many of its pupils are
+/// registered (never who), and the protected total.
 pub fn registration(
     head: &Letterhead,
     recipient: &str,
@@ -206,7 +207,7 @@ pub fn registration(
                     event.title, event.starts_at
                 ),
                 format!(
-                    "От этой школы записано: {of_school}. Всего записано {registered} из {capacity}."
+                    "От вашей школы записано: {of_school}. Всего записано около {registered} из {capacity} (число других школ округлено до 5)."
                 ),
             ],
         ),
@@ -218,7 +219,7 @@ pub fn registration(
                     event.title, event.starts_at
                 ),
                 format!(
-                    "From this school: {of_school}. Registered in all: {registered} of {capacity}."
+                    "From your school: {of_school}. Registered in all: about {registered} of {capacity} (other schools' numbers rounded to 5)."
                 ),
             ],
         ),

@@ -1,6 +1,6 @@
 //! Sign-in and the caller's own account.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -27,24 +27,33 @@ pub struct TokenResponse {
 }
 
 /// Signs in with email and password. A wrong email and a wrong password get
-/// the same 401. Repeated failures for one email are slowed down and then
-/// refused with 429 for a while; other emails are not affected.
+/// the same 401. Every attempt is counted before its password is checked,
+/// per email and per client address; repeated failures are slowed down and
+/// then refused with 429 for a while; other emails are not affected.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody, responses(
     (status = 200, body = TokenResponse),
     (status = 401, description = "wrong email or password", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 429, description = "too many failed attempts for this email", body = Problem, content_type = "application/problem+json"),
+    (status = 429, description = "too many failed attempts for this email or from this address, or too many sign-ins at once", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/auth/login")]
 pub async fn login(
+    request: HttpRequest,
     app: web::Data<AppState>,
     jwt: web::Data<JwtKeys>,
     body: ApiJson<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginBody { email, password } = body.0;
-    let user = users::sign_in(&app, &email, password).await?;
+    let client = request.peer_addr().map(|address| address.ip());
+    let signed_in = users::sign_in(&app, &email, password, client).await?;
+    let user = signed_in.user;
     let access_token = jwt
-        .issue(user.id, user.role, user.organization_id)
+        .issue(
+            user.id,
+            user.role,
+            user.organization_id,
+            signed_in.token_version,
+        )
         .map_err(crate::error::AppError::Internal)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token,

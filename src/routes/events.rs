@@ -156,7 +156,7 @@ pub struct AttendanceBody {
 /// Records who came (its organizer, admins); only registered pupils.
 #[utoipa::path(put, path = "/api/v1/events/{id}/attendance", tag = "guidance", security(("bearer" = [])), request_body = AttendanceBody,
     params(("id" = i64, Path, description = "the event's id")),
-    responses((status = 200, body = AttendanceBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, description = "pupils who are not registered", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AttendanceBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, description = "a body that is not a list of ids", body = Problem, content_type = "application/problem+json")))]
 #[put("/api/v1/events/{id}/attendance")]
 pub async fn attendance(
     user: AuthUser,

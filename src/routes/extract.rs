@@ -6,35 +6,46 @@ use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
-use futures_util::future::{LocalBoxFuture, Ready, ready};
+use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
+use super::AppState;
 use super::problem::{ApiError, PROBLEM_JSON, Problem};
 use crate::auth::{AuthUser, JwtKeys};
 use crate::error::{AppError, FieldError};
 
-/// The caller, from a valid bearer token; anything else is a 401.
+/// The caller, from a valid bearer token whose user is, as stored now,
+/// enabled and unchanged since it was issued; anything else is a 401.
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(user_from_token(req))
+        let claimed = token_claims(req);
+        let app = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (id, version) = claimed?;
+            let app = app.ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("the application state is missing"))
+            })?;
+            Ok(crate::app::users::current(&app, id, version).await?)
+        })
     }
 }
 
-fn user_from_token(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// The bearer token of a request: the scheme's name in any case (RFC 7235).
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn token_claims(req: &HttpRequest) -> Result<(i64, i32), ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or(AppError::Unauthenticated)?;
+    let token = bearer_token(req).ok_or(AppError::Unauthenticated)?;
     let claims = keys.verify(token).ok_or(AppError::Unauthenticated)?;
     let id = claims
         .sub
@@ -42,11 +53,7 @@ fn user_from_token(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(AppError::Unauthenticated)?;
-    Ok(AuthUser {
-        id,
-        role: claims.role,
-        organization_id: claims.org,
-    })
+    Ok((id, claims.ver))
 }
 
 /// The largest request body, from `server.body_limit_bytes`.

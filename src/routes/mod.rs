@@ -2,6 +2,7 @@
 //! and shape the answer; the route table and the OpenAPI document are made
 //! from one list, so they cannot disagree.
 
+pub mod audit;
 pub mod auth;
 pub mod clusters;
 pub mod demand;
@@ -79,7 +80,10 @@ api!(
     notifications::list_notifications,
     notifications::retry_notification,
     users::create_user,
+    users::list_users,
     users::get_user,
+    users::change_user,
+    audit::audit_log,
     clusters::create_cluster,
     clusters::list_clusters,
     clusters::get_cluster,

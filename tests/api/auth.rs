@@ -16,7 +16,7 @@ fn now() -> i64 {
 /// Claims like the server's for the bootstrap admin (user 1), for tampering with.
 fn admin_claims() -> Value {
     json!({
-        "sub": "1", "role": "admin", "org": null, "iss": "kadry", "aud": "kadry-api",
+        "sub": "1", "role": "admin", "org": null, "ver": 0, "iss": "kadry", "aud": "kadry-api",
         "iat": now(), "nbf": now(), "exp": now() + 600
     })
 }
@@ -128,6 +128,24 @@ async fn requests_without_a_valid_token_get_401() {
         StatusCode::OK,
         "the control token works"
     );
+    for scheme in ["bearer", "BEARER", "BeArEr"] {
+        let response = app
+            .client
+            .get(app.url("/api/v1/me"))
+            .header("authorization", format!("{scheme} {good}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "the scheme {scheme} (RFC 7235: any case)"
+        );
+    }
+    let mut old_version = admin_claims();
+    old_version["ver"] = json!(-1);
+    let mut without_version = admin_claims();
+    without_version.as_object_mut().unwrap().remove("ver");
 
     let mut expired = admin_claims();
     expired["iat"] = json!(now() - 7200);
@@ -179,6 +197,11 @@ async fn requests_without_a_valid_token_get_401() {
         ("tampered payload", tampered),
         ("alg none", alg_none),
         ("garbage", "not.a.token".to_string()),
+        ("another token version", sign(&old_version, JWT_SECRET)),
+        (
+            "without a token version",
+            sign(&without_version, JWT_SECRET),
+        ),
     ];
     for (case, token) in cases {
         let response = app.get("/api/v1/me", &token).await;

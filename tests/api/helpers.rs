@@ -78,6 +78,13 @@ impl Drop for TestDatabase {
     }
 }
 
+/// A connection of kadry's own to a test's database, to look behind the API.
+pub fn connect(db: &TestDatabase) -> kadry::db::DbConnection {
+    kadry::db::ConnectionManager::new(kadry::db::DatabaseUrl::parse(&db.url).unwrap(), 5000)
+        .connect()
+        .unwrap()
+}
+
 /// The server URL with its database name replaced.
 fn with_database(server: &str, name: &str) -> String {
     let (base, query) = match server.split_once('?') {

@@ -3,13 +3,13 @@ use std::time::Duration;
 use diesel::Connection;
 use kadry::config::{EmailUrl, Settings};
 use kadry::db::outbox;
-use kadry::db::{ConnectionManager, DatabaseUrl};
 use kadry::domain::{Email, Language};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, TestApp, TestDatabase, World, assert_problem, invalid_fields, spawn_app_with, unique,
+    PASSWORD, TestApp, TestDatabase, World, assert_problem, connect, invalid_fields,
+    spawn_app_with, unique,
 };
 use crate::smtp::SmtpSink;
 
@@ -51,12 +51,6 @@ async fn wait_status(app: &TestApp, admin: &str, to: &str, status: &str) -> Valu
         "no notification to {to} reached {status}: {:#?}",
         notifications(app, admin).await
     );
-}
-
-fn connect(db: &TestDatabase) -> kadry::db::DbConnection {
-    ConnectionManager::new(DatabaseUrl::parse(&db.url).unwrap(), 5000)
-        .connect()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -6,17 +6,17 @@ use serde_json::{Value, json};
 
 use crate::helpers::{World, assert_problem, invalid_fields, spawn_app};
 
-fn counts(body: &Value) -> Vec<(i64, Option<i64>)> {
+fn counts(body: &Value) -> Vec<(i64, i64)> {
     body["grades"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| (g["grade"].as_i64().unwrap(), g["pupils"].as_i64()))
+        .map(|g| (g["grade"].as_i64().unwrap(), g["pupils"].as_i64().unwrap()))
         .collect()
 }
 
 #[tokio::test]
-async fn a_school_records_its_younger_pupils_and_others_see_small_counts_withheld() {
+async fn a_school_records_its_younger_pupils_and_others_see_them_rounded() {
     let app = spawn_app().await;
     let w = World::build(&app).await;
     let (school, token) = &w.school_a;
@@ -25,23 +25,17 @@ async fn a_school_records_its_younger_pupils_and_others_see_small_counts_withhel
     let response = app.put_json(&path, token, &body).await;
     assert_eq!(response.status(), StatusCode::OK);
     let stored: Value = response.json().await.unwrap();
-    assert_eq!(
-        counts(&stored),
-        [(1, Some(41)), (2, Some(30)), (3, Some(4)), (4, Some(25))]
-    );
+    assert_eq!(counts(&stored), [(1, 41), (2, 30), (3, 4), (4, 25)]);
     for reader in [token, &w.admin] {
         let read = app.get_json(&path, reader).await;
         assert_eq!(read["suppressed"], false);
         assert_eq!(counts(&read), counts(&stored));
     }
-    // Everyone else: 4 withheld, and the smallest other with it.
+    // Everyone else: each count rounded to a multiple of 5.
     for reader in [&w.school_b.1, &w.analyst, &w.college_a.1, &w.enterprise_a.1] {
         let read = app.get_json(&path, reader).await;
         assert_eq!(read["suppressed"], true);
-        assert_eq!(
-            counts(&read),
-            [(1, Some(41)), (2, Some(30)), (3, None), (4, None)]
-        );
+        assert_eq!(counts(&read), [(1, 40), (2, 30), (3, 5), (4, 25)]);
     }
     // A second year; the list shows both, latest first.
     let later = format!("/api/v1/schools/{school}/younger-pupils/2026");
@@ -68,7 +62,7 @@ async fn a_school_records_its_younger_pupils_and_others_see_small_counts_withhel
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(counts(&app.get_json(&later, token).await), [(2, Some(12))]);
+    assert_eq!(counts(&app.get_json(&later, token).await), [(2, 12)]);
     assert_problem(
         app.get(
             &format!("/api/v1/schools/{school}/younger-pupils/2020"),
@@ -140,7 +134,7 @@ async fn only_the_school_and_admins_write_and_bad_counts_store_nothing() {
         .await;
     assert_eq!(invalid_fields(response).await, ["academic_year"]);
     // Nothing of the bad requests was stored.
-    assert_eq!(counts(&app.get_json(&path, token).await), [(1, Some(20))]);
+    assert_eq!(counts(&app.get_json(&path, token).await), [(1, 20)]);
     // Not a school: no such school.
     assert_problem(
         app.put_json(

@@ -1,0 +1,5 @@
+DROP TRIGGER audit_log_append_only ON audit_log;
+DROP FUNCTION audit_log_is_append_only();
+DROP TABLE audit_log;
+ALTER TABLE users DROP COLUMN token_version;
+ALTER TABLE users DROP COLUMN disabled;
