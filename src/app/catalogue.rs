@@ -1,15 +1,15 @@
 //! The catalogue: clusters, professions and organizations; read by everyone signed in, written by admins.
 
-use super::audit::logged;
-use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::Context;
+use super::audit::logged;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
+use crate::db::audit::AuditAction;
 use crate::db::clusters::{self, Cluster};
 use crate::db::organizations::{self, NewOrganization, Organization};
 use crate::db::professions::{self, NewProfession, Profession};

@@ -2,15 +2,15 @@
 //! will need in which year. Written by the enterprise and admins, read by the
 //! enterprise, analysts and admins; institutions that train the profession are told.
 
-use super::audit::{log, logged};
-use crate::db::audit::AuditAction;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::audit::{log, logged};
 use super::{Context, notifications, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize, authorize_record};
 use crate::db::DbConnection;
+use crate::db::audit::AuditAction;
 use crate::db::demand::{self, Demand, DemandFields};
 use crate::db::references::{Reference, check_references};
 use crate::domain::numbers::{demand_year, headcount};

@@ -1,16 +1,16 @@
 //! The staffing-gap forecast: read by everyone, scenarios by analysts and
 //! admins, parameters set by admins, any cell taken apart.
 
-use super::audit::log;
-use crate::db::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Context;
+use super::audit::log;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
+use crate::db::audit::AuditAction;
 use crate::db::forecast as stored;
 use crate::db::organizations;
 use crate::domain::numbers::{count, current_academic_year, program_year, rate, year_between};

@@ -2,17 +2,17 @@
 //! registered by their schools, attendance, the guidance record, and
 //! recommendations for one pupil.
 
-use super::audit::{self, log, logged};
-use crate::db::audit::AuditAction;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::audit::{self, log, logged};
 use super::{Context, existing_school, pupils, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
+use crate::db::audit::AuditAction;
 use crate::db::events::{self, Event, NewEvent, Refusal};
 use crate::db::guidance::{self as report_queries, Scope};
 use crate::db::references::{Reference, check_references};
@@ -177,16 +177,31 @@ fn protect_registered(
         return Ok(());
     }
     let ids: Vec<i64> = events.iter().map(|event| event.id).collect();
-    let mut shown: HashMap<i64, i64> = HashMap::new();
+    let mut by_event: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for (event_id, school_id, count) in events::registered_by_event_and_school(conn, &ids)? {
-        let own = allows(reader, Action::ReadPupils { school_id });
-        *shown.entry(event_id).or_default() += disclosure::shown(count, own);
+        by_event
+            .entry(event_id)
+            .or_default()
+            .push((school_id, count));
     }
     for event in events {
-        let count = shown.get(&event.id).copied().unwrap_or(0);
-        event.registered = i32::try_from(count).unwrap_or(i32::MAX);
+        let schools = by_event.remove(&event.id).unwrap_or_default();
+        event.registered = protected_total(&schools, |school_id| {
+            allows(reader, Action::ReadPupils { school_id })
+        });
     }
     Ok(())
+}
+
+/// Registrations per school `(school_id, count)` added up as a reader sees
+/// them: the schools `own` says are the reader's exactly, the others each
+/// rounded (see `domain::disclosure`).
+fn protected_total(schools: &[(i64, i64)], own: impl Fn(i64) -> bool) -> i32 {
+    let total: i64 = schools
+        .iter()
+        .map(|(school_id, count)| disclosure::shown(*count, own(*school_id)))
+        .sum();
+    i32::try_from(total).unwrap_or(i32::MAX)
 }
 
 fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
@@ -239,15 +254,12 @@ pub async fn register(
         // Only the school is told, with its own count: a message to the
         // organizer per registration would let it count each school's pupils.
         let (school, school_email) = organizations::name_and_email(conn, pupil.school_id)?;
-        let mut of_school = 0;
-        let mut registered = 0;
-        for (school_id, count) in events::registered_by_school(conn, event_id)? {
-            let own = school_id == pupil.school_id;
-            if own {
-                of_school = count;
-            }
-            registered += disclosure::shown(count, own);
-        }
+        let schools = events::registered_by_school(conn, event_id)?;
+        let of_school = schools
+            .iter()
+            .find(|(school_id, _)| *school_id == pupil.school_id)
+            .map_or(0, |(_, count)| *count);
+        let registered = protected_total(&schools, |school_id| school_id == pupil.school_id);
         let news = EventNews {
             event_id,
             title: &event.title,
@@ -259,7 +271,7 @@ pub async fn register(
             &news,
             &school,
             of_school,
-            i32::try_from(registered).unwrap_or(i32::MAX),
+            registered,
             event.capacity,
         );
         outbox::enqueue(conn, &[email])?;

@@ -2,16 +2,16 @@
 //! and the outbox as admins see it. Messages are enqueued inside the
 //! transaction of the change that causes them.
 
-use super::audit::log;
-use crate::db::audit::AuditAction;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
 use super::Context;
+use super::audit::log;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
+use crate::db::audit::AuditAction;
 use crate::db::demand::Demand;
 use crate::db::outbox::{self, Notification};
 use crate::db::{self, DbConnection, invitations, organizations, professions, shortages, users};

@@ -2,16 +2,16 @@
 //! their actual enrollments: read by everyone signed in, managed by their
 //! institution and admins.
 
-use super::audit::{changes_of, log, logged};
-use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::audit::{changes_of, log, logged};
 use super::{Context, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize, authorize_record};
+use crate::db::audit::AuditAction;
 use crate::db::programs::{self, Enrollment, Intake, Program, ProgramFields, ProgramProfession};
 use crate::db::references::{Reference, check_references};
 use crate::db::{DbConnection, QueryResult};

@@ -1,14 +1,14 @@
 //! Pupil records, minors' data reachable only by their own school and by
 //! admins; rosters imported all or nothing; counts for everyone, protected.
 
-use super::audit::{self, log, logged};
-use crate::db::audit::AuditAction;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
+use super::audit::{self, log, logged};
 use super::{Context, existing_school, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
+use crate::db::audit::AuditAction;
 use crate::db::pupils::{self, Pupil};
 use crate::db::references::{self, Reference, check_references};
 use crate::db::{DbConnection, DbError, conflict_as, pupil_stats};

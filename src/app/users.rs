@@ -213,9 +213,9 @@ pub async fn change_user(
         );
         check_organization(conn, role, organization_id)?;
         let change = users::Change {
-            role: Some(role),
-            organization_id: Some(organization_id),
-            disabled: patch.disabled,
+            role,
+            organization_id,
+            disabled: patch.disabled.unwrap_or(current.disabled),
         };
         users::change(conn, id, &change)?;
         let view = users::find(conn, id)?
@@ -304,7 +304,7 @@ pub async fn sign_in(
     let email_key = email.into_inner();
     let address_key = client.as_ref().map(throttle::address_key);
     let settings = ctx.throttle.clone();
-    let (reserved, user) = {
+    let (n, user) = {
         let (email_key, address_key) = (email_key.clone(), address_key.clone());
         ctx.run(move |conn| {
             let n = match throttle::reserve(conn, &email_key, now, per_email(&settings))? {
@@ -323,7 +323,6 @@ pub async fn sign_in(
         .await?
         .map_err(|until| refused_until(until, now))?
     };
-    let (n, user) = (reserved, user);
     let delay = slow_down(n.saturating_sub(1), &ctx.throttle);
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

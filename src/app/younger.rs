@@ -3,16 +3,16 @@
 //! with small counts withheld by everyone else. The forecast uses each
 //! school's latest recorded year.
 
-use super::audit::log;
-use crate::db::audit::AuditAction;
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::audit::log;
 use super::{Context, existing_school};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
+use crate::db::audit::AuditAction;
 use crate::db::{DbConnection, younger};
 use crate::domain::disclosure;
 use crate::domain::numbers::academic_year;

@@ -160,27 +160,24 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// The changes an admin may make to a user.
-#[derive(Debug, Clone, Default)]
+/// A user's role, organization and status as an admin sets them.
+#[derive(Debug, Clone, Copy)]
 pub struct Change {
-    pub role: Option<Role>,
-    pub organization_id: Option<Option<i64>>,
-    pub disabled: Option<bool>,
+    pub role: Role,
+    pub organization_id: Option<i64>,
+    pub disabled: bool,
 }
 
-/// Applies `change` and moves the token version on, which ends every token
+/// Stores `change` and moves the token version on, which ends every token
 /// and session issued before; `false` when there is no such user.
 pub fn change(conn: &mut DbConnection, id: i64, change: &Change) -> QueryResult<bool> {
-    let Some(current) = standing(conn, id)? else {
-        return Ok(false);
-    };
-    diesel::update(users::table.find(id))
+    let updated = diesel::update(users::table.find(id))
         .set((
-            users::role.eq(change.role.unwrap_or(current.role).as_str()),
-            users::organization_id.eq(change.organization_id.unwrap_or(current.organization_id)),
-            users::disabled.eq(change.disabled.unwrap_or(current.disabled)),
+            users::role.eq(change.role.as_str()),
+            users::organization_id.eq(change.organization_id),
+            users::disabled.eq(change.disabled),
             users::token_version.eq(users::token_version + 1),
         ))
         .execute(conn)?;
-    Ok(true)
+    Ok(updated > 0)
 }
