@@ -52,6 +52,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(extract::problem_for_bare_errors))
+                .wrap_fn(crate::web::secure)
                 .wrap_fn(|request, service| {
                     let started = Instant::now();
                     let method = request.method().clone();
@@ -77,6 +78,7 @@ impl Application {
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .configure(routes::configure)
+                .configure(crate::web::configure)
                 .default_service(web::to(extract::no_such_route))
         })
         .listen(listener)?;

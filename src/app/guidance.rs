@@ -694,6 +694,30 @@ fn describe(
     }
 }
 
+/// The events a pupil is registered for, and the guidance hours of those
+/// attended (the pupil's school, admins); the read is logged.
+pub async fn pupil_events(
+    ctx: &Context,
+    user: &AuthUser,
+    pupil_id: i64,
+) -> AppResult<(Vec<db::events::PupilEvent>, f64)> {
+    let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ReadPupils {
+        school_id,
+    })
+    .await?;
+    let events = ctx
+        .run(move |conn| Ok(db::events::of_pupil(conn, pupil_id)?))
+        .await?;
+    let read = serde_json::json!({ "school_id": pupil.school_id, "events": true });
+    audit::pupils_read(ctx, user, Some(pupil_id), read).await?;
+    let hours = events
+        .iter()
+        .filter(|e| e.attended && !e.cancelled)
+        .map(|e| e.hours)
+        .sum();
+    Ok((events, hours))
+}
+
 /// An event's start as stored, for filters given as dates.
 pub fn start_of(date: chrono::NaiveDate) -> Option<NaiveDateTime> {
     date.and_hms_opt(0, 0, 0)

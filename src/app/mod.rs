@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod planning;
 pub mod programs;
 pub mod pupils;
+pub mod sessions;
 pub mod users;
 pub mod younger;
 

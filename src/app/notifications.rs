@@ -79,9 +79,7 @@ pub(crate) fn invite(
     user: &users::UserRow,
     ttl_hours: i64,
 ) -> AppResult<()> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let token = super::sessions::random_hex(32)?;
     let expires_at = chrono::Utc::now().naive_utc() + chrono::Duration::hours(ttl_hours);
     invitations::insert(conn, &token_hash(&token), user.id, expires_at)?;
     outbox::enqueue(

@@ -211,6 +211,7 @@ pub async fn list(
     user: &AuthUser,
     school_id: Option<i64>,
     grade: Option<i32>,
+    external_ref_prefix: Option<String>,
     page: Page,
 ) -> AppResult<(Vec<Pupil>, i64)> {
     let school_id = school_id.or(match user.role {
@@ -221,7 +222,11 @@ pub async fn list(
         Some(school_id) => authorize(user, Action::ReadPupils { school_id })?,
         None => authorize(user, Action::ReadAllPupils)?,
     }
-    let filter = pupils::Filter { school_id, grade };
+    let filter = pupils::Filter {
+        school_id,
+        grade,
+        external_ref_prefix: external_ref_prefix.filter(|prefix| !prefix.is_empty()),
+    };
     let listing = ctx
         .run(move |conn| Ok(pupils::list(conn, filter, page)?))
         .await?;

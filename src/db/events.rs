@@ -418,3 +418,44 @@ pub fn event_professions_of(
         ))
         .load(conn)
 }
+
+/// One event a pupil is registered for, and whether the pupil attended it.
+#[derive(Debug, Clone)]
+pub struct PupilEvent {
+    pub event_id: i64,
+    pub title: String,
+    pub starts_at: NaiveDateTime,
+    pub hours: f64,
+    pub cancelled: bool,
+    pub attended: bool,
+}
+
+/// The events a pupil is registered for, latest first.
+pub fn of_pupil(conn: &mut DbConnection, pupil_id: i64) -> QueryResult<Vec<PupilEvent>> {
+    let rows: Vec<(i64, String, NaiveDateTime, f64, bool, bool)> = event_registrations::table
+        .inner_join(events::table.on(events::id.eq(event_registrations::event_id)))
+        .filter(event_registrations::pupil_id.eq(pupil_id))
+        .select((
+            events::id,
+            events::title,
+            events::starts_at,
+            events::hours,
+            events::cancelled,
+            event_registrations::attended,
+        ))
+        .order((events::starts_at.desc(), events::id.desc()))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(event_id, title, starts_at, hours, cancelled, attended)| PupilEvent {
+                event_id,
+                title,
+                starts_at,
+                hours,
+                cancelled,
+                attended,
+            },
+        )
+        .collect())
+}

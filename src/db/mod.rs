@@ -18,6 +18,7 @@ pub mod pupil_stats;
 pub mod pupils;
 pub mod references;
 pub mod schema;
+pub mod sessions;
 pub mod shortages;
 pub mod throttle;
 pub mod users;

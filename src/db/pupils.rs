@@ -389,14 +389,36 @@ fn interests_of(
     Ok(by_pupil)
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub school_id: Option<i64>,
     pub grade: Option<i32>,
+    /// Only pupils whose external reference starts with this text.
+    pub external_ref_prefix: Option<String>,
 }
 
-fn filtered(filter: Filter) -> pupils::BoxedQuery<'static, MultiBackend> {
+/// `text` as a LIKE pattern matching itself and anything after it.
+fn prefix_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+fn filtered(filter: &Filter) -> pupils::BoxedQuery<'static, MultiBackend> {
     let mut query = pupils::table.into_boxed();
+    if let Some(prefix) = &filter.external_ref_prefix {
+        query = query.filter(
+            pupils::external_ref
+                .like(prefix_pattern(prefix))
+                .escape('\\'),
+        );
+    }
     if let Some(school_id) = filter.school_id {
         query = query.filter(pupils::school_id.eq(school_id));
     }
@@ -408,14 +430,14 @@ fn filtered(filter: Filter) -> pupils::BoxedQuery<'static, MultiBackend> {
 
 /// A page of pupils with their interests: two round trips whatever the page size.
 pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Pupil>, i64)> {
-    let rows: Vec<(PupilRow, i64)> = filtered(filter)
+    let rows: Vec<(PupilRow, i64)> = filtered(&filter)
         .select((PupilRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
         .order(pupils::id)
         .limit(page.limit)
         .offset(page.offset)
         .load(conn)?;
     let (rows, total) =
-        super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
+        super::page_with_total(rows, page, || filtered(&filter).count().get_result(conn))?;
     if rows.is_empty() {
         return Ok((Vec::new(), total));
     }

@@ -183,6 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     event_professions,
     event_registrations,
+    web_sessions,
 );
 
 // A per-connection temporary table (created by `pupils::update_many_in_transaction`,
@@ -313,3 +314,16 @@ diesel::table! {
 }
 
 diesel::joinable!(event_registrations -> events (event_id));
+
+diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        token_version -> Integer,
+        csrf -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));

@@ -1,6 +1,6 @@
 //! The forecast's rows as files: CSV, with every field the JSON rows have.
 
-use super::model::{Row, two_decimals_text};
+use super::model::{Row, round2, two_decimals_text};
 
 /// The CSV columns, in order.
 pub const COLUMNS: [&str; 13] = [
@@ -62,6 +62,91 @@ pub fn rows_as_csv(rows: &[Row]) -> String {
     }
     let bytes = writer.into_inner().unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// The column titles of the XLSX file, in the order of [`COLUMNS`].
+pub const TITLES_EN: [&str; 13] = [
+    "Profession id",
+    "Code",
+    "Profession",
+    "Year",
+    "Demand",
+    "Supply",
+    "Gap",
+    "Coverage",
+    "Complete",
+    "Supply, low",
+    "Supply, high",
+    "Gap, low",
+    "Gap, high",
+];
+
+/// The same in Russian, for files downloaded from Russian pages.
+pub const TITLES_RU: [&str; 13] = [
+    "Код профессии (id)",
+    "Код",
+    "Профессия",
+    "Год",
+    "Потребность",
+    "Выпуск",
+    "Дефицит",
+    "Покрытие",
+    "Данные полные",
+    "Выпуск, низкий",
+    "Выпуск, высокий",
+    "Дефицит, низкий",
+    "Дефицит, высокий",
+];
+
+/// The forecast rows as an XLSX workbook: a bold title row that stays in
+/// place when scrolling, a filter on every column, people with two decimals
+/// (rounded as in JSON and CSV), coverage as a percentage. Text is written
+/// as text, so nothing in it can run as a formula.
+pub fn rows_as_xlsx(
+    rows: &[Row],
+    titles: &[&str; 13],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("forecast")?;
+    let bold = Format::new().set_bold().set_text_wrap();
+    let people = Format::new().set_num_format("#,##0.00");
+    let percent = Format::new().set_num_format("0%");
+    for (col, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *title, &bold)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_number(r, 0, row.profession_id as f64)?;
+        sheet.write_string(r, 1, &row.profession_code)?;
+        sheet.write_string(r, 2, &row.profession_title)?;
+        sheet.write_number(r, 3, f64::from(row.year))?;
+        for (col, value) in [
+            (4, row.demand),
+            (5, row.supply),
+            (6, row.gap),
+            (9, row.supply_low),
+            (10, row.supply_high),
+            (11, row.gap_low),
+            (12, row.gap_high),
+        ] {
+            sheet.write_number_with_format(r, col, round2(value), &people)?;
+        }
+        if let Some(coverage) = row.coverage {
+            sheet.write_number_with_format(r, 7, round2(coverage), &percent)?;
+        }
+        sheet.write_boolean(r, 8, row.complete)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, rows.len() as u32, 12)?;
+    sheet.set_column_width(1, 11)?;
+    sheet.set_column_width(2, 40)?;
+    for col in 4..13 {
+        sheet.set_column_width(col, 12)?;
+    }
+    workbook.save_to_buffer()
 }
 
 #[cfg(test)]

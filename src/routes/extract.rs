@@ -221,8 +221,12 @@ pub fn path_config() -> web::PathConfig {
 }
 
 /// 404 for every path no route matches.
-pub async fn no_such_route() -> Result<HttpResponse, ApiError> {
-    Err(AppError::NotFound("this path".into()).into())
+pub async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.path().starts_with("/api/") {
+        Err(AppError::NotFound("this path".into()).into())
+    } else {
+        Ok(crate::web::not_found_page(&req))
+    }
 }
 
 /// A safety net: any error answer that is not already problem+json (one made
@@ -230,10 +234,14 @@ pub async fn no_such_route() -> Result<HttpResponse, ApiError> {
 pub fn problem_for_bare_errors<B>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // Problems, and the pages' own error pages, are answers already.
     let is_problem = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value == HeaderValue::from_static(PROBLEM_JSON));
+        .is_some_and(|value| {
+            value == HeaderValue::from_static(PROBLEM_JSON)
+                || value.as_bytes().starts_with(b"text/html")
+        });
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(
             response.map_into_left_body(),

@@ -12,7 +12,7 @@ use crate::app::forecast::{
     Span,
 };
 use crate::auth::AuthUser;
-use crate::forecast::export::rows_as_csv;
+use crate::forecast::export::{TITLES_EN, rows_as_csv, rows_as_xlsx};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +87,42 @@ pub async fn get_forecast_csv(
         ))
         .body(rows_as_csv(&forecast.rows)))
 }
+
+/// The same rows as an XLSX workbook: titles, a frozen title row, number
+/// formats (every role).
+#[utoipa::path(get, path = "/api/v1/forecast.xlsx", tag = "forecast", security(("bearer" = [])), params(ForecastQuery), responses(
+    (status = 200, description = "the rows as an XLSX workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/api/v1/forecast.xlsx")]
+pub async fn get_forecast_xlsx(
+    user: AuthUser,
+    app: web::Data<AppState>,
+    query: web::Query<ForecastQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (as_of, span) = query.as_of_and_span()?;
+    let forecast = forecast::stored_forecast(&app, &user, as_of, span, query.filter()).await?;
+    Ok(xlsx_download(&forecast.rows, &TITLES_EN)?)
+}
+
+/// An XLSX attachment of forecast rows.
+pub fn xlsx_download(
+    rows: &[crate::forecast::model::Row],
+    titles: &[&str; 13],
+) -> Result<HttpResponse, crate::error::AppError> {
+    let bytes = rows_as_xlsx(rows, titles)
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("writing XLSX: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type(XLSX)
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"forecast.xlsx\"",
+        ))
+        .body(bytes))
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The forecast with changed parameters or seats laid over the stored data;
 /// nothing is stored (analysts and admins).

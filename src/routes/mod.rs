@@ -121,6 +121,7 @@ api!(
     demand::delete_demand,
     forecast::get_forecast,
     forecast::get_forecast_csv,
+    forecast::get_forecast_xlsx,
     forecast::run_scenario,
     forecast::get_parameters,
     forecast::put_parameters,

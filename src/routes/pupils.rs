@@ -95,6 +95,8 @@ pub struct PupilQuery {
     /// A school user sees only its own school, the default for it.
     pub school_id: Option<i64>,
     pub grade: Option<i32>,
+    /// Only pupils whose external reference starts with this text.
+    pub external_ref: Option<String>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     /// Default 0.
@@ -116,6 +118,14 @@ pub async fn list_pupils(
     query: web::Query<PupilQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page(query.limit, query.offset)?;
-    let listing = pupils::list(&app, &user, query.school_id, query.grade, page).await?;
+    let listing = pupils::list(
+        &app,
+        &user,
+        query.school_id,
+        query.grade,
+        query.external_ref.clone(),
+        page,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }

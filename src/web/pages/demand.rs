@@ -1,0 +1,208 @@
+//! Enterprises' demand: their own records to add, change and delete;
+//! analysts and admins read every enterprise's.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::app::demand::{DemandBody, DemandQuery};
+use crate::app::{self, Context};
+use crate::auth::policy::{Action, authorize};
+use crate::db::demand::Demand;
+use crate::db::professions::Profession;
+use crate::domain::{OrganizationKind, Page, Role};
+use crate::error::AppError;
+use crate::web::session::{
+    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page_with, see_other,
+};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/demand", web::get().to(list))
+        .route("/demand", web::post().to(create))
+        .route("/demand/{id}", web::post().to(replace))
+        .route("/demand/{id}/delete", web::post().to(delete));
+}
+
+#[derive(Template)]
+#[template(path = "demand.html", config = "src/web/askama.toml")]
+struct DemandPage {
+    c: Chrome,
+    records: Vec<Demand>,
+    total: i64,
+    professions: Vec<Profession>,
+    enterprises: HashMap<i64, String>,
+    may_write: bool,
+    is_admin: bool,
+    state: FormState,
+    next_year: i32,
+}
+
+impl DemandPage {
+    fn profession(&self, id: &i64) -> String {
+        self.professions
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| format!("{} {}", p.code, p.title))
+            .unwrap_or_default()
+    }
+
+    fn enterprise(&self, id: &i64) -> String {
+        self.enterprises.get(id).cloned().unwrap_or_default()
+    }
+
+    fn enterprise_list(&self) -> Vec<(i64, String)> {
+        let mut all: Vec<(i64, String)> = self
+            .enterprises
+            .iter()
+            .map(|(id, n)| (*id, n.clone()))
+            .collect();
+        all.sort_by(|a, b| a.1.cmp(&b.1));
+        all
+    }
+}
+
+async fn list_page(
+    viewer: &Viewer,
+    ctx: &Context,
+    state: FormState,
+) -> Result<HttpResponse, WebError> {
+    authorize(&viewer.user, Action::SeeDemandRecords).map_err(|e| viewer.error(e))?;
+    let all = Page {
+        limit: Page::MAX_LIMIT,
+        offset: 0,
+    };
+    let query = DemandQuery {
+        profession_id: None,
+        year: None,
+        enterprise_id: None,
+    };
+    let (records, total) = app::demand::list(ctx, &viewer.user, query, all)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let professions = app::catalogue::list_professions(
+        ctx,
+        &viewer.user,
+        crate::db::professions::Filter { cluster_id: None },
+        all,
+    )
+    .await
+    .map_err(|e| viewer.error(e))?
+    .0;
+    let filter = crate::db::organizations::Filter {
+        kind: Some(OrganizationKind::Enterprise),
+    };
+    let enterprises = app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
+        .await
+        .map_err(|e| viewer.error(e))?
+        .0
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let page_data = DemandPage {
+        c: viewer.chrome(viewer.tr("Потребность в работниках", "Demand for workers")),
+        records,
+        total,
+        professions,
+        enterprises,
+        may_write: authorize(&viewer.user, Action::WriteDemandRecords).is_ok(),
+        is_admin: viewer.user.role == Role::Admin,
+        state,
+        next_year: crate::domain::numbers::current_academic_year() + 1,
+    };
+    page_with(form_status(&page_data.state), &page_data)
+}
+
+async fn list(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, WebError> {
+    list_page(&viewer, &ctx, FormState::default()).await
+}
+
+/// A demand record as typed in a form; `None` with the errors when it is not complete.
+fn body_of(
+    form: &Form,
+    viewer: &Viewer,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> Option<DemandBody> {
+    let lang = viewer.lang;
+    let enterprise_id = form
+        .optional("enterprise_id", errors, lang)
+        .or(viewer.user.organization_id);
+    let profession_id = form.number("profession_id", errors, lang);
+    let year = form.number("year", errors, lang);
+    let headcount = form.number("headcount", errors, lang);
+    let note = Some(form.get("note").to_string()).filter(|n| !n.is_empty());
+    match (profession_id, year, headcount) {
+        (Some(profession_id), Some(year), Some(headcount)) if errors.is_empty() => {
+            Some(DemandBody {
+                enterprise_id,
+                profession_id,
+                year,
+                headcount,
+                note,
+            })
+        }
+        _ => None,
+    }
+}
+
+async fn create(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let mut errors = Vec::new();
+    let Some(body) = body_of(&form, &viewer, &mut errors) else {
+        return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+    };
+    match app::demand::create(&ctx, &viewer.user, body).await {
+        Ok(_) => Ok(see_other("/demand?saved=1")),
+        Err(error) => {
+            let state = invalid_or(error, &form, viewer.lang)?;
+            list_page(&viewer, &ctx, state).await
+        }
+    }
+}
+
+fn record_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
+    raw.parse()
+        .map_err(|_| viewer.error(AppError::NotFound("demand record".into())))
+}
+
+async fn replace(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = record_id(&viewer, &id)?;
+    let mut errors = Vec::new();
+    let Some(body) = body_of(&form, &viewer, &mut errors) else {
+        return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+    };
+    match app::demand::replace(&ctx, &viewer.user, id, body).await {
+        Ok(_) => Ok(see_other("/demand?saved=1")),
+        Err(error) => {
+            let state = invalid_or(error, &form, viewer.lang)?;
+            list_page(&viewer, &ctx, state).await
+        }
+    }
+}
+
+async fn delete(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    viewer.checked(&req, &body)?;
+    let id = record_id(&viewer, &id)?;
+    app::demand::delete(&ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    Ok(see_other("/demand"))
+}

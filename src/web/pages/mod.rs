@@ -1,0 +1,22 @@
+//! One module per area of the pages; each handler reads the viewer, calls
+//! the application layer and renders a template.
+
+pub mod admin;
+pub mod demand;
+pub mod forecast;
+pub mod guidance;
+pub mod home;
+pub mod programs;
+pub mod pupils;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    home::configure(cfg);
+    forecast::configure(cfg);
+    programs::configure(cfg);
+    demand::configure(cfg);
+    pupils::configure(cfg);
+    guidance::configure(cfg);
+    admin::configure(cfg);
+}

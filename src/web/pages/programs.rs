@@ -1,0 +1,414 @@
+//! Programs, their seats per year and enrollments.
+
+use std::collections::HashMap;
+
+use crate::app::{self, Context};
+use crate::domain::{OrganizationKind, Page};
+use crate::web::session::{Viewer, WebError};
+
+use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::app::programs::{EnrollmentBody, IntakeBody, ProgramBody, Yearly};
+use crate::auth::policy::{Action, authorize};
+use crate::db::professions::Profession;
+use crate::db::programs::{Enrollment, Filter, Intake, Program, ProgramProfession};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::web::session::{Chrome, Form, FormState, form_status, invalid_or, page_with, see_other};
+
+/// Every institution's name by id.
+pub async fn institution_names(
+    ctx: &Context,
+    viewer: &Viewer,
+) -> Result<HashMap<i64, String>, WebError> {
+    let all = Page {
+        limit: Page::MAX_LIMIT,
+        offset: 0,
+    };
+    let filter = crate::db::organizations::Filter { kind: None };
+    let (organizations, _) = app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    Ok(organizations
+        .into_iter()
+        .filter(|o| o.kind != OrganizationKind::School)
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/programs", web::get().to(list))
+        .route("/programs", web::post().to(create))
+        .route("/programs/{id}", web::get().to(show))
+        .route("/programs/{id}/delete", web::post().to(delete))
+        .route("/programs/{id}/intakes", web::post().to(put_intake))
+        .route(
+            "/programs/{id}/intakes/{year}/delete",
+            web::post().to(delete_intake),
+        )
+        .route("/programs/{id}/enrollments", web::post().to(put_enrollment))
+        .route(
+            "/programs/{id}/enrollments/{year}/delete",
+            web::post().to(delete_enrollment),
+        );
+}
+
+const PROFESSION_ROWS: usize = 3;
+
+fn may_manage(viewer: &Viewer, institution_id: i64) -> bool {
+    authorize(&viewer.user, Action::ManagePrograms { institution_id }).is_ok()
+}
+
+async fn professions(ctx: &Context, viewer: &Viewer) -> Result<Vec<Profession>, WebError> {
+    let all = Page {
+        limit: Page::MAX_LIMIT,
+        offset: 0,
+    };
+    Ok(app::catalogue::list_professions(
+        ctx,
+        &viewer.user,
+        crate::db::professions::Filter { cluster_id: None },
+        all,
+    )
+    .await
+    .map_err(|e| viewer.error(e))?
+    .0)
+}
+
+#[derive(Template)]
+#[template(path = "programs.html", config = "src/web/askama.toml")]
+struct ProgramsPage {
+    c: Chrome,
+    programs: Vec<Program>,
+    names: HashMap<i64, String>,
+    professions: Vec<Profession>,
+    institutions: Vec<(i64, String)>,
+    may_create: bool,
+    state: FormState,
+}
+
+impl ProgramsPage {
+    fn institution(&self, id: &i64) -> String {
+        self.names.get(id).cloned().unwrap_or_default()
+    }
+
+    fn profession(&self, id: &i64) -> String {
+        self.professions
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| format!("{} {}", p.code, p.title))
+            .unwrap_or_default()
+    }
+
+    fn rows(&self) -> Vec<usize> {
+        (0..PROFESSION_ROWS).collect()
+    }
+
+    fn own(&self, program: &Program) -> bool {
+        self.c
+            .user
+            .is_some_and(|u| u.organization_id == Some(program.institution_id))
+    }
+}
+
+async fn list_page(
+    viewer: &Viewer,
+    ctx: &Context,
+    state: FormState,
+) -> Result<HttpResponse, WebError> {
+    let all = Page {
+        limit: Page::MAX_LIMIT,
+        offset: 0,
+    };
+    let (mut programs, _) = app::programs::list(
+        ctx,
+        &viewer.user,
+        Filter {
+            institution_id: None,
+            profession_id: None,
+        },
+        all,
+    )
+    .await
+    .map_err(|e| viewer.error(e))?;
+    let own = viewer.user.organization_id;
+    programs.sort_by_key(|p| (Some(p.institution_id) != own, p.institution_id, p.id));
+    let names = institution_names(ctx, viewer).await?;
+    let institutions: Vec<(i64, String)> = match viewer.user.role {
+        Role::Admin => {
+            let mut all: Vec<(i64, String)> =
+                names.iter().map(|(id, name)| (*id, name.clone())).collect();
+            all.sort_by(|a, b| a.1.cmp(&b.1));
+            all
+        }
+        _ => Vec::new(),
+    };
+    let page_data = ProgramsPage {
+        c: viewer.chrome(viewer.tr("Программы обучения", "Programs")),
+        may_create: matches!(viewer.user.role, Role::Admin | Role::College),
+        programs,
+        names,
+        professions: professions(ctx, viewer).await?,
+        institutions,
+        state,
+    };
+    page_with(form_status(&page_data.state), &page_data)
+}
+
+async fn list(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, WebError> {
+    list_page(&viewer, &ctx, FormState::default()).await
+}
+
+async fn create(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let lang = viewer.lang;
+    let mut errors = Vec::new();
+    let institution_id = form
+        .optional("institution_id", &mut errors, lang)
+        .or(viewer.user.organization_id);
+    let entry_grade = form.number("entry_grade", &mut errors, lang);
+    let duration_months = form.number("duration_months", &mut errors, lang);
+    let completion_rate = form.optional("completion_rate", &mut errors, lang);
+    let mut shares = Vec::new();
+    for i in 0..PROFESSION_ROWS {
+        let id_field = format!("professions[{i}].profession_id");
+        if form.get(&id_field).is_empty() {
+            continue;
+        }
+        let profession_id = form.number(&id_field, &mut errors, lang);
+        let share = form.number(&format!("professions[{i}].share"), &mut errors, lang);
+        if let (Some(profession_id), Some(share)) = (profession_id, share) {
+            shares.push(ProgramProfession {
+                profession_id,
+                share,
+            });
+        }
+    }
+    let (Some(entry_grade), Some(duration_months), true) =
+        (entry_grade, duration_months, errors.is_empty())
+    else {
+        return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+    };
+    let body = ProgramBody {
+        institution_id,
+        specialty_code: form.get("specialty_code").to_string(),
+        title: form.get("title").to_string(),
+        entry_grade,
+        duration_months,
+        completion_rate,
+        professions: shares,
+    };
+    match app::programs::create(ctx.get_ref(), &viewer.user, body).await {
+        Ok(program) => Ok(see_other(&format!("/programs/{}", program.id))),
+        Err(error) => {
+            let state = invalid_or(error, &form, lang)?;
+            list_page(&viewer, &ctx, state).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "program.html", config = "src/web/askama.toml")]
+struct ProgramPage {
+    c: Chrome,
+    program: Program,
+    institution: String,
+    professions: Vec<Profession>,
+    intakes: Vec<Intake>,
+    enrollments: Vec<Enrollment>,
+    may_manage: bool,
+    state: FormState,
+    next_year: i32,
+}
+
+impl ProgramPage {
+    fn profession(&self, id: &i64) -> String {
+        self.professions
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| format!("{} {}", p.code, p.title))
+            .unwrap_or_default()
+    }
+}
+
+fn program_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
+    raw.parse()
+        .map_err(|_| viewer.error(AppError::NotFound("program".into())))
+}
+
+async fn program_page(
+    viewer: &Viewer,
+    ctx: &Context,
+    id: i64,
+    state: FormState,
+) -> Result<HttpResponse, WebError> {
+    let program = app::programs::get(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let intakes = app::programs::intakes(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let enrollments = app::programs::enrollments(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let names = institution_names(ctx, viewer).await?;
+    let page_data = ProgramPage {
+        c: viewer.chrome(&program.title),
+        institution: names
+            .get(&program.institution_id)
+            .cloned()
+            .unwrap_or_default(),
+        may_manage: may_manage(viewer, program.institution_id),
+        professions: professions(ctx, viewer).await?,
+        program,
+        intakes,
+        enrollments,
+        state,
+        next_year: crate::domain::numbers::current_academic_year() + 1,
+    };
+    page_with(form_status(&page_data.state), &page_data)
+}
+
+async fn show(
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = program_id(&viewer, &id)?;
+    program_page(&viewer, &ctx, id, FormState::default()).await
+}
+
+async fn delete(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    viewer.checked(&req, &body)?;
+    let id = program_id(&viewer, &id)?;
+    app::programs::delete(&ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    Ok(see_other("/programs"))
+}
+
+async fn yearly_result<T>(
+    viewer: &Viewer,
+    ctx: &Context,
+    id: i64,
+    form: &Form,
+    result: Result<T, AppError>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(_) => Ok(see_other(&format!("/programs/{id}?saved=1"))),
+        Err(error) => {
+            let state = invalid_or(error, form, viewer.lang)?;
+            program_page(viewer, ctx, id, state).await
+        }
+    }
+}
+
+async fn put_intake(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = program_id(&viewer, &id)?;
+    let lang = viewer.lang;
+    let mut errors = Vec::new();
+    let year = form.number("year", &mut errors, lang);
+    let seats = form.number("seats", &mut errors, lang);
+    let targeted_seats = form
+        .optional("targeted_seats", &mut errors, lang)
+        .or(Some(0));
+    let (Some(year), Some(seats), Some(targeted_seats), true) =
+        (year, seats, targeted_seats, errors.is_empty())
+    else {
+        return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
+    };
+    let result = app::programs::put_intake(
+        &ctx,
+        &viewer.user,
+        id,
+        year,
+        IntakeBody {
+            seats,
+            targeted_seats,
+        },
+    )
+    .await;
+    yearly_result(&viewer, &ctx, id, &form, result).await
+}
+
+async fn put_enrollment(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = program_id(&viewer, &id)?;
+    let lang = viewer.lang;
+    let mut errors = Vec::new();
+    let year = form.number("start_year", &mut errors, lang);
+    let students = form.number("students", &mut errors, lang);
+    let (Some(year), Some(students), true) = (year, students, errors.is_empty()) else {
+        return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
+    };
+    let result =
+        app::programs::put_enrollment(&ctx, &viewer.user, id, year, EnrollmentBody { students })
+            .await;
+    yearly_result(&viewer, &ctx, id, &form, result).await
+}
+
+async fn delete_yearly(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+    what: Yearly,
+) -> Result<HttpResponse, WebError> {
+    viewer.checked(&req, &body)?;
+    let id = program_id(&viewer, &path.0)?;
+    let year: i32 = path
+        .1
+        .parse()
+        .map_err(|_| viewer.error(AppError::NotFound("year".into())))?;
+    app::programs::delete_yearly(&ctx, &viewer.user, id, what, year)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    Ok(see_other(&format!("/programs/{id}")))
+}
+
+async fn delete_intake(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    delete_yearly(req, viewer, ctx, path, body, Yearly::Intake).await
+}
+
+async fn delete_enrollment(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    delete_yearly(req, viewer, ctx, path, body, Yearly::Enrollment).await
+}
