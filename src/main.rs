@@ -327,7 +327,8 @@ async fn demo(
         );
     }
     println!();
-    println!("API: {address}/api/v1 (OpenAPI: {address}/api/v1/openapi.json). Try:");
+    println!("In a browser: {address}/ (sign in with any of the users above).");
+    println!("API: {address}/api/v1 (reference: {address}/api/docs/). Try:");
     println!(
         "  TOKEN=$(curl -s {address}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"email\":\"analyst@kadry.demo\",\"password\":\"demo-analyst-pass\"}}' | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
     );

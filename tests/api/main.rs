@@ -2,6 +2,7 @@
 //! SQLite by default and PostgreSQL when KADRY_TEST_DATABASE_URL is set.
 
 mod auth;
+mod browser;
 mod catalogue;
 mod cli;
 mod demand;

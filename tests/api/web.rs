@@ -931,3 +931,287 @@ async fn the_sign_in_page_works_signed_out_and_a_signed_in_visitor_reaches_every
         "a second invitation to one email is shown on the form"
     );
 }
+
+/// The links of a page to other pages of kadry (downloads and sign-out left out).
+fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| {
+            href.starts_with('/')
+                && !href.starts_with("/static")
+                && !href.contains(".csv")
+                && !href.contains(".xlsx")
+                && !href.starts_with("/api/")
+        })
+        .map(|href| href.replace("&amp;", "&"))
+        .collect()
+}
+
+#[tokio::test]
+async fn no_link_on_any_page_leads_to_a_server_error() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    for who in ROLES {
+        let visitor = r.visitor(&app, who).await;
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: Vec<String> = pages(&r).into_iter().map(|(path, _)| path).collect();
+        while let Some(path) = queue.pop() {
+            if !seen.insert(path.clone()) || seen.len() > 400 {
+                continue;
+            }
+            let answer = visitor.get(&path).await;
+            assert!(
+                answer.status.as_u16() < 500,
+                "{who} on {path}: {}",
+                answer.status
+            );
+            if answer.status == StatusCode::OK
+                && answer.headers["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/html")
+            {
+                queue.extend(links(&answer.body));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_records_are_the_404_page() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let admin = r.visitor(&app, "admin").await;
+    for path in [
+        "/programs/999999",
+        "/events/999999",
+        "/pupils/999999",
+        "/forecast/professions/999999",
+        "/forecast/explain?profession_id=999999&year=2030",
+        "/programs/abc",
+    ] {
+        let answer = admin.get(path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(answer.body.contains("Не найдено"), "{path}");
+    }
+    let answer = admin.get("/forecast/explain?profession_id=x").await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn every_form_shows_its_bad_fields_marked() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let school = r.visitor(&app, "school_a").await;
+    let college = r.visitor(&app, "college_a").await;
+    let admin = r.visitor(&app, "admin").await;
+    let program = format!("/programs/{}", r.program_a);
+    let cases: Vec<(&Visitor, String, Vec<(&str, &str)>, Vec<&str>)> = vec![
+        (
+            &school,
+            "/pupils".into(),
+            vec![
+                ("external_ref", "9А-76"),
+                ("grade", "x"),
+                ("academic_year", "x"),
+            ],
+            vec!["grade", "academic_year"],
+        ),
+        (
+            &school,
+            "/pupils".into(),
+            vec![
+                ("external_ref", ""),
+                ("grade", "9"),
+                ("academic_year", "2026"),
+            ],
+            vec!["external_ref"],
+        ),
+        (
+            &school,
+            "/pupils".into(),
+            vec![
+                ("external_ref", "9А-77"),
+                ("grade", "3"),
+                ("academic_year", "2026"),
+            ],
+            vec!["grade"],
+        ),
+        (
+            &school,
+            "/younger-pupils".into(),
+            vec![
+                ("academic_year", "2026"),
+                ("grades[0].pupils", "-1"),
+                ("grades[1].pupils", "x"),
+                ("grades[2].pupils", "20"),
+                ("grades[3].pupils", "20"),
+            ],
+            vec!["grades[1].pupils"],
+        ),
+        (
+            &school,
+            "/younger-pupils".into(),
+            vec![
+                ("academic_year", "1990"),
+                ("grades[0].pupils", "-1"),
+                ("grades[1].pupils", "20"),
+                ("grades[2].pupils", "20"),
+                ("grades[3].pupils", "20"),
+            ],
+            vec!["academic_year", "grades[0].pupils"],
+        ),
+        (
+            &college,
+            format!("{program}/intakes"),
+            vec![("year", "2027"), ("seats", "-3"), ("targeted_seats", "0")],
+            vec!["seats"],
+        ),
+        (
+            &college,
+            format!("{program}/intakes"),
+            vec![("year", "abc"), ("seats", "")],
+            vec!["year", "seats"],
+        ),
+        (
+            &college,
+            format!("{program}/enrollments"),
+            vec![("start_year", "2025"), ("students", "-1")],
+            vec!["students"],
+        ),
+        (
+            &college,
+            "/events".into(),
+            vec![
+                ("title", ""),
+                ("kind", "open_day"),
+                ("starts_at", "tomorrow"),
+                ("capacity", "0"),
+                ("min_grade", "3"),
+                ("hours", "2"),
+            ],
+            vec!["starts_at"],
+        ),
+        (
+            &college,
+            "/events".into(),
+            vec![
+                ("title", ""),
+                ("kind", "open_day"),
+                ("starts_at", "2027-03-01T10:00"),
+                ("capacity", "0"),
+                ("min_grade", "3"),
+                ("hours", "2"),
+            ],
+            vec!["title", "capacity", "min_grade"],
+        ),
+        (
+            &admin,
+            "/admin/users".into(),
+            vec![("email", "not-an-email"), ("role", "analyst")],
+            vec!["email"],
+        ),
+    ];
+    for (visitor, path, fields, marked) in cases {
+        let answer = visitor.post(&path, &fields).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {fields:?}: {}",
+            answer.body
+        );
+        for field in marked {
+            assert!(
+                answer.marks(field),
+                "{path}: {field} is marked in {}",
+                answer.body
+            );
+        }
+        for (name, value) in &fields {
+            if !value.is_empty()
+                && answer.body.contains(&format!("id=\"{name}\""))
+                && !name.starts_with("kind")
+            {
+                assert!(
+                    answer.body.contains(&format!("value=\"{value}\"")),
+                    "{path}: {name} keeps {value}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_school_registers_its_pupils_for_an_event_and_the_organizer_records_who_came() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let school = r.visitor(&app, "school_a").await;
+    let event = format!("/events/{}", r.event_a);
+    let page = school.get(&event).await;
+    assert!(
+        page.body.contains(&format!("value=\"{}\"", r.pupil_a)),
+        "the school's own pupil is offered"
+    );
+    assert!(
+        !page.body.contains(&format!("id=\"pupil-{}\"", r.pupil_b)),
+        "another school's is not"
+    );
+    let pupil = r.pupil_a.to_string();
+    let answer = school
+        .post(&format!("{event}/register"), &[("pupil_ids", &pupil)])
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let other = r.pupil_b.to_string();
+    let answer = school
+        .post(&format!("{event}/register"), &[("pupil_ids", &other)])
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::NOT_FOUND,
+        "another school's pupil cannot be registered"
+    );
+
+    let college = r.visitor(&app, "college_a").await;
+    let page = college.get(&event).await;
+    assert!(page.body.contains("id=\"attendance-form\""));
+    assert!(!page.body.contains("8А-01"), "the organizer sees no pupil");
+    let answer = college
+        .post(&format!("{event}/attendance"), &[("pupil_ids", "12, x")])
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(answer.marks("pupil_ids"));
+    let answer = college
+        .post(&format!("{event}/attendance"), &[("pupil_ids", &pupil)])
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let plant = r.visitor(&app, "enterprise_a").await;
+    assert!(
+        !plant
+            .get(&event)
+            .await
+            .body
+            .contains("id=\"attendance-form\"")
+    );
+    let answer = plant
+        .post(&format!("{event}/attendance"), &[("pupil_ids", &pupil)])
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::NOT_FOUND,
+        "another organizer's event, as in the API"
+    );
+
+    let record = school.get(&format!("/pupils/{}", r.pupil_a)).await;
+    assert!(record.body.contains("День открытых дверей"));
+    assert!(
+        record.body.contains("<td id=\"pupil-hours\">4,00</td>"),
+        "{}",
+        record.body
+    );
+}
