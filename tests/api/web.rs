@@ -1148,6 +1148,68 @@ async fn every_form_shows_its_bad_fields_marked() {
 }
 
 #[tokio::test]
+async fn a_college_changes_its_program_and_a_school_its_pupil() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let college = r.visitor(&app, "college_a").await;
+    let cnc = r.w.cnc_operator.to_string();
+    let path = format!("/programs/{}", r.program_a);
+    let form = college.get(&path).await;
+    assert!(
+        form.body.contains("value=\"Оператор станков с ЧПУ\""),
+        "the form holds the stored title"
+    );
+    let answer = college
+        .post(
+            &path,
+            &[
+                ("specialty_code", "15.01.32"),
+                ("title", "Оператор-наладчик"),
+                ("entry_grade", "9"),
+                ("duration_months", "46"),
+                ("professions[0].profession_id", &cnc),
+                ("professions[0].share", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let program = app
+        .get_json(&format!("/api/v1/programs/{}", r.program_a), &r.w.admin)
+        .await;
+    assert_eq!(program["title"], "Оператор-наладчик");
+    assert_eq!(program["duration_months"], 46);
+    let other = r.visitor(&app, "college_b").await;
+    let answer = other
+        .post(
+            &path,
+            &[
+                ("specialty_code", "1"),
+                ("title", "x"),
+                ("entry_grade", "9"),
+                ("duration_months", "46"),
+                ("professions[0].profession_id", &cnc),
+                ("professions[0].share", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+
+    let school = r.visitor(&app, "school_a").await;
+    let answer = school
+        .post(
+            &format!("/pupils/{}", r.pupil_a),
+            &[("grade", "9"), ("academic_year", "2026")],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let pupil = app
+        .get_json(&format!("/api/v1/pupils/{}", r.pupil_a), &r.w.admin)
+        .await;
+    assert_eq!(pupil["grade"], 9);
+    assert_eq!(pupil["consent"], false, "an unticked box withdraws consent");
+}
+
+#[tokio::test]
 async fn a_school_registers_its_pupils_for_an_event_and_the_organizer_records_who_came() {
     let app = spawn_app().await;
     let r = Region::build(&app).await;

@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/programs", web::get().to(list))
         .route("/programs", web::post().to(create))
         .route("/programs/{id}", web::get().to(show))
+        .route("/programs/{id}", web::post().to(replace))
         .route("/programs/{id}/delete", web::post().to(delete))
         .route("/programs/{id}/intakes", web::post().to(put_intake))
         .route(
@@ -161,29 +162,25 @@ async fn list(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, W
     list_page(&viewer, &ctx, FormState::default()).await
 }
 
-async fn create(
-    req: HttpRequest,
-    viewer: Viewer,
-    ctx: web::Data<Context>,
-    body: web::Bytes,
-) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
+/// A program as typed in a form; `None` with the errors when it is not complete.
+fn program_body(
+    form: &Form,
+    viewer: &Viewer,
+    errors: &mut Vec<crate::error::FieldError>,
+) -> Option<ProgramBody> {
     let lang = viewer.lang;
-    let mut errors = Vec::new();
-    let institution_id = form
-        .optional("institution_id", &mut errors, lang)
-        .or(viewer.user.organization_id);
-    let entry_grade = form.number("entry_grade", &mut errors, lang);
-    let duration_months = form.number("duration_months", &mut errors, lang);
-    let completion_rate = form.optional("completion_rate", &mut errors, lang);
+    let institution_id = form.optional("institution_id", errors, lang);
+    let entry_grade = form.number("entry_grade", errors, lang);
+    let duration_months = form.number("duration_months", errors, lang);
+    let completion_rate = form.optional("completion_rate", errors, lang);
     let mut shares = Vec::new();
     for i in 0..PROFESSION_ROWS {
         let id_field = format!("professions[{i}].profession_id");
         if form.get(&id_field).is_empty() {
             continue;
         }
-        let profession_id = form.number(&id_field, &mut errors, lang);
-        let share = form.number(&format!("professions[{i}].share"), &mut errors, lang);
+        let profession_id = form.number(&id_field, errors, lang);
+        let share = form.number(&format!("professions[{i}].share"), errors, lang);
         if let (Some(profession_id), Some(share)) = (profession_id, share) {
             shares.push(ProgramProfession {
                 profession_id,
@@ -191,27 +188,56 @@ async fn create(
             });
         }
     }
-    let (Some(entry_grade), Some(duration_months), true) =
-        (entry_grade, duration_months, errors.is_empty())
-    else {
+    match (entry_grade, duration_months) {
+        (Some(entry_grade), Some(duration_months)) if errors.is_empty() => Some(ProgramBody {
+            institution_id,
+            specialty_code: form.get("specialty_code").to_string(),
+            title: form.get("title").to_string(),
+            entry_grade,
+            duration_months,
+            completion_rate,
+            professions: shares,
+        }),
+        _ => None,
+    }
+}
+
+async fn create(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let mut errors = Vec::new();
+    let Some(mut body) = program_body(&form, &viewer, &mut errors) else {
         return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
     };
-    let body = ProgramBody {
-        institution_id,
-        specialty_code: form.get("specialty_code").to_string(),
-        title: form.get("title").to_string(),
-        entry_grade,
-        duration_months,
-        completion_rate,
-        professions: shares,
-    };
+    body.institution_id = body.institution_id.or(viewer.user.organization_id);
     match app::programs::create(ctx.get_ref(), &viewer.user, body).await {
         Ok(program) => Ok(see_other(&format!("/programs/{}", program.id))),
         Err(error) => {
-            let state = invalid_or(error, &form, lang)?;
+            let state = invalid_or(error, &form, viewer.lang)?;
             list_page(&viewer, &ctx, state).await
         }
     }
+}
+
+async fn replace(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = program_id(&viewer, &id)?;
+    let mut errors = Vec::new();
+    let Some(body) = program_body(&form, &viewer, &mut errors) else {
+        return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
+    };
+    let result = app::programs::replace(&ctx, &viewer.user, id, body).await;
+    saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
 #[derive(Template)]
@@ -229,6 +255,34 @@ struct ProgramPage {
 }
 
 impl ProgramPage {
+    /// A field of the edit form: as typed, else as stored.
+    fn edit_value(&self, name: &str) -> String {
+        let p = &self.program;
+        let stored = match name {
+            "specialty_code" => p.specialty_code.clone(),
+            "title" => p.title.clone(),
+            "entry_grade" => p.entry_grade.to_string(),
+            "duration_months" => p.duration_months.to_string(),
+            "completion_rate" => p.completion_rate.map(|r| r.to_string()).unwrap_or_default(),
+            other => {
+                let index = other
+                    .strip_prefix("professions[")
+                    .and_then(|rest| rest.split(']').next())
+                    .and_then(|i| i.parse::<usize>().ok());
+                match index.and_then(|i| p.professions.get(i)) {
+                    Some(pp) if other.ends_with("profession_id") => pp.profession_id.to_string(),
+                    Some(pp) => pp.share.to_string(),
+                    None => String::new(),
+                }
+            }
+        };
+        self.state.value_or(name, stored)
+    }
+
+    fn rows(&self) -> Vec<usize> {
+        (0..PROFESSION_ROWS).collect()
+    }
+
     fn profession(&self, id: &i64) -> String {
         self.professions
             .iter()
@@ -300,7 +354,7 @@ async fn delete(
     Ok(see_other("/programs"))
 }
 
-async fn yearly_result<T>(
+async fn saved_or_shown<T>(
     viewer: &Viewer,
     ctx: &Context,
     id: i64,
@@ -348,7 +402,7 @@ async fn put_intake(
         },
     )
     .await;
-    yearly_result(&viewer, &ctx, id, &form, result).await
+    saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
 async fn put_enrollment(
@@ -370,7 +424,7 @@ async fn put_enrollment(
     let result =
         app::programs::put_enrollment(&ctx, &viewer.user, id, year, EnrollmentBody { students })
             .await;
-    yearly_result(&viewer, &ctx, id, &form, result).await
+    saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
 async fn delete_yearly(

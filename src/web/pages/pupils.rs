@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 
-use crate::app::pupils::NewPupilBody;
+use crate::app::pupils::{NewPupilBody, PupilPatch};
 use crate::app::younger::{YoungerBody, YoungerGrade, YoungerYear};
 use crate::app::{self, Context};
 use crate::auth::policy::{Action, authorize};
@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldError};
 use crate::roster::ImportSummary;
 use crate::routes::extract::ImportLimit;
 use crate::web::session::{
-    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page, page_with, see_other,
+    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page_with, see_other,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/pupils/import", web::get().to(import_form))
         .route("/pupils/import", web::post().to(import))
         .route("/pupils/{id}", web::get().to(show))
+        .route("/pupils/{id}", web::post().to(change))
         .route("/pupils/{id}/delete", web::post().to(delete))
         .route("/younger-pupils", web::get().to(younger))
         .route("/younger-pupils", web::post().to(younger_put));
@@ -225,6 +226,19 @@ struct PupilPage {
     events: Vec<PupilEvent>,
     hours: f64,
     recommendations: app::guidance::Recommendations,
+    state: FormState,
+}
+
+impl PupilPage {
+    /// A field of the change form: as typed, else as stored.
+    fn edit_value(&self, name: &str) -> String {
+        let stored = match name {
+            "grade" => self.pupil.grade.to_string(),
+            "academic_year" => self.pupil.academic_year.to_string(),
+            _ => String::new(),
+        };
+        self.state.value_or(name, stored)
+    }
 }
 
 async fn show(
@@ -235,13 +249,56 @@ async fn show(
     let id: i64 = id
         .parse()
         .map_err(|_| viewer.error(AppError::not_found("pupil", 0)))?;
-    let pupil = app::pupils::get(&ctx, &viewer.user, id)
+    pupil_page(&viewer, &ctx, id, FormState::default()).await
+}
+
+async fn change(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| viewer.error(AppError::not_found("pupil", 0)))?;
+    let mut errors = Vec::new();
+    let grade = form.number("grade", &mut errors, viewer.lang);
+    let academic_year = form.number("academic_year", &mut errors, viewer.lang);
+    if !errors.is_empty() {
+        return pupil_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
+    }
+    let patch = PupilPatch {
+        external_ref: None,
+        grade,
+        academic_year,
+        consent: Some(form.get("consent") == "on"),
+        display_name: None,
+        interests: None,
+    };
+    match app::pupils::patch(&ctx, &viewer.user, id, patch).await {
+        Ok(_) => Ok(see_other(&format!("/pupils/{id}?saved=1"))),
+        Err(error) => {
+            let state = invalid_or(error, &form, viewer.lang)?;
+            pupil_page(&viewer, &ctx, id, state).await
+        }
+    }
+}
+
+async fn pupil_page(
+    viewer: &Viewer,
+    ctx: &Context,
+    id: i64,
+    state: FormState,
+) -> Result<HttpResponse, WebError> {
+    let pupil = app::pupils::get(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let (events, hours) = app::guidance::pupil_events(&ctx, &viewer.user, id)
+    let (events, hours) = app::guidance::pupil_events(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let recommendations = app::guidance::recommendations(&ctx, &viewer.user, id)
+    let recommendations = app::guidance::recommendations(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
     let all = Page {
@@ -257,7 +314,7 @@ async fn show(
     .await
     .map_err(|e| viewer.error(e))?
     .0;
-    let clusters = app::catalogue::list_clusters(&ctx, &viewer.user, all)
+    let clusters = app::catalogue::list_clusters(ctx, &viewer.user, all)
         .await
         .map_err(|e| viewer.error(e))?
         .0;
@@ -279,7 +336,7 @@ async fn show(
             (name.unwrap_or_default(), i.weight)
         })
         .collect();
-    page(&PupilPage {
+    let page_data = PupilPage {
         c: viewer.chrome(&format!(
             "{} {}",
             viewer.tr("Ученик", "Pupil"),
@@ -290,7 +347,9 @@ async fn show(
         events,
         hours,
         recommendations,
-    })
+        state,
+    };
+    page_with(form_status(&page_data.state), &page_data)
 }
 
 async fn delete(
