@@ -105,7 +105,16 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// The identity of the document shown now (its root element's WebDriver id).
+    async fn document(&self) -> Option<String> {
+        let root = self.client.find(Locator::Css("html")).await.ok()?;
+        Some(root.element_id().to_string())
+    }
+
+    /// Clicks what leads to another page and waits until that page has loaded:
+    /// a new root element, fully loaded, so that nothing of the old page is read after.
     async fn click(&self, css: &str) {
+        let before = self.document().await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -113,6 +122,22 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        for _ in 0..600 {
+            let now = self.document().await;
+            if now.is_some() && now != before {
+                let ready = self
+                    .client
+                    .execute("return document.readyState;", vec![])
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string));
+                if ready.as_deref() == Some("complete") {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after clicking {css}");
     }
 
     async fn wait_for(&self, css: &str) {
@@ -363,7 +388,7 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::demo::DemoUser]) 
     browser
         .fill("#intake-form input[name='year']", &next_year.to_string())
         .await;
-    browser.fill("#intake-form input[name='seats']", "0").await;
+    browser.fill("#intake-form input[name='seats']", "5").await;
     browser
         .fill("#intake-form input[name='targeted_seats']", "0")
         .await;
@@ -377,7 +402,7 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::demo::DemoUser]) 
     assert_eq!(before.len(), after.len());
     assert_ne!(
         before, after,
-        "no seats in {next_year} change the gap when that intake graduates"
+        "5 seats instead of the stored ones in {next_year} change the gap when that intake graduates"
     );
     let cookie = browser.session_cookie().await;
     browser.sign_out().await;
@@ -486,8 +511,12 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::demo::DemoUser]) 
     browser.fill("#new-pupil #external_ref", "Б-99").await;
     browser.fill("#new-pupil #grade", "9").await;
     browser.click("#new-pupil button[type=submit]").await;
-    browser.wait_for("h1").await;
-    assert!(browser.text("h1").await.contains("Запрос отклонён"));
+    let heading = browser.text("h1").await;
+    assert!(
+        heading.contains("Запрос отклонён"),
+        "{heading} at {}",
+        browser.path().await
+    );
     assert_eq!(
         app.get_json(&format!("/api/v1/pupils?school_id={own}"), &admin)
             .await["total"],
