@@ -306,7 +306,7 @@ async fn pupil_page(
         offset: 0,
     };
     let professions = app::catalogue::list_professions(
-        &ctx,
+        ctx,
         &viewer.user,
         crate::db::professions::Filter { cluster_id: None },
         all,
