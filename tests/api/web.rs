@@ -1012,7 +1012,8 @@ async fn every_form_shows_its_bad_fields_marked() {
     let college = r.visitor(&app, "college_a").await;
     let admin = r.visitor(&app, "admin").await;
     let program = format!("/programs/{}", r.program_a);
-    let cases: Vec<(&Visitor, String, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    type Case<'a> = (&'a Visitor, String, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         (
             &school,
             "/pupils".into(),
