@@ -944,7 +944,7 @@ fn links(html: &str) -> Vec<String> {
                 && !href.contains(".xlsx")
                 && !href.starts_with("/api/")
         })
-        .map(|href| href.replace("&amp;", "&"))
+        .map(|href| href.replace("&amp;", "&").replace("&#38;", "&"))
         .collect()
 }
 
@@ -1276,5 +1276,86 @@ async fn a_school_registers_its_pupils_for_an_event_and_the_organizer_records_wh
         record.body.contains("<td id=\"pupil-hours\">4,00</td>"),
         "{}",
         record.body
+    );
+}
+
+#[tokio::test]
+async fn long_lists_are_paged_and_the_links_keep_the_filters() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let professions = [r.w.glass_operator, r.w.cnc_operator, r.w.welder];
+    let mut records = Vec::new();
+    for i in 0..90 {
+        records.push((
+            r.w.enterprise_b.0,
+            professions[i % 3],
+            2027 + (i / 3) as i32,
+        ));
+    }
+    for i in 0..15 {
+        records.push((r.w.enterprise_a.0, r.w.welder, 2027 + i));
+    }
+    for (enterprise, profession, year) in records {
+        app.create(
+            "/api/v1/demand",
+            &r.w.admin,
+            serde_json::json!({"enterprise_id": enterprise, "profession_id": profession, "year": year, "headcount": 3}),
+        )
+        .await;
+    }
+    let analyst = r.visitor(&app, "analyst").await;
+    let first = analyst.get("/demand").await;
+    assert!(
+        first
+            .body
+            .contains("1–100 из <strong class=\"total\">106</strong>"),
+        "{}",
+        first.body
+    );
+    assert_eq!(first.body.matches("<tr><td>").count(), 100);
+    let next = first.body.split("rel=\"next\"").next().unwrap();
+    let href = &next[next.rfind("href=\"").unwrap() + 6..next.len() - 2];
+    let second = analyst.get(&href.replace("&#38;", "&")).await;
+    assert!(
+        second.body.contains("101–106 из"),
+        "{href}: {}",
+        second.body
+    );
+    assert_eq!(second.body.matches("<tr><td>").count(), 6);
+    assert!(!second.body.contains("rel=\"next\""));
+    assert!(second.body.contains("rel=\"prev\""));
+
+    let school = r.visitor(&app, "school_a").await;
+    let roster: String = (0..60)
+        .map(|i| format!("7В-{i:02},7,2026,true,,\n"))
+        .collect();
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/schools/{}/pupils/import", r.w.school_a.0)))
+        .bearer_auth(&r.w.school_a.1)
+        .header("content-type", "text/csv")
+        .body(format!(
+            "external_ref,grade,academic_year,consent,display_name,interests\n{roster}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{:?}",
+        response.text().await
+    );
+    let found = school.get("/pupils?external_ref=7%D0%92").await;
+    assert!(
+        found
+            .body
+            .contains("1–50 из <strong class=\"total\">60</strong>"),
+        "{}",
+        found.body
+    );
+    assert!(
+        found.body.contains("external_ref=7%D0%92&#38;offset=50"),
+        "the search is kept: {}",
+        found.body
     );
 }

@@ -12,7 +12,8 @@ use crate::db::outbox::Notification;
 use crate::domain::{OrganizationKind, OutboxStatus, Page, Role};
 use crate::error::{AppError, FieldError};
 use crate::web::session::{
-    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page_with, see_other,
+    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or,
+    page_with, see_other,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -234,7 +235,7 @@ async fn change_user(
 struct NotificationsPage {
     c: Chrome,
     notifications: Vec<Notification>,
-    total: i64,
+    pager: Pager,
     status: Option<OutboxStatus>,
 }
 
@@ -269,15 +270,17 @@ async fn notifications(
             OutboxStatus::parse(raw).map_err(|m| viewer.error(AppError::invalid("status", m)))?,
         ),
     };
-    let (notifications, total) = app::notifications::list(&ctx, &viewer.user, status, ALL)
+    let mut pager = Pager::of(&req, LIST_PAGE);
+    let (notifications, total) = app::notifications::list(&ctx, &viewer.user, status, pager.page())
         .await
         .map_err(|e| viewer.error(e))?;
+    pager.total = total;
     page_with(
         actix_web::http::StatusCode::OK,
         &NotificationsPage {
             c: viewer.chrome(viewer.tr("Письма", "Emails")),
             notifications,
-            total,
+            pager,
             status,
         },
     )

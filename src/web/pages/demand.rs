@@ -14,7 +14,8 @@ use crate::db::professions::Profession;
 use crate::domain::{OrganizationKind, Page, Role};
 use crate::error::AppError;
 use crate::web::session::{
-    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page_with, see_other,
+    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or,
+    page_with, see_other,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 struct DemandPage {
     c: Chrome,
     records: Vec<Demand>,
-    total: i64,
+    pager: Pager,
     professions: Vec<Profession>,
     enterprises: HashMap<i64, String>,
     may_write: bool,
@@ -63,6 +64,7 @@ impl DemandPage {
 }
 
 async fn list_page(
+    req: &HttpRequest,
     viewer: &Viewer,
     ctx: &Context,
     state: FormState,
@@ -77,9 +79,11 @@ async fn list_page(
         year: None,
         enterprise_id: None,
     };
-    let (records, total) = app::demand::list(ctx, &viewer.user, query, all)
+    let mut pager = Pager::of(req, LIST_PAGE);
+    let (records, total) = app::demand::list(ctx, &viewer.user, query, pager.page())
         .await
         .map_err(|e| viewer.error(e))?;
+    pager.total = total;
     let professions = app::catalogue::list_professions(
         ctx,
         &viewer.user,
@@ -102,7 +106,7 @@ async fn list_page(
     let page_data = DemandPage {
         c: viewer.chrome(viewer.tr("Потребность в работниках", "Demand for workers")),
         records,
-        total,
+        pager,
         professions,
         enterprises,
         may_write: authorize(&viewer.user, Action::WriteDemandRecords).is_ok(),
@@ -113,8 +117,12 @@ async fn list_page(
     page_with(form_status(&page_data.state), &page_data)
 }
 
-async fn list(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, WebError> {
-    list_page(&viewer, &ctx, FormState::default()).await
+async fn list(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+) -> Result<HttpResponse, WebError> {
+    list_page(&req, &viewer, &ctx, FormState::default()).await
 }
 
 /// A demand record as typed in a form; `None` with the errors when it is not complete.
@@ -154,13 +162,13 @@ async fn create(
     let form = viewer.checked(&req, &body)?;
     let mut errors = Vec::new();
     let Some(body) = body_of(&form, &viewer, &mut errors) else {
-        return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+        return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
     match app::demand::create(&ctx, &viewer.user, body).await {
         Ok(_) => Ok(see_other("/demand?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
-            list_page(&viewer, &ctx, state).await
+            list_page(&req, &viewer, &ctx, state).await
         }
     }
 }
@@ -181,13 +189,13 @@ async fn replace(
     let id = record_id(&viewer, &id)?;
     let mut errors = Vec::new();
     let Some(body) = body_of(&form, &viewer, &mut errors) else {
-        return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+        return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
     match app::demand::replace(&ctx, &viewer.user, id, body).await {
         Ok(_) => Ok(see_other("/demand?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
-            list_page(&viewer, &ctx, state).await
+            list_page(&req, &viewer, &ctx, state).await
         }
     }
 }

@@ -14,7 +14,8 @@ use crate::domain::{OrganizationKind, Page, Role};
 use crate::error::{AppError, FieldError};
 use crate::web::i18n::Lang;
 use crate::web::session::{
-    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page, page_with, see_other,
+    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or, page,
+    page_with, see_other,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -135,6 +136,7 @@ async fn report(
 struct EventsPage {
     c: Chrome,
     events: Vec<Event>,
+    pager: Pager,
     organizers: Vec<(i64, String)>,
     may_create: bool,
     state: FormState,
@@ -162,29 +164,28 @@ impl EventsPage {
 }
 
 async fn events_page(
+    req: &HttpRequest,
     viewer: &Viewer,
     ctx: &Context,
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
+    let mut pager = Pager::of(req, LIST_PAGE);
     let filter = Filter {
         from: None,
         profession_id: None,
         grade: None,
     };
-    let (mut events, _) = app::guidance::list_events(ctx, &viewer.user, filter, all)
+    let (events, total) = app::guidance::list_events(ctx, &viewer.user, filter, pager.page())
         .await
         .map_err(|e| viewer.error(e))?;
-    events.sort_by(|a, b| b.starts_at.cmp(&a.starts_at));
+    pager.total = total;
     let mut organizers = organizations(ctx, viewer, Some(OrganizationKind::College)).await?;
     organizers.extend(organizations(ctx, viewer, Some(OrganizationKind::University)).await?);
     organizers.extend(organizations(ctx, viewer, Some(OrganizationKind::Enterprise)).await?);
     let page_data = EventsPage {
         c: viewer.chrome(viewer.tr("События профориентации", "Guidance events")),
         events,
+        pager,
         organizers,
         may_create: matches!(
             viewer.user.role,
@@ -195,8 +196,12 @@ async fn events_page(
     page_with(form_status(&page_data.state), &page_data)
 }
 
-async fn events(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, WebError> {
-    events_page(&viewer, &ctx, FormState::default()).await
+async fn events(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+) -> Result<HttpResponse, WebError> {
+    events_page(&req, &viewer, &ctx, FormState::default()).await
 }
 
 /// A `datetime-local` value ("2027-03-01T10:00"), taken as UTC.
@@ -247,7 +252,7 @@ async fn create_event(
         hours,
         errors.is_empty(),
     ) else {
-        return events_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+        return events_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
     let body = NewEventBody {
         organizer_id,
@@ -263,7 +268,7 @@ async fn create_event(
         Ok(event) => Ok(see_other(&format!("/events/{}", event.id))),
         Err(error) => {
             let state = invalid_or(error, &form, lang)?;
-            events_page(&viewer, &ctx, state).await
+            events_page(&req, &viewer, &ctx, state).await
         }
     }
 }

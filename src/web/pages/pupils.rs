@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldError};
 use crate::roster::ImportSummary;
 use crate::routes::extract::ImportLimit;
 use crate::web::session::{
-    Chrome, Form, FormState, Viewer, WebError, form_status, invalid_or, page_with, see_other,
+    Chrome, Form, FormState, Pager, Viewer, WebError, form_status, invalid_or, page_with, see_other,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -86,8 +86,7 @@ struct PupilsPage {
     school_id: Option<i64>,
     search: String,
     pupils: Vec<Pupil>,
-    total: i64,
-    offset: i64,
+    pager: Pager,
     state: FormState,
     academic_year: i32,
 }
@@ -95,28 +94,6 @@ struct PupilsPage {
 impl PupilsPage {
     fn is_school(&self, id: &i64) -> bool {
         self.school_id == Some(*id)
-    }
-
-    fn next_offset(&self) -> Option<i64> {
-        (self.offset + PAGE_SIZE < self.total).then_some(self.offset + PAGE_SIZE)
-    }
-
-    fn previous_offset(&self) -> Option<i64> {
-        (self.offset > 0).then(|| (self.offset - PAGE_SIZE).max(0))
-    }
-
-    fn page_query(&self, offset: &i64) -> String {
-        let mut query = format!("offset={offset}");
-        if let Some(id) = self.school_id {
-            query.push_str(&format!("&school_id={id}"));
-        }
-        if !self.search.is_empty() {
-            query.push_str(&format!(
-                "&external_ref={}",
-                crate::web::session::urlencode(&self.search)
-            ));
-        }
-        query
     }
 }
 
@@ -130,10 +107,7 @@ async fn list_page(
     let query = query_form(req);
     let mut errors = Vec::new();
     let asked: Option<i64> = query.optional("school_id", &mut errors, viewer.lang);
-    let offset: i64 = query
-        .optional("offset", &mut errors, viewer.lang)
-        .unwrap_or(0)
-        .max(0);
+    let mut pager = Pager::of(req, PAGE_SIZE);
     let search = query.get("external_ref").to_string();
     let schools = schools(ctx, viewer).await?;
     let school_id = match viewer.user.role {
@@ -147,23 +121,20 @@ async fn list_page(
             Some(id),
             None,
             Some(search.clone()),
-            Page {
-                limit: PAGE_SIZE,
-                offset,
-            },
+            pager.page(),
         )
         .await
         .map_err(|e| viewer.error(e))?,
         None => (Vec::new(), 0),
     };
+    pager.total = total;
     let page_data = PupilsPage {
         c: viewer.chrome(viewer.tr("Ученики", "Pupils")),
         schools,
         school_id,
         search,
         pupils,
-        total,
-        offset,
+        pager,
         state,
         academic_year: crate::domain::numbers::current_academic_year(),
     };
