@@ -11,6 +11,7 @@ use crate::app::{self, Context};
 use crate::auth::AuthUser;
 use crate::config::Settings;
 use crate::db::{self, maintenance};
+use crate::domain::count_en;
 use crate::error::AppError;
 use crate::forecast::export::rows_as_csv;
 use crate::forecast::model::two_decimals_text;
@@ -21,6 +22,21 @@ use crate::synth::{self, Catalogue, Scale, Stage};
 pub async fn open(settings: &Settings) -> anyhow::Result<Context> {
     let pool = prepare_database(settings).await?;
     Ok(Context::new(settings, pool))
+}
+
+/// Opens the configured database for a command that reads (or adds to)
+/// data already there: a SQLite file that does not exist is refused, naming
+/// it, rather than created empty.
+pub async fn open_existing(settings: &Settings) -> anyhow::Result<Context> {
+    if let crate::config::DatabaseUrl::Sqlite(path) = &settings.database.url
+        && !path.exists()
+    {
+        anyhow::bail!(
+            "there is no database at {} (KADRY_DATABASE_URL); create one with `kadry migrate`, or load the demo with `kadry demo`",
+            path.display()
+        );
+    }
+    open(settings).await
 }
 
 /// An application error as the command line says it: invalid fields named
@@ -63,7 +79,7 @@ pub async fn forecast(
 ) -> anyhow::Result<String> {
     let as_of = app::forecast::as_of(window.as_of).map_err(failure)?;
     let span = Span::parse(as_of, window.from, window.to).map_err(failure)?;
-    let ctx = open(settings).await?;
+    let ctx = open_existing(settings).await?;
     let response = app::forecast::stored_forecast_by_code(
         &ctx,
         &AuthUser::command_line(),
@@ -310,12 +326,12 @@ pub async fn import_pupils(
     file: &std::path::Path,
 ) -> anyhow::Result<String> {
     let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let ctx = open(settings).await?;
+    let ctx = open_existing(settings).await?;
     match app::pupils::import_roster(&ctx, &AuthUser::command_line(), school_id, csv).await {
         Ok(summary) => Ok(format!(
-            "kadry: imported {}: {} pupils created, {} updated\n",
+            "kadry: imported {}: {} created, {} updated\n",
             file.display(),
-            summary.created,
+            count_en(summary.created, "pupil", "pupils"),
             summary.updated
         )),
         Err(AppError::Invalid(errors)) => {
@@ -327,9 +343,9 @@ pub async fn import_pupils(
                 })
                 .collect();
             bail!(
-                "{} has {} problems; nothing was imported:\n{}",
+                "{} has {}; nothing was imported:\n{}",
                 file.display(),
-                errors.len(),
+                count_en(errors.len(), "problem", "problems"),
                 lines.join("\n")
             )
         }
@@ -377,7 +393,7 @@ pub async fn import_younger(
     file: &std::path::Path,
 ) -> anyhow::Result<String> {
     let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let ctx = open(settings).await?;
+    let ctx = open_existing(settings).await?;
     match app::younger::import(&ctx, &AuthUser::command_line(), school_id, &csv).await {
         Ok(years) => Ok(format!(
             "kadry: imported {}: counts of {} for school {school_id}\n",
@@ -452,7 +468,7 @@ pub async fn plan_seats(
             })
             .collect(),
     };
-    let ctx = open(settings).await?;
+    let ctx = open_existing(settings).await?;
     let plan = app::planning::plan_seats(&ctx, &AuthUser::command_line(), body)
         .await
         .map_err(|error| match error {
@@ -514,4 +530,18 @@ fn plan_table(plan: &app::planning::SeatPlanResponse) -> String {
         ));
     }
     out
+}
+
+/// `kadry prune`: deletes pupils' records past the retention and old sent messages, once.
+pub async fn prune(settings: &Settings) -> anyhow::Result<String> {
+    let ctx = open_existing(settings).await?;
+    let now = chrono::Utc::now().naive_utc();
+    let pruned = app::retention::prune(&ctx, now).await.map_err(failure)?;
+    Ok(format!(
+        "kadry: deleted {} of pupils who left school before {} and {} sent more than {} ago\n",
+        count_en(pruned.pupils, "record", "records"),
+        app::retention::kept_from(now, settings.retention.keep_pupil_years),
+        count_en(pruned.sent_messages, "message", "messages"),
+        count_en(settings.email.keep_sent_days.max(0) as usize, "day", "days"),
+    ))
 }

@@ -31,6 +31,9 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_EMAIL_FROM", "email.from"),
     ("KADRY_PUBLIC_URL", "email.public_url"),
     ("KADRY_EMAIL_LANGUAGE", "email.language"),
+    ("KADRY_EMAIL_KEEP_SENT_DAYS", "email.keep_sent_days"),
+    ("KADRY_KEEP_PUPIL_YEARS", "retention.keep_pupil_years"),
+    ("KADRY_PRUNE_EVERY_SECONDS", "retention.prune_every_seconds"),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,7 +43,16 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub email: EmailSettings,
+    pub retention: RetentionSettings,
     pub log: LogSettings,
+}
+
+/// How long personal data is kept (see config/default.toml).
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub keep_pupil_years: i32,
+    pub prune_every_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +71,7 @@ pub struct EmailSettings {
     pub timeout_seconds: u64,
     pub invitation_ttl_hours: i64,
     pub shortage_check_seconds: u64,
+    pub keep_sent_days: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

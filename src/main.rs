@@ -27,6 +27,10 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Delete what is kept no longer: pupils' records past the retention
+    /// (KADRY_KEEP_PUPIL_YEARS after leaving school) and sent messages older
+    /// than KADRY_EMAIL_KEEP_SENT_DAYS. `kadry serve` does this every hour.
+    Prune,
     /// Print the staffing-gap forecast from the database, without the server.
     Forecast {
         /// The academic year in progress to start from (default: the clock's).
@@ -182,6 +186,10 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
+            Command::Prune => {
+                print!("{}", cli::prune(&settings).await?);
+                Ok(())
+            }
             Command::Forecast {
                 as_of,
                 from,

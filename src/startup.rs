@@ -43,6 +43,12 @@ impl Application {
                 std::time::Duration::from_secs(settings.email.shortage_check_seconds.max(1)),
             ));
         }
+        if settings.retention.prune_every_seconds > 0 {
+            tokio::spawn(app::retention::keep_pruning(
+                context.clone(),
+                std::time::Duration::from_secs(settings.retention.prune_every_seconds),
+            ));
+        }
         let state = web::Data::new(context);
         let jwt = web::Data::new(JwtKeys::new(&secret, &settings.auth));
         let openapi = web::Data::new(OpenApiJson(ApiDoc::openapi().to_json()?));

@@ -14,11 +14,12 @@ pub mod notifications;
 pub mod planning;
 pub mod programs;
 pub mod pupils;
+pub mod retention;
 pub mod sessions;
 pub mod users;
 pub mod younger;
 
-use crate::config::{Settings, ThrottleSettings};
+use crate::config::{RetentionSettings, Settings, ThrottleSettings};
 use crate::db::{self, DbConnection, DbPool, organizations};
 use crate::domain::OrganizationKind;
 use crate::error::{AppError, AppResult};
@@ -32,6 +33,9 @@ pub struct Context {
     pub letterhead: Letterhead,
     pub throttle: ThrottleSettings,
     pub invitation_ttl_hours: i64,
+    pub retention: RetentionSettings,
+    /// Sent messages are deleted this many days after they were sent.
+    pub keep_sent_days: i64,
 }
 
 impl Context {
@@ -41,6 +45,8 @@ impl Context {
             letterhead: Letterhead::from_settings(&settings.email),
             throttle: settings.auth.login_throttle.clone(),
             invitation_ttl_hours: settings.email.invitation_ttl_hours,
+            retention: settings.retention,
+            keep_sent_days: settings.email.keep_sent_days,
         }
     }
 

@@ -459,3 +459,24 @@ pub fn of_pupil(conn: &mut DbConnection, pupil_id: i64) -> QueryResult<Vec<Pupil
         )
         .collect())
 }
+
+/// Takes a pupil off every event it is registered for, keeping each event's
+/// `registered` count right. Call inside a transaction.
+pub fn unregister_everywhere_in_transaction(
+    conn: &mut DbConnection,
+    pupil_id: i64,
+) -> QueryResult<()> {
+    let event_ids: Vec<i64> = event_registrations::table
+        .filter(event_registrations::pupil_id.eq(pupil_id))
+        .select(event_registrations::event_id)
+        .load(conn)?;
+    if event_ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(events::table.filter(events::id.eq_any(&event_ids)))
+        .set(events::registered.eq(events::registered - 1))
+        .execute(conn)?;
+    diesel::delete(event_registrations::table.filter(event_registrations::pupil_id.eq(pupil_id)))
+        .execute(conn)?;
+    Ok(())
+}

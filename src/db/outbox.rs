@@ -218,6 +218,19 @@ pub fn retry(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     Ok(updated > 0)
 }
 
+/// Deletes the messages sent before `sent_before`; returns how many.
+pub fn delete_sent_before(
+    conn: &mut DbConnection,
+    sent_before: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::status.eq(OutboxStatus::Sent.as_str()))
+            .filter(outbox::sent_at.lt(sent_before)),
+    )
+    .execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -334,6 +334,7 @@ pub fn replace_in_transaction(
 
 /// Deletes a pupil with its interests, and takes it out of the masses; call inside a transaction.
 pub fn delete_in_transaction(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
+    super::events::unregister_everywhere_in_transaction(conn, id)?;
     let mut deltas = Deltas::default();
     uncount(conn, &[id], &mut deltas)?;
     remove_interests(conn, &[id], &mut deltas)?;
@@ -451,4 +452,16 @@ pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<
         })
         .collect();
     Ok((items, total))
+}
+
+/// Up to `limit` pupils who left school (after grade 11) in a year before
+/// `left_before`: a pupil in grade `g` in academic year `y` leaves in the
+/// summer of `y + 12 - g`.
+pub fn leavers(conn: &mut DbConnection, left_before: i32, limit: i64) -> QueryResult<Vec<i64>> {
+    pupils::table
+        .filter((pupils::academic_year - pupils::grade).lt(left_before - 12))
+        .select(pupils::id)
+        .order(pupils::id)
+        .limit(limit)
+        .load(conn)
 }

@@ -16,7 +16,7 @@ pub use language::Language;
 pub use message::Email;
 pub use numbers::Grade;
 pub use page::Page;
-pub use text::{Label, Password, ProfessionCode, specialty_code};
+pub use text::{Label, Password, ProfessionCode, count_en, count_ru, specialty_code};
 
 /// Parses several fields at once and answers 422 listing every invalid one,
 /// not just the first: `parse_fields!(name = "name" => Label::parse(&body.name))`.

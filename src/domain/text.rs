@@ -150,3 +150,45 @@ mod specialty_tests {
         }
     }
 }
+
+/// `n` and an English noun in its number: "1 pupil", "2 pupils", "0 pupils".
+pub fn count_en(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `n` and a Russian noun in the form its number takes: `one` for 1, 21,
+/// 101…, `few` for 2-4, 22-24…, `many` for 0, 5-20, 25-30… ("1 ученик",
+/// "3 ученика", "11 учеников").
+pub fn count_ru(n: usize, one: &str, few: &str, many: &str) -> String {
+    let word = match (n % 10, n % 100) {
+        (_, 11..=14) => many,
+        (1, _) => one,
+        (2..=4, _) => few,
+        _ => many,
+    };
+    format!("{n} {word}")
+}
+
+#[cfg(test)]
+mod plural_tests {
+    use super::{count_en, count_ru};
+
+    #[test]
+    fn counts_take_the_right_form_in_english_and_russian() {
+        assert_eq!(count_en(1, "problem", "problems"), "1 problem");
+        assert_eq!(count_en(0, "problem", "problems"), "0 problems");
+        assert_eq!(count_en(2, "problem", "problems"), "2 problems");
+        let forms = |n| count_ru(n, "ученик", "ученика", "учеников");
+        assert_eq!(forms(1), "1 ученик");
+        assert_eq!(forms(21), "21 ученик");
+        assert_eq!(forms(101), "101 ученик");
+        assert_eq!(forms(2), "2 ученика");
+        assert_eq!(forms(24), "24 ученика");
+        assert_eq!(forms(5), "5 учеников");
+        assert_eq!(forms(11), "11 учеников");
+        assert_eq!(forms(12), "12 учеников");
+        assert_eq!(forms(14), "14 учеников");
+        assert_eq!(forms(111), "111 учеников");
+        assert_eq!(forms(0), "0 учеников");
+    }
+}

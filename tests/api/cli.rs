@@ -75,6 +75,85 @@ fn errors_are_one_clear_line_and_a_failure_exit() {
     assert!(message.contains("mysql"), "{message}");
 }
 
+#[test]
+fn commands_that_read_refuse_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.db");
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        "external_ref,grade,academic_year,consent,display_name,interests\n",
+    )
+    .unwrap();
+    let roster = roster.to_str().unwrap();
+    for args in [
+        &["forecast"][..],
+        &["forecast", "--format", "csv"],
+        &["plan", "seats", "--year", "2027", "--budget", "10"],
+        &["import", "pupils", "--school", "1", roster],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_kadry"))
+            .args(args)
+            .env(
+                "KADRY_DATABASE_URL",
+                format!("sqlite://{}", missing.display()),
+            )
+            .env("KADRY_JWT_SECRET", JWT_SECRET)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(
+            output.stdout.is_empty(),
+            "{args:?} printed {}",
+            text(&output.stdout)
+        );
+        let message = text(&output.stderr);
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(
+            message.contains(&missing.display().to_string()) && message.contains("no database"),
+            "{message}"
+        );
+        assert!(!missing.exists(), "{args:?} created the file");
+    }
+}
+
+#[test]
+fn logs_go_to_standard_error_as_text_or_as_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("logs.db").display());
+    let run = |format: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kadry"))
+            .args(args)
+            .env("KADRY_DATABASE_URL", &url)
+            .env("KADRY_JWT_SECRET", JWT_SECRET)
+            .env("KADRY_LOG", "info")
+            .env("KADRY_LOG_FORMAT", format)
+            .output()
+            .unwrap()
+    };
+    let migrated = run("json", &["migrate"]);
+    assert!(migrated.status.success());
+    let log = text(&migrated.stderr);
+    let first: Value = serde_json::from_str(log.lines().next().expect("a log line")).expect("JSON");
+    assert_eq!(first["level"], "INFO");
+    assert!(
+        first["message"].as_str().unwrap().contains("migrations"),
+        "{first}"
+    );
+    assert!(!text(&migrated.stdout).contains("INFO"));
+    let csv = run("text", &["forecast", "--format", "csv"]);
+    assert!(csv.status.success(), "{}", text(&csv.stderr));
+    let out = text(&csv.stdout);
+    assert!(
+        out.starts_with("profession_id,"),
+        "only the CSV on standard output: {out}"
+    );
+    assert!(
+        !text(&csv.stderr).contains("\u{1b}["),
+        "no colour when not on a terminal"
+    );
+}
+
 #[tokio::test]
 async fn a_demo_a_roster_and_a_user_from_the_command_line() {
     let db = TestDatabase::new();
@@ -166,7 +245,7 @@ async fn a_demo_a_roster_and_a_user_from_the_command_line() {
         ],
     );
     assert!(imported.status.success(), "{}", text(&imported.stderr));
-    assert!(text(&imported.stdout).contains("1 pupils created"));
+    assert!(text(&imported.stdout).contains("1 pupil created, 0 updated"));
     let bad = dir.path().join("bad.csv");
     std::fs::write(
         &bad,

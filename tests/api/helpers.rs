@@ -121,6 +121,8 @@ pub fn test_settings(database_url: &str, extra: &[(&str, &str)]) -> Settings {
             .expect("test settings");
     // Keep sign-in throttling quick in tests; its own tests set it explicitly.
     settings.auth.login_throttle.slow_down_ms = 0;
+    // No pruning behind the tests' backs; its own tests call it.
+    settings.retention.prune_every_seconds = 0;
     settings
 }
 

@@ -18,6 +18,7 @@ mod pages;
 mod plans;
 mod programs;
 mod pupils;
+mod retention;
 mod roster;
 mod security;
 mod smtp;
