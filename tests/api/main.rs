@@ -21,6 +21,7 @@ mod pupils;
 mod retention;
 mod roster;
 mod security;
+mod shutdown;
 mod smtp;
 mod stats;
 mod users;

@@ -20,14 +20,14 @@ use crate::helpers::{
 };
 
 /// A `kadry serve` process of its own, so that its memory is its alone.
-struct Served {
-    child: Child,
-    address: String,
+pub(crate) struct Served {
+    pub(crate) child: Child,
+    pub(crate) address: String,
     _config: tempfile::TempDir,
 }
 
 impl Served {
-    fn start(db: &TestDatabase, config: &str) -> Self {
+    pub(crate) fn start(db: &TestDatabase, config: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kadry.toml");
         std::fs::write(&path, config).unwrap();
