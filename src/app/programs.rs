@@ -51,8 +51,13 @@ impl ProgramBody {
     /// Checks every field that needs no database, naming each bad one.
     fn fields(&self) -> AppResult<ProgramFields> {
         let professions = check_professions(&self.professions);
+        let nested = match &professions {
+            Err(AppError::Invalid(errors)) => errors.clone(),
+            _ => Vec::new(),
+        };
         let completion_rate = self.completion_rate.map(rate).transpose();
         parse_fields!(
+            also nested;
             specialty = "specialty_code" => specialty_code(&self.specialty_code),
             title = "title" => Label::parse(&self.title, 300),
             entry_grade = "entry_grade" => entry_grade(self.entry_grade),

@@ -24,10 +24,15 @@ pub use text::{Label, Password, ProfessionCode, count_en, count_ru, specialty_co
 #[macro_export]
 macro_rules! parse_fields {
     ($($name:ident = $field:expr => $parsed:expr),+ $(,)?) => {
+        $crate::parse_fields!(also Vec::<$crate::error::FieldError>::new(); $($name = $field => $parsed),+)
+    };
+    // `also`: errors found elsewhere (nested fields), answered together with these.
+    (also $also:expr; $($name:ident = $field:expr => $parsed:expr),+ $(,)?) => {
         $(let $name: Result<_, $crate::error::FieldError> =
             $parsed.map_err(|message| $crate::error::FieldError::new($field, message));)+
-        let errors: Vec<$crate::error::FieldError> =
+        let mut errors: Vec<$crate::error::FieldError> =
             [$($name.as_ref().err().cloned()),+].into_iter().flatten().collect();
+        errors.extend($also);
         if !errors.is_empty() {
             return Err($crate::error::AppError::Invalid(errors).into());
         }

@@ -176,6 +176,25 @@ async fn invalid_programs_name_the_field_and_store_nothing() {
         body[field] = value;
         cases.push((body, vec![field]));
     }
+    // Every bad field at once, the nested ones too (issue 15).
+    let mut everything = program(
+        *college,
+        json!([{"profession_id": w.glass_operator, "share": 1.0}, {"profession_id": w.cnc_operator, "share": -1}]),
+    );
+    everything["title"] = json!("");
+    everything["entry_grade"] = json!(10);
+    everything["duration_months"] = json!(0);
+    everything["completion_rate"] = json!(2);
+    cases.push((
+        everything,
+        vec![
+            "title",
+            "entry_grade",
+            "duration_months",
+            "completion_rate",
+            "professions[1].share",
+        ],
+    ));
     let mut wrong_kind = program(w.school_a.0, one(w.glass_operator));
     wrong_kind["institution_id"] = json!(w.school_a.0);
     for (body, fields) in cases {

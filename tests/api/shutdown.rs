@@ -15,9 +15,14 @@ use crate::security::Served;
 async fn sigterm_drains_the_requests_in_flight() {
     let db = TestDatabase::new();
     let mut settings = test_settings(&db.url, &[]);
-    load_demo(&mut settings, 33, 2_000, false).await.expect("the demo loads");
+    load_demo(&mut settings, 33, 2_000, false)
+        .await
+        .expect("the demo loads");
     let mut served = Served::start(&db, "");
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
     let login: Value = client
         .post(format!("{}/api/v1/auth/login", served.address))
         .json(&json!({"email": "analyst@kadry.demo", "password": "demo-analyst-pass"}))
@@ -47,7 +52,10 @@ async fn sigterm_drains_the_requests_in_flight() {
     let signalled = started.elapsed();
     let mut answered = 0;
     for request in requests {
-        let (status, body) = request.await.unwrap().expect("answered in full, not cut off");
+        let (status, body) = request
+            .await
+            .unwrap()
+            .expect("answered in full, not cut off");
         assert_eq!(status, StatusCode::OK);
         assert!(body["rows"].as_array().is_some_and(|rows| !rows.is_empty()));
         answered += 1;
@@ -57,6 +65,9 @@ async fn sigterm_drains_the_requests_in_flight() {
     let status = served.child.wait().expect("the server exits");
     assert!(status.success(), "exit status {status:?}");
     eprintln!("shutdown: SIGTERM after {signalled:?}, the last of 50 answers after {finished:?}");
-    let refused = client.get(format!("{}/health", served.address)).send().await;
+    let refused = client
+        .get(format!("{}/health", served.address))
+        .send()
+        .await;
     assert!(refused.is_err(), "nothing listens any more");
 }
