@@ -27,6 +27,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the API's OpenAPI 3.1 document (as `GET /api/v1/openapi.json`).
+    Openapi,
     /// Delete what is kept no longer: pupils' records past the retention
     /// (KADRY_KEEP_PUPIL_YEARS after leaving school) and sent messages older
     /// than KADRY_EMAIL_KEEP_SENT_DAYS. `kadry serve` does this every hour.
@@ -186,6 +188,11 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(settings).await,
+            Command::Openapi => {
+                use utoipa::OpenApi;
+                println!("{}", kadry::routes::ApiDoc::openapi().to_pretty_json()?);
+                Ok(())
+            }
             Command::Prune => {
                 print!("{}", cli::prune(&settings).await?);
                 Ok(())

@@ -51,7 +51,9 @@ impl Application {
         }
         let state = web::Data::new(context);
         let jwt = web::Data::new(JwtKeys::new(&secret, &settings.auth));
-        let openapi = web::Data::new(OpenApiJson(ApiDoc::openapi().to_json()?));
+        let document = ApiDoc::openapi();
+        let routes = web::Data::new(extract::RouteMethods::of(&document));
+        let openapi = web::Data::new(OpenApiJson(document.to_json()?));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let import_limit = web::Data::new(ImportLimit(settings.server.import_limit_bytes));
 
@@ -79,6 +81,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(jwt.clone())
                 .app_data(openapi.clone())
+                .app_data(routes.clone())
                 .app_data(body_limit.clone())
                 .app_data(import_limit.clone())
                 .app_data(extract::query_config())

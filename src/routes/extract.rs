@@ -220,10 +220,63 @@ pub fn path_config() -> web::PathConfig {
     })
 }
 
-/// 404 for every path no route matches.
+/// The API's paths and their methods, from the OpenAPI document: to tell a
+/// path that does not exist (404) from a method it does not take (405).
+#[derive(Debug, Default)]
+pub struct RouteMethods(Vec<(Vec<String>, Vec<String>)>);
+
+impl RouteMethods {
+    pub fn of(document: &utoipa::openapi::OpenApi) -> Self {
+        Self(
+            document
+                .paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let methods = [
+                        ("GET", item.get.is_some()),
+                        ("POST", item.post.is_some()),
+                        ("PUT", item.put.is_some()),
+                        ("PATCH", item.patch.is_some()),
+                        ("DELETE", item.delete.is_some()),
+                    ];
+                    let allowed: Vec<String> = methods
+                        .iter()
+                        .filter(|(_, present)| *present)
+                        .map(|(name, _)| name.to_string())
+                        .collect();
+                    (path.split('/').map(str::to_string).collect(), allowed)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods of the path template `path` matches, if any.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| {
+                        (t.starts_with('{') && t.ends_with('}') && !s.is_empty()) || t == s
+                    })
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
+}
+
+/// 404 for every path no route matches; 405 with `Allow` for an API path
+/// that exists with other methods.
 pub async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if req.path().starts_with("/api/") {
-        Err(AppError::NotFound("this path".into()).into())
+        let allowed = req
+            .app_data::<web::Data<RouteMethods>>()
+            .and_then(|routes| routes.allowed(req.path()));
+        match allowed {
+            Some(allowed) => Err(ApiError::MethodNotAllowed(allowed)),
+            None => Err(AppError::NotFound("this path".into()).into()),
+        }
     } else {
         Ok(crate::web::not_found_page(&req))
     }

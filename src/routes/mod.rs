@@ -32,7 +32,7 @@ use utoipa::IntoParams;
 
 use crate::domain::Page;
 use crate::error::AppError;
-use openapi::BearerAuth;
+use openapi::{BearerAuth, CommonAnswers};
 pub use problem::ApiError;
 
 /// Every handler reaches the application through this.
@@ -53,7 +53,7 @@ macro_rules! api {
             info(title = "kadry", description = "Career guidance and workforce planning for a region."),
             paths($($module::$handler),+),
             components(schemas(problem::Problem, crate::error::FieldError)),
-            modifiers(&BearerAuth),
+            modifiers(&BearerAuth, &CommonAnswers),
             tags(
                 (name = "service", description = "Liveness, readiness and this document"),
                 (name = "auth", description = "Sign-in and users"),

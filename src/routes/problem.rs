@@ -51,6 +51,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("unsupported media type")]
     UnsupportedMediaType(&'static str),
+    /// The path exists, with these methods only.
+    #[error("method not allowed")]
+    MethodNotAllowed(String),
     #[error(transparent)]
     App(#[from] AppError),
 }
@@ -72,6 +75,9 @@ impl ApiError {
             }
             ApiError::UnsupportedMediaType(expected) => {
                 format!("the request body must be sent as {expected}")
+            }
+            ApiError::MethodNotAllowed(allowed) => {
+                format!("this path answers {allowed} only")
             }
             ApiError::App(error) => match error {
                 AppError::Unauthenticated => "a valid bearer token is required".into(),
@@ -113,6 +119,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::App(error) => match error {
                 AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden => StatusCode::FORBIDDEN,
@@ -149,6 +156,9 @@ impl ResponseError for ApiError {
             }
             ApiError::App(AppError::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::MethodNotAllowed(allowed) => {
+                response.insert_header((header::ALLOW, allowed.clone()));
             }
             _ => {}
         }

@@ -166,7 +166,7 @@ async fn malformed_queries_and_paths_are_400() {
 }
 
 #[tokio::test]
-async fn unknown_routes_and_methods_are_404_problems() {
+async fn unknown_routes_are_404_and_unknown_methods_405_problems() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     assert_problem(
@@ -182,9 +182,30 @@ async fn unknown_routes_and_methods_are_404_problems() {
         .await
         .unwrap();
     assert_problem(response, StatusCode::NOT_FOUND).await;
+    // A path that exists, with a method it does not take: 405 and `Allow`.
+    for (method, path, allowed) in [
+        (reqwest::Method::DELETE, "/api/v1/clusters", "GET, POST"),
+        (
+            reqwest::Method::PATCH,
+            "/api/v1/programs/7",
+            "GET, PUT, DELETE",
+        ),
+        (reqwest::Method::POST, "/api/v1/forecast.xlsx", "GET"),
+        (reqwest::Method::PUT, "/api/v1/auth/login", "POST"),
+    ] {
+        let response = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], allowed, "{method} {path}");
+        assert_problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+    }
     let response = app
         .client
-        .delete(app.url("/api/v1/clusters"))
+        .delete(app.url("/api/v1/programs/7/nothing"))
         .bearer_auth(&admin)
         .send()
         .await

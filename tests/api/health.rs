@@ -138,3 +138,48 @@ async fn a_database_fault_answers_503_without_internals_and_recovers() {
     );
     app.create("/api/v1/clusters", &admin, glass).await;
 }
+
+#[tokio::test]
+async fn every_answer_in_the_openapi_document_is_described_and_the_common_errors_declared() {
+    let app = spawn_app().await;
+    let document: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = operation["responses"].as_object().unwrap();
+            for (code, response) in responses {
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {code} has no description"
+                );
+            }
+            let has = |code: &str| responses.contains_key(code);
+            if operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+            {
+                assert!(has("401"), "{method} {path} declares no 401");
+            }
+            if operation.get("requestBody").is_some() {
+                for code in ["400", "413", "415", "422"] {
+                    assert!(has(code), "{method} {path} declares no {code}");
+                }
+            }
+            if path != "/health" && path != "/api/v1/openapi.json" {
+                assert!(has("503"), "{method} {path} declares no 503");
+            }
+        }
+    }
+    assert!(operations > 60, "{operations} operations");
+}
