@@ -197,11 +197,49 @@ fn check_parameter_set(parameters: &Parameters, bounds: &Bounds, prefix: &str) -
 }
 
 /// The stored parameters with their bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "ParameterSetJson")]
 pub struct ParameterSet {
-    #[serde(flatten)]
     pub parameters: Parameters,
     pub bounds: Bounds,
+}
+
+/// The stored parameters with their bounds, as the API writes them: the
+/// five parameters side by side with `bounds` (one flat object, so that its
+/// schema is exact).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+#[schema(as = ParameterSet)]
+pub struct ParameterSetJson {
+    /// p9: share of pupils completing grade 9 who enter a program entered after grade 9.
+    #[schema(minimum = 0, maximum = 1)]
+    pub after_grade_9_share: f64,
+    /// p11: share of pupils completing grade 11 who enter a program entered after grade 11.
+    #[schema(minimum = 0, maximum = 1)]
+    pub after_grade_11_share: f64,
+    /// a: share of a program's students who leave it each study year.
+    #[schema(minimum = 0, maximum = 1)]
+    pub annual_dropout_rate: f64,
+    /// r: share of graduates from ordinary seats who take a job in the region in their profession.
+    #[schema(minimum = 0, maximum = 1)]
+    pub retention_rate: f64,
+    /// rt: the same for graduates from targeted-training seats.
+    #[schema(minimum = 0, maximum = 1)]
+    pub targeted_retention_rate: f64,
+    pub bounds: Bounds,
+}
+
+impl From<ParameterSet> for ParameterSetJson {
+    fn from(set: ParameterSet) -> Self {
+        let p = set.parameters;
+        Self {
+            after_grade_9_share: p.after_grade_9_share,
+            after_grade_11_share: p.after_grade_11_share,
+            annual_dropout_rate: p.annual_dropout_rate,
+            retention_rate: p.retention_rate,
+            targeted_retention_rate: p.targeted_retention_rate,
+            bounds: set.bounds,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

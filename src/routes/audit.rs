@@ -23,8 +23,10 @@ pub struct AuditQuery {
     /// RFC 3339; lines before.
     pub to: Option<DateTime<Utc>>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -38,8 +38,10 @@ pub struct EventQuery {
     /// Only events a pupil of this grade may attend.
     pub grade: Option<i32>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

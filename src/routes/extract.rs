@@ -159,30 +159,42 @@ fn parse_json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Parses a JSON document into `T`, telling malformed JSON (400) from JSON
-/// that does not fit (422, with the field's path).
+/// that does not fit (422, with the field's path). A number written with a
+/// zero fraction (`12.0`) is the integer it equals, as JSON Schema counts it.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    use serde_json::error::Category;
-
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let parsed = serde_path_to_error::deserialize::<_, T>(&mut deserializer)
-        .map_err(|error| (error.path().to_string(), error.into_inner()))
-        .and_then(|value| {
-            deserializer
-                .end()
-                .map(|()| value)
-                .map_err(|error| (".".to_string(), error))
-        });
-    parsed.map_err(|(path, error)| {
-        let message = without_position(&error.to_string());
-        match error.classify() {
-            Category::Data => AppError::Invalid(vec![field_error(&path, &message)]).into(),
-            Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!(
-                "the body is not valid JSON: {message} (line {}, column {})",
-                error.line(),
-                error.column()
-            )),
-        }
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::BadRequest(format!(
+            "the body is not valid JSON: {} (line {}, column {})",
+            without_position(&error.to_string()),
+            error.line(),
+            error.column()
+        ))
+    })?;
+    integral_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let path = error.path().to_string();
+        let message = without_position(&error.into_inner().to_string());
+        AppError::Invalid(vec![field_error(&path, &message)]).into()
     })
+}
+
+/// Rewrites every number that is a whole number written as a float (`12.0`,
+/// `-3e2`) as that integer, where an `i64` holds it exactly.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            if let Some(float) = number.as_f64()
+                && float.fract() == 0.0
+                && float.abs() < 9_007_199_254_740_992.0
+            {
+                *number = serde_json::Number::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
 }
 
 fn without_position(message: &str) -> String {
@@ -269,14 +281,13 @@ impl RouteMethods {
 /// 404 for every path no route matches; 405 with `Allow` for an API path
 /// that exists with other methods.
 pub async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    if req.path().starts_with("/api/") {
-        let allowed = req
-            .app_data::<web::Data<RouteMethods>>()
-            .and_then(|routes| routes.allowed(req.path()));
-        match allowed {
-            Some(allowed) => Err(ApiError::MethodNotAllowed(allowed)),
-            None => Err(AppError::NotFound("this path".into()).into()),
-        }
+    let allowed = req
+        .app_data::<web::Data<RouteMethods>>()
+        .and_then(|routes| routes.allowed(req.path()));
+    if let Some(allowed) = allowed {
+        Err(ApiError::MethodNotAllowed(allowed))
+    } else if req.path().starts_with("/api/") {
+        Err(AppError::NotFound("this path".into()).into())
     } else {
         Ok(crate::web::not_found_page(&req))
     }

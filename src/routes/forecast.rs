@@ -8,8 +8,7 @@ use super::AppState;
 use super::extract::ApiJson;
 use super::problem::{ApiError, Problem};
 use crate::app::forecast::{
-    self, Explanation, ForecastResponse, ParameterSet, ParametersBody, RowFilter, ScenarioBody,
-    Span,
+    self, Explanation, ForecastResponse, ParametersBody, RowFilter, ScenarioBody, Span,
 };
 use crate::auth::AuthUser;
 use crate::forecast::export::{TITLES_EN, rows_as_csv, rows_as_xlsx};
@@ -19,11 +18,13 @@ use crate::forecast::export::{TITLES_EN, rows_as_csv, rows_as_xlsx};
 pub struct ForecastQuery {
     /// The academic year in progress to start the simulation from (a year,
     /// e.g. 2026); default the clock's: the year of the latest September 1.
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub as_of: Option<String>,
     /// First calendar year shown; default `as_of` + 1.
+    #[param(minimum = 2000, maximum = 2100)]
     pub from: Option<i32>,
     /// Last calendar year shown, at most 30 after `from`; default `from` + 10.
+    #[param(minimum = 2000, maximum = 2100)]
     pub to: Option<i32>,
     /// Only rows of this profession.
     pub profession_id: Option<i64>,
@@ -144,7 +145,7 @@ pub async fn run_scenario(
 
 /// The stored parameters and their bounds (every role).
 #[utoipa::path(get, path = "/api/v1/forecast/parameters", tag = "forecast", security(("bearer" = [])), responses(
-    (status = 200, body = ParameterSet),
+    (status = 200, body = forecast::ParameterSetJson),
     (status = 401, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/api/v1/forecast/parameters")]
@@ -158,7 +159,7 @@ pub async fn get_parameters(
 /// Replaces the stored parameters and, where given, their bounds (admins):
 /// each in [0, 1], each bound's low at most its high, each value within its bounds.
 #[utoipa::path(put, path = "/api/v1/forecast/parameters", tag = "forecast", security(("bearer" = [])), request_body = ParametersBody, responses(
-    (status = 200, body = ParameterSet),
+    (status = 200, body = forecast::ParameterSetJson),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -176,9 +177,10 @@ pub async fn put_parameters(
 #[serde(deny_unknown_fields)]
 pub struct ExplainQuery {
     pub profession_id: i64,
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// The academic year in progress to start the simulation from; default the clock's.
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub as_of: Option<String>,
 }
 

@@ -16,8 +16,10 @@ use crate::domain::OutboxStatus;
 pub struct NotificationQuery {
     pub status: Option<OutboxStatus>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -18,8 +18,10 @@ pub struct OrganizationQuery {
     /// Only organizations of this kind.
     pub kind: Option<OrganizationKind>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -17,8 +17,10 @@ pub struct ProfessionQuery {
     /// Only professions of this cluster.
     pub cluster_id: Option<i64>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

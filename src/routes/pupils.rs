@@ -98,8 +98,10 @@ pub struct PupilQuery {
     /// Only pupils whose external reference starts with this text.
     pub external_ref: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

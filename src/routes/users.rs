@@ -53,8 +53,10 @@ pub struct UserQuery {
     pub role: Option<Role>,
     pub organization_id: Option<i64>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// Default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

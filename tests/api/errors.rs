@@ -212,3 +212,35 @@ async fn unknown_routes_are_404_and_unknown_methods_405_problems() {
         .unwrap();
     assert_problem(response, StatusCode::NOT_FOUND).await;
 }
+
+#[tokio::test]
+async fn a_whole_number_written_with_a_fraction_is_that_integer() {
+    let app = spawn_app().await;
+    let w = crate::helpers::World::build(&app).await;
+    let body = |grade: Value, months: Value| {
+        json!({"institution_id": w.college_a.0, "specialty_code": "15.01.32", "title": "Оператор",
+               "entry_grade": grade, "duration_months": months,
+               "professions": [{"profession_id": (w.cnc_operator as f64), "share": 1}]})
+    };
+    let response = app
+        .post_json(
+            "/api/v1/programs",
+            &w.admin,
+            &body(json!(9.0), json!(3.4e1)),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{:?}",
+        response.text().await
+    );
+    let response = app
+        .post_json("/api/v1/programs", &w.admin, &body(json!(9.5), json!(34)))
+        .await;
+    assert_eq!(invalid_fields(response).await, ["entry_grade"]);
+    let response = app
+        .post_json("/api/v1/programs", &w.admin, &body(json!(9), json!(1e30)))
+        .await;
+    assert_eq!(invalid_fields(response).await, ["duration_months"]);
+}
