@@ -51,15 +51,15 @@ impl Span {
     /// `from` defaults to the first summer after `as_of` (`as_of + 1`) and
     /// `to` to ten years after `from`.
     pub fn parse(as_of: i32, from: Option<i32>, to: Option<i32>) -> AppResult<Self> {
-        let from = from.unwrap_or(as_of + 1);
-        let to = to.unwrap_or(from + 10);
+        let from = from.unwrap_or(as_of.saturating_add(1));
+        let to = to.unwrap_or(from.saturating_add(10));
         let mut errors = Vec::new();
         if let Err(message) = year_between(from, 2000, 2100) {
             errors.push(FieldError::new("from", message));
         }
         if to < from {
             errors.push(FieldError::new("to", "must not be before from"));
-        } else if to - from > MAX_SPAN {
+        } else if i64::from(to) - i64::from(from) > i64::from(MAX_SPAN) {
             errors.push(FieldError::new(
                 "to",
                 format!("must be at most {MAX_SPAN} years after from"),

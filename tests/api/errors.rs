@@ -244,3 +244,33 @@ async fn a_whole_number_written_with_a_fraction_is_that_integer() {
         .await;
     assert_eq!(invalid_fields(response).await, ["duration_months"]);
 }
+
+/// Found by schemathesis: years at the ends of i32 overflowed the span's
+/// arithmetic (a panic in debug builds, a wrong answer in release ones).
+#[tokio::test]
+async fn years_at_the_ends_of_the_integers_are_422_not_an_overflow() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for query in [
+        "from=-2498376&to=2147483646",
+        "from=2147483647",
+        "from=-2147483648",
+        "from=2030&to=-2147483648",
+    ] {
+        let response = app.get(&format!("/api/v1/forecast?{query}"), &admin).await;
+        assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let body = json!({"to": 2147483646, "from": -2498376, "intakes": []});
+    let response = app
+        .post_json("/api/v1/forecast/scenario", &admin, &body)
+        .await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let plan = json!({"year": 2027, "from": i32::MIN, "to": i32::MAX, "budget": 10});
+    let response = app.post_json("/api/v1/plans/seats", &admin, &plan).await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        app.get("/ready", &admin).await.status(),
+        StatusCode::OK,
+        "the server is up"
+    );
+}
