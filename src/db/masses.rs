@@ -32,7 +32,7 @@ impl MassTarget {
     }
 
     /// `(target_kind, target_id)` as stored.
-    fn columns(self) -> (&'static str, i64) {
+    pub(crate) fn columns(self) -> (&'static str, i64) {
         match self {
             Self::AllPupils => ("all", 0),
             Self::Profession(id) => ("profession", id),
@@ -40,7 +40,7 @@ impl MassTarget {
         }
     }
 
-    fn from_columns(kind: &str, id: i64) -> QueryResult<Self> {
+    pub(crate) fn from_columns(kind: &str, id: i64) -> QueryResult<Self> {
         match kind {
             "all" => Ok(Self::AllPupils),
             "profession" => Ok(Self::Profession(id)),

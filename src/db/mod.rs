@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod outbox;
 pub mod professions;
 pub mod programs;
+pub mod pupil_counts;
 pub mod pupil_stats;
 pub mod pupils;
 pub mod references;

@@ -76,8 +76,20 @@ macro_rules! pupil_condition {
 }
 
 /// Pupils of one school in one grade: `(school_id, grade, pupils)`, the
-/// finest cells every grade and school count is made of.
+/// finest cells every grade and school count is made of. Without an interest
+/// filter they are read from the maintained `pupil_counts`.
 pub fn cells_by_grade(
+    conn: &mut DbConnection,
+    filter: Filter,
+) -> QueryResult<Vec<(i64, i32, i64)>> {
+    if filter.cluster_id.is_none() && filter.profession_id.is_none() {
+        return super::pupil_counts::by_grade(conn, filter.school_id);
+    }
+    cells_by_grade_scanned(conn, filter)
+}
+
+/// The same, grouped from the pupils themselves.
+pub fn cells_by_grade_scanned(
     conn: &mut DbConnection,
     filter: Filter,
 ) -> QueryResult<Vec<(i64, i32, i64)>> {
@@ -94,6 +106,17 @@ pub fn cells_by_grade(
 pub type InterestCell = (i64, i32, Option<i64>, Option<i64>, i64);
 
 pub fn cells_by_interest(
+    conn: &mut DbConnection,
+    filter: Filter,
+) -> QueryResult<Vec<InterestCell>> {
+    if filter.cluster_id.is_none() && filter.profession_id.is_none() {
+        return super::pupil_counts::by_interest(conn, filter.school_id);
+    }
+    cells_by_interest_scanned(conn, filter)
+}
+
+/// The same, grouped from the pupils and their interests themselves.
+pub fn cells_by_interest_scanned(
     conn: &mut DbConnection,
     filter: Filter,
 ) -> QueryResult<Vec<InterestCell>> {

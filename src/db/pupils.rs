@@ -109,7 +109,11 @@ pub fn insert_many_in_transaction(
         .iter()
         .map(|pupil| pupil.external_ref.as_str())
         .collect();
-    ids_by_ref(conn, school_id, &refs)
+    let ids = ids_by_ref(conn, school_id, &refs)?;
+    let mut counts = super::pupil_counts::Counts::default();
+    counts.count(conn, &ids.values().copied().collect::<Vec<_>>(), 1)?;
+    counts.apply(conn)?;
+    Ok(ids)
 }
 
 /// The ids of a school's pupils with these roster ids.
@@ -151,6 +155,11 @@ pub fn update_many_in_transaction(
     conn: &mut DbConnection,
     updates: &[(i64, &PupilFields)],
 ) -> QueryResult<()> {
+    let ids: Vec<i64> = updates.iter().map(|(id, _)| *id).collect();
+    super::pupil_counts::around(conn, &ids, |conn| update_many(conn, updates))
+}
+
+fn update_many(conn: &mut DbConnection, updates: &[(i64, &PupilFields)]) -> QueryResult<()> {
     use super::schema::roster_updates;
     use diesel::connection::SimpleConnection;
 
@@ -203,6 +212,10 @@ pub fn update_many_in_transaction(
 
 /// Overwrites one pupil's fields (not its interests); call inside a transaction.
 pub fn update_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<usize> {
+    super::pupil_counts::around(conn, &[id], |conn| overwrite_fields(conn, id, fields))
+}
+
+fn overwrite_fields(conn: &mut DbConnection, id: i64, fields: &PupilFields) -> QueryResult<usize> {
     let mut deltas = Deltas::default();
     uncount(conn, &[id], &mut deltas)?;
     let updated = diesel::update(pupils::table.find(id))
@@ -235,8 +248,16 @@ pub fn replace_interests(
     pupils: &[(i64, &PupilFields)],
 ) -> QueryResult<()> {
     let ids: Vec<i64> = pupils.iter().map(|(id, _)| *id).collect();
+    super::pupil_counts::around(conn, &ids, |conn| overwrite_interests(conn, &ids, pupils))
+}
+
+fn overwrite_interests(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    pupils: &[(i64, &PupilFields)],
+) -> QueryResult<()> {
     let mut deltas = Deltas::default();
-    remove_interests(conn, &ids, &mut deltas)?;
+    remove_interests(conn, ids, &mut deltas)?;
     let interests: Vec<(i64, &PupilFields, &Interest, f64)> = pupils
         .iter()
         .flat_map(|(id, pupil)| {
@@ -335,12 +356,14 @@ pub fn replace_in_transaction(
 /// Deletes a pupil with its interests, and takes it out of the masses; call inside a transaction.
 pub fn delete_in_transaction(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     super::events::unregister_everywhere_in_transaction(conn, id)?;
-    let mut deltas = Deltas::default();
-    uncount(conn, &[id], &mut deltas)?;
-    remove_interests(conn, &[id], &mut deltas)?;
-    let deleted = diesel::delete(pupils::table.find(id)).execute(conn)? > 0;
-    deltas.apply(conn)?;
-    Ok(deleted)
+    super::pupil_counts::around(conn, &[id], |conn| {
+        let mut deltas = Deltas::default();
+        uncount(conn, &[id], &mut deltas)?;
+        remove_interests(conn, &[id], &mut deltas)?;
+        let deleted = diesel::delete(pupils::table.find(id)).execute(conn)? > 0;
+        deltas.apply(conn)?;
+        Ok(deleted)
+    })
 }
 
 /// The school a pupil belongs to, if the pupil exists.

@@ -327,3 +327,13 @@ diesel::table! {
 }
 
 diesel::joinable!(web_sessions -> users (user_id));
+
+diesel::table! {
+    pupil_counts (school_id, grade, target_kind, target_id) {
+        school_id -> BigInt,
+        grade -> Integer,
+        target_kind -> Text,
+        target_id -> BigInt,
+        pupils -> BigInt,
+    }
+}

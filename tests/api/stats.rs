@@ -185,3 +185,121 @@ async fn stats_need_a_known_grouping_and_a_token() {
         .unwrap();
     assert_problem(response, StatusCode::UNAUTHORIZED).await;
 }
+
+/// The maintained `pupil_counts` against a GROUP BY over the pupils
+/// themselves, after every kind of write: creation, a roster that adds and
+/// updates (grades and interests), a change of grade alone, a change of
+/// interests alone, deletion, and pruning of leavers.
+#[tokio::test]
+async fn the_maintained_counts_equal_counting_the_pupils_after_every_kind_of_write() {
+    use kadry::db::pupil_stats::{
+        Filter, cells_by_grade, cells_by_grade_scanned, cells_by_interest,
+        cells_by_interest_scanned,
+    };
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    let check = |step: &str| {
+        let mut conn = crate::helpers::connect(&app.db);
+        for school_id in [None, Some(w.school_a.0), Some(w.school_b.0)] {
+            let filter = Filter {
+                school_id,
+                cluster_id: None,
+                profession_id: None,
+            };
+            let mut kept = cells_by_grade(&mut conn, filter).unwrap();
+            let mut counted = cells_by_grade_scanned(&mut conn, filter).unwrap();
+            kept.sort();
+            counted.sort();
+            assert_eq!(kept, counted, "{step}: grades of {school_id:?}");
+            let mut kept = cells_by_interest(&mut conn, filter).unwrap();
+            let mut counted = cells_by_interest_scanned(&mut conn, filter).unwrap();
+            kept.sort();
+            counted.sort();
+            assert_eq!(kept, counted, "{step}: interests of {school_id:?}");
+        }
+    };
+    check("empty");
+    let pupil = |school: i64, reference: &str, grade: i32, interests: Value| {
+        json!({"school_id": school, "external_ref": reference, "grade": grade, "academic_year": 2026,
+               "consent": true, "interests": interests})
+    };
+    let both = json!([{"profession_id": w.cnc_operator, "weight": 2}, {"cluster_id": w.glass, "weight": 1}]);
+    let a = app
+        .create(
+            "/api/v1/pupils",
+            &w.admin,
+            pupil(w.school_a.0, "A1", 8, both.clone()),
+        )
+        .await;
+    let b = app
+        .create(
+            "/api/v1/pupils",
+            &w.admin,
+            pupil(
+                w.school_b.0,
+                "B1",
+                9,
+                json!([{"profession_id": w.welder, "weight": 1}]),
+            ),
+        )
+        .await;
+    app.create(
+        "/api/v1/pupils",
+        &w.admin,
+        pupil(w.school_b.0, "B2", 9, json!([])),
+    )
+    .await;
+    check("created");
+    let roster = format!(
+        "external_ref,grade,academic_year,consent,display_name,interests\nA1,10,2026,true,,P:22.02.06:1\nA2,7,2026,true,,C:{}:3\nA3,11,2019,true,,\n",
+        w.glass
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/schools/{}/pupils/import", w.school_a.0)))
+        .bearer_auth(&w.admin)
+        .header("content-type", "text/csv")
+        .body(roster)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{text}");
+    check("a roster that adds and updates");
+    let response = app
+        .patch_json(
+            &format!("/api/v1/pupils/{b}"),
+            &w.admin,
+            &json!({"grade": 10}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    check("a grade changed alone");
+    let response = app
+        .patch_json(
+            &format!("/api/v1/pupils/{a}"),
+            &w.admin,
+            &json!({"interests": both}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    check("interests changed alone");
+    assert_eq!(
+        app.delete(&format!("/api/v1/pupils/{b}"), &w.admin)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    check("deleted");
+    let mut conn = crate::helpers::connect(&app.db);
+    let leavers = kadry::db::pupils::leavers(&mut conn, 2026, 100).unwrap();
+    assert_eq!(leavers.len(), 1, "A3 left in 2020");
+    for id in leavers {
+        kadry::db::write_transaction(&mut conn, |conn| {
+            kadry::db::pupils::delete_in_transaction(conn, id)
+        })
+        .unwrap();
+    }
+    check("pruned");
+}

@@ -1,0 +1,1 @@
+DROP TABLE pupil_counts;

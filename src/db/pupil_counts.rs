@@ -1,0 +1,160 @@
+//! `pupil_counts`: pupils per school, grade and interest target, kept
+//! current by every write of pupils and interests (in the same transaction),
+//! so that `/stats/pupils` and its kin never group every pupil.
+//!
+//! A writer takes out what the pupils it touches count before it changes
+//! them and puts back what they count after: correct whatever the change
+//! (grade, interests, deletion), at the price of two reads of those pupils.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+
+use super::DbConnection;
+use super::masses::MassTarget;
+use super::schema::{pupil_counts, pupil_interests, pupils};
+
+/// Changes to the counts, gathered in memory and applied once.
+#[derive(Debug, Default)]
+pub struct Counts(HashMap<(i64, i32, MassTarget), i64>);
+
+impl Counts {
+    /// Adds what these pupils count now, times `sign` (-1 before a change, +1 after it).
+    pub fn count(&mut self, conn: &mut DbConnection, ids: &[i64], sign: i64) -> QueryResult<()> {
+        for chunk in ids.chunks(5000) {
+            let rows: Vec<(i64, i64, i32)> = pupils::table
+                .filter(pupils::id.eq_any(chunk))
+                .select((pupils::id, pupils::school_id, pupils::grade))
+                .load(conn)?;
+            let mut placed = HashMap::with_capacity(rows.len());
+            for (id, school_id, grade) in rows {
+                *self
+                    .0
+                    .entry((school_id, grade, MassTarget::AllPupils))
+                    .or_default() += sign;
+                placed.insert(id, (school_id, grade));
+            }
+            let interests: Vec<(i64, Option<i64>, Option<i64>)> = pupil_interests::table
+                .filter(pupil_interests::pupil_id.eq_any(chunk))
+                .select((
+                    pupil_interests::pupil_id,
+                    pupil_interests::profession_id,
+                    pupil_interests::cluster_id,
+                ))
+                .load(conn)?;
+            for (pupil_id, profession_id, cluster_id) in interests {
+                if let Some(&(school_id, grade)) = placed.get(&pupil_id) {
+                    let target = MassTarget::of_interest(profession_id, cluster_id);
+                    *self.0.entry((school_id, grade, target)).or_default() += sign;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds each change to its row in one upsert a chunk (atomic against
+    /// concurrent writers; rows locked in a stable order).
+    pub fn apply(self, conn: &mut DbConnection) -> QueryResult<()> {
+        let mut changes: Vec<((i64, i32, MassTarget), i64)> =
+            self.0.into_iter().filter(|(_, d)| *d != 0).collect();
+        changes.sort_by_key(|(key, _)| *key);
+        // 5 columns a row; SQLite takes at most 32766 bound values a statement.
+        for chunk in changes.chunks(5000) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|((school_id, grade, target), pupils)| {
+                    let (kind, id) = target.columns();
+                    (
+                        pupil_counts::school_id.eq(*school_id),
+                        pupil_counts::grade.eq(*grade),
+                        pupil_counts::target_kind.eq(kind),
+                        pupil_counts::target_id.eq(id),
+                        pupil_counts::pupils.eq(*pupils),
+                    )
+                })
+                .collect();
+            crate::on_backend!(conn, |inner| diesel::insert_into(pupil_counts::table)
+                .values(&rows)
+                .on_conflict((
+                    pupil_counts::school_id,
+                    pupil_counts::grade,
+                    pupil_counts::target_kind,
+                    pupil_counts::target_id
+                ))
+                .do_update()
+                .set(pupil_counts::pupils.eq(pupil_counts::pupils + excluded(pupil_counts::pupils)))
+                .execute(inner))?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `change` on these pupils inside the caller's transaction, keeping
+/// `pupil_counts` right: what they counted before is taken out, what they
+/// count after is put back.
+pub fn around<T>(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    change: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    let mut counts = Counts::default();
+    counts.count(conn, ids, -1)?;
+    let outcome = change(conn)?;
+    counts.count(conn, ids, 1)?;
+    counts.apply(conn)?;
+    Ok(outcome)
+}
+
+/// `(school_id, grade, pupils)` for every school and grade with pupils,
+/// optionally of one school.
+pub fn by_grade(
+    conn: &mut DbConnection,
+    school_id: Option<i64>,
+) -> QueryResult<Vec<(i64, i32, i64)>> {
+    let mut query = pupil_counts::table
+        .filter(pupil_counts::target_kind.eq("all"))
+        .filter(pupil_counts::pupils.gt(0))
+        .select((
+            pupil_counts::school_id,
+            pupil_counts::grade,
+            pupil_counts::pupils,
+        ))
+        .into_boxed();
+    if let Some(school_id) = school_id {
+        query = query.filter(pupil_counts::school_id.eq(school_id));
+    }
+    query.load(conn)
+}
+
+/// `(school_id, grade, profession_id, cluster_id, pupils)` for every
+/// interest target with pupils, optionally of one school.
+pub fn by_interest(
+    conn: &mut DbConnection,
+    school_id: Option<i64>,
+) -> QueryResult<Vec<(i64, i32, Option<i64>, Option<i64>, i64)>> {
+    let mut query = pupil_counts::table
+        .filter(pupil_counts::target_kind.ne("all"))
+        .filter(pupil_counts::pupils.gt(0))
+        .select((
+            pupil_counts::school_id,
+            pupil_counts::grade,
+            pupil_counts::target_kind,
+            pupil_counts::target_id,
+            pupil_counts::pupils,
+        ))
+        .into_boxed();
+    if let Some(school_id) = school_id {
+        query = query.filter(pupil_counts::school_id.eq(school_id));
+    }
+    let rows: Vec<(i64, i32, String, i64, i64)> = query.load(conn)?;
+    rows.into_iter()
+        .map(|(school_id, grade, kind, id, pupils)| {
+            Ok(match MassTarget::from_columns(&kind, id)? {
+                MassTarget::Profession(id) => (school_id, grade, Some(id), None, pupils),
+                MassTarget::Cluster(id) => (school_id, grade, None, Some(id), pupils),
+                MassTarget::AllPupils => (school_id, grade, None, None, pupils),
+            })
+        })
+        .collect()
+}
