@@ -132,7 +132,7 @@ pub fn by_grade(
 pub fn by_interest(
     conn: &mut DbConnection,
     school_id: Option<i64>,
-) -> QueryResult<Vec<(i64, i32, Option<i64>, Option<i64>, i64)>> {
+) -> QueryResult<Vec<super::pupil_stats::InterestCell>> {
     let mut query = pupil_counts::table
         .filter(pupil_counts::target_kind.ne("all"))
         .filter(pupil_counts::pupils.gt(0))
