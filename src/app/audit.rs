@@ -86,7 +86,7 @@ pub struct AuditLine {
     pub action: String,
     /// The fields as stored by the change (never a password, a token or a
     /// pupil's name); for reads, what was read.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>, nullable)]
     pub changes: Option<serde_json::Value>,
 }
 

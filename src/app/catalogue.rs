@@ -23,8 +23,18 @@ use crate::parse_fields;
 #[serde(deny_unknown_fields)]
 pub struct NewClusterBody {
     /// Unique, at most 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// The industry, e.g. `glass`; at most 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub industry: String,
 }
 
@@ -68,9 +78,16 @@ pub async fn get_cluster(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<C
 #[serde(deny_unknown_fields)]
 pub struct NewProfessionBody {
     /// Unique; letters, digits, `.`, `-`, `_`, at most 32 (an ОКПДТР number or a specialty code).
+    #[schema(max_length = 32, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")]
     pub code: String,
     /// At most 300 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
+    #[schema(minimum = 1)]
     pub cluster_id: i64,
 }
 
@@ -133,10 +150,24 @@ pub async fn get_profession(ctx: &Context, user: &AuthUser, id: i64) -> AppResul
 pub struct NewOrganizationBody {
     pub kind: OrganizationKind,
     /// Unique among organizations of its kind; at most 300 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// At most 200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub town: String,
     /// The contact address notifications go to.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+    )]
     pub email: String,
     /// Existing clusters, each once.
     #[serde(default)]

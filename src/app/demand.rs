@@ -23,14 +23,22 @@ use crate::parse_fields;
 pub struct DemandBody {
     /// An enterprise. On `PUT` it may be left out; if given it must not change.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub enterprise_id: Option<i64>,
+    #[schema(minimum = 1)]
     pub profession_id: i64,
     /// From the current year to 30 years ahead.
     pub year: i32,
     /// 1 to 100000.
+    #[schema(minimum = 1, maximum = 100000)]
     pub headcount: i32,
     /// At most 1000 characters.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub note: Option<String>,
 }
 

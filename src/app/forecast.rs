@@ -370,9 +370,13 @@ pub async fn stored_forecast_by_code(
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioIntake {
+    #[schema(minimum = 1)]
     pub program_id: i64,
+    #[schema(minimum = 1990, maximum = 2056)]
     pub year: i32,
+    #[schema(minimum = 0, maximum = 100000)]
     pub seats: i32,
+    #[schema(minimum = 0, maximum = 100000)]
     pub targeted_seats: i32,
 }
 
@@ -381,8 +385,11 @@ pub struct ScenarioIntake {
 pub struct ScenarioBody {
     /// The academic year the simulation starts from; default the one in progress.
     #[serde(default)]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub as_of: Option<i32>,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub from: i32,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub to: i32,
     /// All five parameters, and bounds to change; the stored ones when left out.
     #[serde(default)]

@@ -33,17 +33,27 @@ pub const KINDS: [&str; 4] = ["excursion", "open_day", "trial_lesson", "workshop
 #[serde(deny_unknown_fields)]
 pub struct NewEventBody {
     /// A college, university or enterprise.
+    #[schema(minimum = 1)]
     pub organizer_id: i64,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// excursion, open_day, trial_lesson or workshop.
+    #[schema(pattern = r"^(excursion|open_day|trial_lesson|workshop)$")]
     pub kind: String,
     /// RFC 3339.
     pub starts_at: DateTime<Utc>,
     /// 1 to 10000 pupils.
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i32,
     /// The lowest grade that may attend, 5 to 11.
+    #[schema(minimum = 5, maximum = 11)]
     pub min_grade: i32,
     /// 0.5 to 40: the guidance hours that attending counts for.
+    #[schema(minimum = 0.5, maximum = 40)]
     pub hours: f64,
     /// The professions it shows.
     #[serde(default)]

@@ -34,11 +34,15 @@ pub struct SeatLimit {
 pub struct SeatPlanBody {
     /// The academic year the simulation starts from; default the one in progress.
     #[serde(default)]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub as_of: Option<i32>,
     /// The intake year the seats are for; after `as_of`.
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// The years whose unmet demand counts: `from..=to`, at most 30 apart.
+    #[schema(minimum = 2000, maximum = 2100)]
     pub from: i32,
+    #[schema(minimum = 2000, maximum = 2100)]
     pub to: i32,
     /// Seats to give: 1 to 100000.
     #[schema(minimum = 1, maximum = 100000)]

@@ -33,17 +33,27 @@ pub struct ProgramBody {
     #[serde(default)]
     pub institution_id: Option<i64>,
     /// `UG.LL.NN`, e.g. `15.01.32`.
+    #[schema(pattern = r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")]
     pub specialty_code: String,
     /// At most 300 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// 9 or 11.
+    #[schema(schema_with = crate::routes::openapi::entry_grade_schema)]
     pub entry_grade: i32,
     /// 1 to 72.
+    #[schema(minimum = 1, maximum = 72)]
     pub duration_months: i32,
     /// 0 to 1; leave out to use the region's dropout rate.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub completion_rate: Option<f64>,
     /// At least one; each profession once; shares above 0 adding up to 1 (within 0.001).
+    #[schema(min_items = 1)]
     pub professions: Vec<ProgramProfession>,
 }
 
@@ -233,8 +243,10 @@ pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Program> 
 #[serde(deny_unknown_fields)]
 pub struct IntakeBody {
     /// 0 to 100000; 0 closes the program for that year.
+    #[schema(minimum = 0, maximum = 100000)]
     pub seats: i32,
     /// Seats under targeted-training contracts with an enterprise: 0 to `seats`.
+    #[schema(minimum = 0, maximum = 100000)]
     pub targeted_seats: i32,
 }
 
@@ -242,6 +254,7 @@ pub struct IntakeBody {
 #[serde(deny_unknown_fields)]
 pub struct EnrollmentBody {
     /// How many actually started: 0 to 100000.
+    #[schema(minimum = 0, maximum = 100000)]
     pub students: i32,
 }
 

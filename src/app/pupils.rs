@@ -21,19 +21,33 @@ use crate::roster::{self, ImportSummary, InterestTargets, RosterRow};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPupilBody {
+    #[schema(minimum = 1)]
     pub school_id: i64,
     /// The school's own roster id, unique within the school; at most 64 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub external_ref: String,
     /// 5 to 11.
+    #[schema(minimum = 5, maximum = 11)]
     pub grade: i32,
     /// The academic year `grade` is for (the calendar year it starts in).
+    #[schema(minimum = 2000, maximum = 2027)]
     pub academic_year: i32,
     /// Parental consent to personal data processing. Without it
     /// `display_name` and `interests` must be absent: the pupil is counted, nothing more.
     pub consent: bool,
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub display_name: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub interests: Vec<Interest>,
 }
 
@@ -43,10 +57,17 @@ pub struct NewPupilBody {
 #[serde(deny_unknown_fields)]
 pub struct PupilPatch {
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub external_ref: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 5, maximum = 11)]
     pub grade: Option<i32>,
     #[serde(default)]
+    #[schema(minimum = 2000, maximum = 2027)]
     pub academic_year: Option<i32>,
     #[serde(default)]
     pub consent: Option<bool>,
@@ -56,6 +77,7 @@ pub struct PupilPatch {
     pub display_name: Option<Option<String>>,
     /// Replaces every interest.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub interests: Option<Vec<Interest>>,
 }
 

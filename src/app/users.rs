@@ -21,6 +21,10 @@ use crate::parse_fields;
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
+    #[schema(
+        max_length = 254,
+        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+    )]
     pub email: String,
     pub role: Role,
     /// Required for school, college and enterprise users (an organization of
@@ -30,6 +34,7 @@ pub struct NewUserBody {
     /// 10 to 128 characters. Without one the user cannot sign in until a
     /// password is set through an invitation.
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 128)]
     pub password: Option<String>,
 }
 

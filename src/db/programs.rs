@@ -28,8 +28,10 @@ struct ProgramRow {
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramProfession {
+    #[schema(minimum = 1)]
     pub profession_id: i64,
     /// Above 0, at most 1; a program's shares add up to 1.
+    #[schema(exclusive_minimum = 0, maximum = 1)]
     pub share: f64,
 }
 

@@ -14,10 +14,13 @@ use crate::error::FieldError;
 #[serde(deny_unknown_fields)]
 pub struct Interest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub profession_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
     pub cluster_id: Option<i64>,
     /// Above 0, at most 1000; only its proportion to the pupil's other interests matters.
+    #[schema(exclusive_minimum = 0, maximum = 1000)]
     pub weight: f64,
 }
 

@@ -68,6 +68,7 @@ pub struct SetPasswordBody {
     /// The token of the invitation link.
     pub token: String,
     /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
 

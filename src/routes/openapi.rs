@@ -69,6 +69,8 @@ impl Modify for CommonAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
+        clock_bound_years(openapi);
+
         let problem = |code: &str| {
             RefOr::T(
                 ResponseBuilder::new()
@@ -127,5 +129,35 @@ impl Modify for CommonAnswers {
                 }
             }
         }
+    }
+}
+
+/// A program's entry grade in the document: 9 or 11.
+pub fn entry_grade_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int32,
+        )))
+        .enum_values(Some([9, 11]))
+        .description(Some("9 or 11: the grade after which the program admits"))
+        .build()
+}
+
+/// The limits that move with the clock, as they are when the document is
+/// built (at start-up): a demand record's year is this year to 30 years on.
+fn clock_bound_years(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::Schema;
+
+    let now = crate::domain::numbers::current_year();
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(body))) = components.schemas.get_mut("DemandBody")
+        && let Some(RefOr::T(Schema::Object(year))) = body.properties.get_mut("year")
+    {
+        year.minimum = Some(f64::from(now).into());
+        year.maximum = Some(f64::from(now + 30).into());
     }
 }

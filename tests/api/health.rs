@@ -182,4 +182,34 @@ async fn every_answer_in_the_openapi_document_is_described_and_the_common_errors
         }
     }
     assert!(operations > 60, "{operations} operations");
+    // The limits the service enforces are in the schemas (a sample of them).
+    let schemas = &document["components"]["schemas"];
+    assert_eq!(
+        schemas["NewClusterBody"]["properties"]["name"]["maxLength"],
+        200
+    );
+    assert!(schemas["NewClusterBody"]["properties"]["name"]["pattern"].is_string());
+    assert_eq!(
+        schemas["ProgramBody"]["properties"]["entry_grade"]["enum"],
+        serde_json::json!([9, 11])
+    );
+    assert_eq!(
+        schemas["NewEventBody"]["properties"]["capacity"]["maximum"],
+        10000
+    );
+    assert_eq!(
+        schemas["NewUserBody"]["properties"]["password"]["minLength"],
+        10
+    );
+    let year = &schemas["DemandBody"]["properties"]["year"];
+    let now = chrono::Datelike::year(&chrono::Utc::now());
+    assert_eq!(year["minimum"].as_f64(), Some(f64::from(now)), "{year}");
+    let list = &document["paths"]["/api/v1/clusters"]["get"]["parameters"];
+    let limit = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["maximum"], 500);
 }
