@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 #[serde(deny_unknown_fields)]
 pub struct ReportQuery {
     /// Named by the calendar year it starts in; default the one under way.
+    #[param(minimum = 2000, maximum = 2027)]
     pub academic_year: Option<i32>,
 }
 

@@ -11,7 +11,7 @@ use crate::auth::AuthUser;
 /// Records a school's counts of grades 1 to 4 for one academic year,
 /// replacing that year's counts (the school, admins).
 #[utoipa::path(put, path = "/api/v1/schools/{id}/younger-pupils/{academic_year}", tag = "pupils", security(("bearer" = [])), request_body = YoungerBody,
-    params(("id" = i64, Path, description = "the school's id"), ("academic_year" = i32, Path, description = "named by the calendar year it starts in")),
+    params(("id" = i64, Path, description = "the school's id"), ("academic_year" = i32, Path, minimum = 2000, maximum = 2027, description = "named by the calendar year it starts in")),
     responses(
         (status = 200, body = YoungerYear),
         (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -34,7 +34,7 @@ pub async fn put_younger(
 /// A school's counts for one academic year (everyone; counts from 1 to 9
 /// withheld for anyone but the school and admins).
 #[utoipa::path(get, path = "/api/v1/schools/{id}/younger-pupils/{academic_year}", tag = "pupils", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the school's id"), ("academic_year" = i32, Path, description = "named by the calendar year it starts in")),
+    params(("id" = i64, Path, description = "the school's id"), ("academic_year" = i32, Path, minimum = 2000, maximum = 2027, description = "named by the calendar year it starts in")),
     responses(
         (status = 200, body = YoungerYear),
         (status = 401, body = Problem, content_type = "application/problem+json"),
