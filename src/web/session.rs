@@ -488,14 +488,20 @@ impl ResponseError for WebError {
             detail,
         };
         let mut response = HttpResponse::build(status);
-        if let WebError::App(
-            AppError::TooManyRequests {
-                retry_after_seconds,
-            },
-            _,
-        ) = self
-        {
-            response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+        match self {
+            WebError::App(
+                AppError::TooManyRequests {
+                    retry_after_seconds,
+                },
+                _,
+            ) => {
+                response.insert_header((header::RETRY_AFTER, retry_after_seconds.to_string()));
+            }
+            WebError::App(AppError::Unavailable(cause), _) => {
+                tracing::warn!(%cause, "database unavailable");
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
         }
         response
             .content_type("text/html; charset=utf-8")

@@ -1,6 +1,3 @@
-use diesel::{
-    Connection, PgConnection, RunQueryDsl, SqliteConnection, connection::SimpleConnection,
-};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -73,28 +70,7 @@ async fn a_database_fault_answers_503_without_internals_and_recovers() {
     let admin = app.admin_token().await;
     let glass = json!({"name": "Glass", "industry": "glass"});
 
-    let release: Box<dyn FnOnce()> = if let Some((server, name)) = app.db.postgres() {
-        let mut control = PgConnection::establish(server).unwrap();
-        diesel::sql_query(format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
-        ))
-        .execute(&mut control)
-        .unwrap();
-        diesel::sql_query(format!("ALTER DATABASE {name} RENAME TO {name}_away"))
-            .execute(&mut control)
-            .unwrap();
-        let name = name.to_string();
-        Box::new(move || {
-            diesel::sql_query(format!("ALTER DATABASE {name}_away RENAME TO {name}"))
-                .execute(&mut control)
-                .unwrap();
-        })
-    } else {
-        let path = app.db.url.trim_start_matches("sqlite://").to_string();
-        let mut holder = SqliteConnection::establish(&path).unwrap();
-        holder.batch_execute("BEGIN IMMEDIATE;").unwrap();
-        Box::new(move || holder.batch_execute("COMMIT;").unwrap())
-    };
+    let release = crate::helpers::take_database_away(&app);
 
     let response = app.post_json("/api/v1/clusters", &admin, &glass).await;
     let body = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;

@@ -434,3 +434,36 @@ impl World {
         }
     }
 }
+
+/// Takes the database away the way each backend really fails, until the
+/// returned function is called: PostgreSQL's connections are cut and the
+/// database renamed (every query fails); SQLite's write lock is held by
+/// another connection (writes time out; WAL readers still work). Start the
+/// app with short database timeouts.
+pub fn take_database_away(app: &TestApp) -> Box<dyn FnOnce()> {
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+
+    if let Some((server, name)) = app.db.postgres() {
+        let mut control = PgConnection::establish(server).unwrap();
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .execute(&mut control)
+        .unwrap();
+        diesel::sql_query(format!("ALTER DATABASE {name} RENAME TO {name}_away"))
+            .execute(&mut control)
+            .unwrap();
+        let name = name.to_string();
+        Box::new(move || {
+            diesel::sql_query(format!("ALTER DATABASE {name}_away RENAME TO {name}"))
+                .execute(&mut control)
+                .unwrap();
+        })
+    } else {
+        let path = app.db.url.trim_start_matches("sqlite://").to_string();
+        let mut holder = SqliteConnection::establish(&path).unwrap();
+        holder.batch_execute("BEGIN IMMEDIATE;").unwrap();
+        Box::new(move || holder.batch_execute("COMMIT;").unwrap())
+    }
+}

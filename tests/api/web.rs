@@ -1359,3 +1359,71 @@ async fn long_lists_are_paged_and_the_links_keep_the_filters() {
         found.body
     );
 }
+
+#[tokio::test]
+async fn a_database_fault_is_the_503_page_without_internals_and_passes() {
+    let app = spawn_app_with(crate::helpers::TestDatabase::new(), |settings| {
+        settings.database.timeout_seconds = 1;
+        settings.database.sqlite_busy_timeout_ms = 100;
+    })
+    .await;
+    let r = Region::build(&app).await;
+    let plant = r.visitor(&app, "enterprise_a").await;
+    let before = demand_count(&app, &r.w.admin).await;
+    let cnc = r.w.cnc_operator.to_string();
+    let fields = [
+        ("profession_id", cnc.as_str()),
+        ("year", "2031"),
+        ("headcount", "7"),
+    ];
+    let release = crate::helpers::take_database_away(&app);
+    let answer = plant.post("/demand", &fields).await;
+    let signing_in = post_login(&app, &r.emails["school_a"], PASSWORD).await;
+    release();
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(answer.headers.contains_key("retry-after"));
+    assert!(
+        answer.body.contains("Сервис временно недоступен"),
+        "{}",
+        answer.body
+    );
+    for internal in ["locked", "kadry_test", "sqlite", "SQL"] {
+        assert!(
+            !answer.body.contains(internal),
+            "{internal} in {}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        signing_in.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        signing_in.body
+    );
+    assert_eq!(
+        demand_count(&app, &r.w.admin).await,
+        before,
+        "nothing stored"
+    );
+    let mut stored = false;
+    for _ in 0..20 {
+        if plant.post("/demand", &fields).await.status == StatusCode::SEE_OTHER {
+            stored = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(stored, "the same form works once the database is back");
+    assert_eq!(demand_count(&app, &r.w.admin).await, before + 1);
+}

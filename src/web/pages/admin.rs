@@ -67,14 +67,7 @@ async fn organizations_page(
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
     authorize(&viewer.user, Action::WriteCatalogue).map_err(|e| viewer.error(e))?;
-    let (organizations, _) = app::catalogue::list_organizations(
-        ctx,
-        &viewer.user,
-        crate::db::organizations::Filter { kind: None },
-        ALL,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?;
+    let organizations = super::all_organizations(ctx, viewer, None).await?;
     let page_data = OrganizationsPage {
         c: viewer.chrome(viewer.tr("Организации", "Organizations")),
         organizations,
@@ -154,14 +147,7 @@ async fn users_page(
     let (users, _) = app::users::list_users(ctx, &viewer.user, None, None, ALL)
         .await
         .map_err(|e| viewer.error(e))?;
-    let (organizations, _) = app::catalogue::list_organizations(
-        ctx,
-        &viewer.user,
-        crate::db::organizations::Filter { kind: None },
-        ALL,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?;
+    let organizations = super::all_organizations(ctx, viewer, None).await?;
     let page_data = UsersPage {
         c: viewer.chrome(viewer.tr("Пользователи", "Users")),
         users,

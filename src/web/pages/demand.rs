@@ -11,7 +11,7 @@ use crate::app::{self, Context};
 use crate::auth::policy::{Action, authorize};
 use crate::db::demand::Demand;
 use crate::db::professions::Profession;
-use crate::domain::{OrganizationKind, Page, Role};
+use crate::domain::{OrganizationKind, Role};
 use crate::error::AppError;
 use crate::web::session::{
     Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or,
@@ -70,10 +70,6 @@ async fn list_page(
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
     authorize(&viewer.user, Action::SeeDemandRecords).map_err(|e| viewer.error(e))?;
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
     let query = DemandQuery {
         profession_id: None,
         year: None,
@@ -84,24 +80,10 @@ async fn list_page(
         .await
         .map_err(|e| viewer.error(e))?;
     pager.total = total;
-    let professions = app::catalogue::list_professions(
-        ctx,
-        &viewer.user,
-        crate::db::professions::Filter { cluster_id: None },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?
-    .0;
-    let filter = crate::db::organizations::Filter {
-        kind: Some(OrganizationKind::Enterprise),
-    };
-    let enterprises = app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
-        .await
-        .map_err(|e| viewer.error(e))?
-        .0
+    let professions = super::all_professions(ctx, viewer).await?;
+    let enterprises = super::names_of(ctx, viewer, Some(OrganizationKind::Enterprise))
+        .await?
         .into_iter()
-        .map(|o| (o.id, o.name))
         .collect();
     let page_data = DemandPage {
         c: viewer.chrome(viewer.tr("Потребность в работниках", "Demand for workers")),

@@ -13,8 +13,8 @@ use crate::app::forecast::{
 use crate::app::planning::{SeatPlanBody, SeatPlanResponse};
 use crate::app::{self, Context};
 use crate::db::clusters::Cluster;
-use crate::db::professions::{self, Profession};
-use crate::domain::Page;
+use crate::db::professions::Profession;
+use crate::domain::numbers::current_academic_year;
 use crate::error::{AppError, FieldError};
 use crate::forecast::export::{TITLES_EN, TITLES_RU, rows_as_csv};
 use crate::forecast::model::{Bound, Bounds, Parameters, Row};
@@ -42,24 +42,10 @@ async fn catalogue(
     ctx: &Context,
     viewer: &Viewer,
 ) -> Result<(Vec<Cluster>, Vec<Profession>), WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let clusters = app::catalogue::list_clusters(ctx, &viewer.user, all)
-        .await
-        .map_err(|e| viewer.error(e))?
-        .0;
-    let professions = app::catalogue::list_professions(
-        ctx,
-        &viewer.user,
-        professions::Filter { cluster_id: None },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?
-    .0;
-    Ok((clusters, professions))
+    Ok((
+        super::all_clusters(ctx, viewer).await?,
+        super::all_professions(ctx, viewer).await?,
+    ))
 }
 
 /// The heatmap's filters as typed, checked the API's way.
@@ -79,7 +65,7 @@ fn filters(req: &HttpRequest, lang: Lang) -> Filters {
         cluster_id: form.optional("cluster_id", &mut errors, lang),
         profession_id: form.optional("profession_id", &mut errors, lang),
     };
-    let as_of = forecast_app::as_of(None).unwrap_or(2026);
+    let as_of = current_academic_year();
     let span = if errors.is_empty() {
         match Span::parse(as_of, from, to) {
             Ok(span) => Some(span),
@@ -281,7 +267,7 @@ async fn profession(
     let profession = app::catalogue::get_profession(&ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let as_of = forecast_app::as_of(None).map_err(|e| viewer.error(e))?;
+    let as_of = current_academic_year();
     let span = Span::parse(as_of, None, None).map_err(|e| viewer.error(e))?;
     let filter = RowFilter {
         profession_id: Some(id),
@@ -357,7 +343,7 @@ async fn explain(
     let (Some(profession_id), Some(year)) = (profession_id, year) else {
         return Err(viewer.error(AppError::Invalid(errors)));
     };
-    let as_of = forecast_app::as_of(None).map_err(|e| viewer.error(e))?;
+    let as_of = current_academic_year();
     let cell = forecast_app::explain(&ctx, &viewer.user, profession_id, year, as_of)
         .await
         .map_err(|e| viewer.error(e))?;
@@ -518,21 +504,7 @@ struct ProgramChoice {
 }
 
 async fn program_choices(ctx: &Context, viewer: &Viewer) -> Result<Vec<ProgramChoice>, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let (programs, _) = app::programs::list(
-        ctx,
-        &viewer.user,
-        crate::db::programs::Filter {
-            institution_id: None,
-            profession_id: None,
-        },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?;
+    let programs = super::all_programs(ctx, viewer).await?;
     let names = super::programs::institution_names(ctx, viewer).await?;
     Ok(programs
         .into_iter()
@@ -581,7 +553,7 @@ async fn scenario_page(
         .await
         .map_err(|e| viewer.error(e))?;
     let (clusters, professions) = catalogue(ctx, viewer).await?;
-    let as_of = forecast_app::as_of(None).map_err(|e| viewer.error(e))?;
+    let as_of = current_academic_year();
     let page_data = ScenarioPage {
         c: viewer.chrome(viewer.tr("Сценарий", "Scenario")),
         parameters: parameter_fields(viewer.lang, &stored.parameters, &stored.bounds),
@@ -667,7 +639,7 @@ async fn plan_page(
     state: FormState,
     plan: Option<SeatPlanResponse>,
 ) -> Result<HttpResponse, WebError> {
-    let as_of = forecast_app::as_of(None).map_err(|e| viewer.error(e))?;
+    let as_of = current_academic_year();
     let page_data = PlanPage {
         c: viewer.chrome(viewer.tr("План новых мест", "Seat plan")),
         programs: program_choices(ctx, viewer).await?,

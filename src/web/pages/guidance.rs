@@ -33,28 +33,6 @@ fn query_form(req: &HttpRequest) -> Form {
     Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default())
 }
 
-async fn organizations(
-    ctx: &Context,
-    viewer: &Viewer,
-    kind: Option<OrganizationKind>,
-) -> Result<Vec<(i64, String)>, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let filter = crate::db::organizations::Filter { kind };
-    let mut list: Vec<(i64, String)> =
-        app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
-            .await
-            .map_err(|e| viewer.error(e))?
-            .0
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-    list.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(list)
-}
-
 fn kind_label(kind: &str, lang: Lang) -> &'static str {
     match kind {
         "excursion" => lang.tr("экскурсия", "excursion"),
@@ -100,7 +78,7 @@ async fn report(
     let schools = if viewer.user.role == Role::School {
         Vec::new()
     } else {
-        organizations(&ctx, &viewer, Some(OrganizationKind::School)).await?
+        super::names_of(&ctx, &viewer, Some(OrganizationKind::School)).await?
     };
     let school_id = match viewer.user.role {
         Role::School => viewer.user.organization_id,
@@ -110,19 +88,7 @@ async fn report(
     let report = app::guidance::report(&ctx, &viewer.user, school_id, year)
         .await
         .map_err(|e| viewer.error(e))?;
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let professions = app::catalogue::list_professions(
-        &ctx,
-        &viewer.user,
-        crate::db::professions::Filter { cluster_id: None },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?
-    .0;
+    let professions = super::all_professions(&ctx, &viewer).await?;
     page(&GuidancePage {
         c: viewer.chrome(viewer.tr("Профориентация", "Career guidance")),
         schools,
@@ -179,9 +145,14 @@ async fn events_page(
         .await
         .map_err(|e| viewer.error(e))?;
     pager.total = total;
-    let mut organizers = organizations(ctx, viewer, Some(OrganizationKind::College)).await?;
-    organizers.extend(organizations(ctx, viewer, Some(OrganizationKind::University)).await?);
-    organizers.extend(organizations(ctx, viewer, Some(OrganizationKind::Enterprise)).await?);
+    // Everyone who may organize: colleges, universities, enterprises.
+    let mut organizers: Vec<(i64, String)> = super::all_organizations(ctx, viewer, None)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind != OrganizationKind::School)
+        .map(|o| (o.id, o.name))
+        .collect();
+    organizers.sort_by(|a, b| a.1.cmp(&b.1));
     let page_data = EventsPage {
         c: viewer.chrome(viewer.tr("События профориентации", "Guidance events")),
         events,
@@ -379,6 +350,27 @@ fn pupil_ids(form: &Form, lang: Lang) -> Result<Vec<i64>, Vec<FieldError>> {
     }
 }
 
+/// A posted list of pupil ids on an event, its CSRF token checked: the
+/// form, the event's id and the ids; or the event's page shown again with
+/// the bad ids marked.
+async fn pupils_posted(
+    req: &HttpRequest,
+    viewer: &Viewer,
+    ctx: &Context,
+    id: &str,
+    body: &[u8],
+) -> Result<Result<(Form, i64, Vec<i64>), HttpResponse>, WebError> {
+    let form = viewer.checked(req, body)?;
+    let id = event_id(viewer, id)?;
+    match pupil_ids(&form, viewer.lang) {
+        Ok(ids) => Ok(Ok((form, id, ids))),
+        Err(errors) => {
+            let state = FormState::failed(&form, errors);
+            Ok(Err(event_page(viewer, ctx, id, state, None).await?))
+        }
+    }
+}
+
 async fn register(
     req: HttpRequest,
     viewer: Viewer,
@@ -386,13 +378,9 @@ async fn register(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
-    let id = event_id(&viewer, &id)?;
-    let ids = match pupil_ids(&form, viewer.lang) {
-        Ok(ids) => ids,
-        Err(errors) => {
-            return event_page(&viewer, &ctx, id, FormState::failed(&form, errors), None).await;
-        }
+    let (form, id, ids) = match pupils_posted(&req, &viewer, &ctx, &id, &body).await? {
+        Ok(posted) => posted,
+        Err(shown_again) => return Ok(shown_again),
     };
     let mut done = 0;
     for pupil_id in ids {
@@ -418,13 +406,9 @@ async fn unregister(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
-    let id = event_id(&viewer, &id)?;
-    let ids = match pupil_ids(&form, viewer.lang) {
-        Ok(ids) => ids,
-        Err(errors) => {
-            return event_page(&viewer, &ctx, id, FormState::failed(&form, errors), None).await;
-        }
+    let (form, id, ids) = match pupils_posted(&req, &viewer, &ctx, &id, &body).await? {
+        Ok(posted) => posted,
+        Err(shown_again) => return Ok(shown_again),
     };
     for pupil_id in ids {
         if let Err(error) = app::guidance::unregister(&ctx, &viewer.user, id, pupil_id).await {
@@ -442,13 +426,9 @@ async fn attendance(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
-    let id = event_id(&viewer, &id)?;
-    let ids = match pupil_ids(&form, viewer.lang) {
-        Ok(ids) => ids,
-        Err(errors) => {
-            return event_page(&viewer, &ctx, id, FormState::failed(&form, errors), None).await;
-        }
+    let (form, id, ids) = match pupils_posted(&req, &viewer, &ctx, &id, &body).await? {
+        Ok(posted) => posted,
+        Err(shown_again) => return Ok(shown_again),
     };
     match app::guidance::attendance(&ctx, &viewer.user, id, ids).await {
         Ok(_) => Ok(see_other(&format!("/events/{id}?attendance=1"))),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use crate::app::{self, Context};
-use crate::domain::{OrganizationKind, Page};
+use crate::domain::OrganizationKind;
 use crate::web::session::{Viewer, WebError};
 
 use actix_web::web;
@@ -13,25 +13,18 @@ use askama::Template;
 use crate::app::programs::{EnrollmentBody, IntakeBody, ProgramBody, Yearly};
 use crate::auth::policy::{Action, authorize};
 use crate::db::professions::Profession;
-use crate::db::programs::{Enrollment, Filter, Intake, Program, ProgramProfession};
+use crate::db::programs::{Enrollment, Intake, Program, ProgramProfession};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::web::session::{Chrome, Form, FormState, form_status, invalid_or, page_with, see_other};
 
-/// Every institution's name by id.
+/// Every college's and university's name by id.
 pub async fn institution_names(
     ctx: &Context,
     viewer: &Viewer,
 ) -> Result<HashMap<i64, String>, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let filter = crate::db::organizations::Filter { kind: None };
-    let (organizations, _) = app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
-        .await
-        .map_err(|e| viewer.error(e))?;
-    Ok(organizations
+    Ok(super::all_organizations(ctx, viewer, None)
+        .await?
         .into_iter()
         .filter(|o| o.kind != OrganizationKind::School)
         .map(|o| (o.id, o.name))
@@ -60,22 +53,6 @@ const PROFESSION_ROWS: usize = 3;
 
 fn may_manage(viewer: &Viewer, institution_id: i64) -> bool {
     authorize(&viewer.user, Action::ManagePrograms { institution_id }).is_ok()
-}
-
-async fn professions(ctx: &Context, viewer: &Viewer) -> Result<Vec<Profession>, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    Ok(app::catalogue::list_professions(
-        ctx,
-        &viewer.user,
-        crate::db::professions::Filter { cluster_id: None },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?
-    .0)
 }
 
 #[derive(Template)]
@@ -119,21 +96,7 @@ async fn list_page(
     ctx: &Context,
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let (mut programs, _) = app::programs::list(
-        ctx,
-        &viewer.user,
-        Filter {
-            institution_id: None,
-            profession_id: None,
-        },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?;
+    let mut programs = super::all_programs(ctx, viewer).await?;
     let own = viewer.user.organization_id;
     programs.sort_by_key(|p| (Some(p.institution_id) != own, p.institution_id, p.id));
     let names = institution_names(ctx, viewer).await?;
@@ -151,7 +114,7 @@ async fn list_page(
         may_create: matches!(viewer.user.role, Role::Admin | Role::College),
         programs,
         names,
-        professions: professions(ctx, viewer).await?,
+        professions: super::all_professions(ctx, viewer).await?,
         institutions,
         state,
     };
@@ -320,7 +283,7 @@ async fn program_page(
             .cloned()
             .unwrap_or_default(),
         may_manage: may_manage(viewer, program.institution_id),
-        professions: professions(ctx, viewer).await?,
+        professions: super::all_professions(ctx, viewer).await?,
         program,
         intakes,
         enrollments,

@@ -12,7 +12,7 @@ use crate::app::{self, Context};
 use crate::auth::policy::{Action, authorize};
 use crate::db::events::PupilEvent;
 use crate::db::pupils::Pupil;
-use crate::domain::{Page, Role};
+use crate::domain::Role;
 use crate::error::{AppError, FieldError};
 use crate::roster::ImportSummary;
 use crate::routes::extract::ImportLimit;
@@ -55,27 +55,12 @@ fn query_form(req: &HttpRequest) -> Form {
     Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default())
 }
 
-/// Schools by id and name, for an admin's choice.
+/// Schools by id and name, for an admin's choice (nobody else chooses).
 async fn schools(ctx: &Context, viewer: &Viewer) -> Result<Vec<(i64, String)>, WebError> {
     if viewer.user.role != Role::Admin {
         return Ok(Vec::new());
     }
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let filter = crate::db::organizations::Filter {
-        kind: Some(crate::domain::OrganizationKind::School),
-    };
-    Ok(
-        app::catalogue::list_organizations(ctx, &viewer.user, filter, all)
-            .await
-            .map_err(|e| viewer.error(e))?
-            .0
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect(),
-    )
+    super::names_of(ctx, viewer, Some(crate::domain::OrganizationKind::School)).await
 }
 
 #[derive(Template)]
@@ -272,23 +257,8 @@ async fn pupil_page(
     let recommendations = app::guidance::recommendations(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let all = Page {
-        limit: Page::MAX_LIMIT,
-        offset: 0,
-    };
-    let professions = app::catalogue::list_professions(
-        ctx,
-        &viewer.user,
-        crate::db::professions::Filter { cluster_id: None },
-        all,
-    )
-    .await
-    .map_err(|e| viewer.error(e))?
-    .0;
-    let clusters = app::catalogue::list_clusters(ctx, &viewer.user, all)
-        .await
-        .map_err(|e| viewer.error(e))?
-        .0;
+    let professions = super::all_professions(ctx, viewer).await?;
+    let clusters = super::all_clusters(ctx, viewer).await?;
     let interests = pupil
         .interests
         .iter()
