@@ -369,7 +369,7 @@ pub async fn create_user(
         organization_id,
         password: Some(password.to_string()),
     };
-    let user = app::users::create_user(&ctx, &AuthUser::command_line(), body)
+    let user = app::users::create_user(&ctx, &AuthUser::command_line(), body, None)
         .await
         .map_err(|error| match error {
             AppError::Invalid(mut errors) => {

@@ -51,6 +51,9 @@ pub enum AppError {
     /// A duplicate, a full event, a state that does not allow the change.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An `If-Match` that no longer matches the record (or a record that is gone).
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// Well-formed but invalid input: every bad field, named.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),

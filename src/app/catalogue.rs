@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::Context;
 use super::audit::logged;
+use super::conditional::Once;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
 use crate::db::audit::AuditAction;
@@ -43,6 +44,7 @@ pub async fn create_cluster(
     ctx: &Context,
     user: &AuthUser,
     body: NewClusterBody,
+    once: Option<Once>,
 ) -> AppResult<Cluster> {
     authorize(user, Action::WriteCatalogue)?;
     parse_fields!(
@@ -51,7 +53,7 @@ pub async fn create_cluster(
     );
     let (name, industry) = (name.into_inner(), industry.into_inner());
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         let cluster = clusters::insert(conn, &name, &industry)
             .map_err(|e| conflict_as(e, || format!("a cluster named {name:?} already exists")))?;
         logged(conn, &actor, "cluster", AuditAction::Create, cluster)
@@ -96,6 +98,7 @@ pub async fn create_profession(
     ctx: &Context,
     user: &AuthUser,
     body: NewProfessionBody,
+    once: Option<Once>,
 ) -> AppResult<Profession> {
     authorize(user, Action::WriteCatalogue)?;
     parse_fields!(
@@ -109,7 +112,7 @@ pub async fn create_profession(
         cluster_id,
     };
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         if clusters::find(conn, new.cluster_id)?.is_none() {
             return Err(AppError::invalid(
                 "cluster_id",
@@ -179,6 +182,7 @@ pub async fn create_organization(
     ctx: &Context,
     user: &AuthUser,
     body: NewOrganizationBody,
+    once: Option<Once>,
 ) -> AppResult<Organization> {
     authorize(user, Action::WriteCatalogue)?;
     parse_fields!(
@@ -195,7 +199,7 @@ pub async fn create_organization(
         cluster_ids: body.cluster_ids,
     };
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         let references: Vec<Reference> = new
             .cluster_ids
             .iter()

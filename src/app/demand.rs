@@ -6,12 +6,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::audit::{log, logged};
+use super::conditional::{IfMatch, Once};
 use super::{Context, notifications, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize, authorize_record};
 use crate::db::DbConnection;
 use crate::db::audit::AuditAction;
 use crate::db::demand::{self, Demand, DemandFields};
+use crate::db::locks::Lock;
 use crate::db::references::{Reference, check_references};
 use crate::domain::numbers::{demand_year, headcount};
 use crate::domain::{Label, OrganizationKind, Page, Role, positive_id};
@@ -86,7 +88,12 @@ fn check_demand_references(
 }
 
 /// Posts demand (admins, or a user of the enterprise).
-pub async fn create(ctx: &Context, user: &AuthUser, body: DemandBody) -> AppResult<Demand> {
+pub async fn create(
+    ctx: &Context,
+    user: &AuthUser,
+    body: DemandBody,
+    once: Option<Once>,
+) -> AppResult<Demand> {
     let Some(enterprise_id) = body.enterprise_id else {
         return Err(AppError::invalid("enterprise_id", "is required"));
     };
@@ -94,7 +101,7 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: DemandBody) -> AppResu
     let fields = body.fields()?;
     let letterhead = ctx.letterhead.clone();
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         check_demand_references(conn, enterprise_id, &fields)?;
         let record = demand::insert(conn, enterprise_id, &fields)?;
         notifications::demand_posted(conn, &letterhead, &record, None)?;
@@ -137,6 +144,7 @@ pub async fn replace(
     user: &AuthUser,
     id: i64,
     body: DemandBody,
+    if_match: IfMatch,
 ) -> AppResult<Demand> {
     let existing = visible(ctx, user, id, Action::WriteDemandRecords, |enterprise_id| {
         Action::ManageDemand { enterprise_id }
@@ -156,6 +164,7 @@ pub async fn replace(
     let letterhead = ctx.letterhead.clone();
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Demand(id), |conn| Ok(demand::find(conn, id)?))?;
         check_demand_references(conn, enterprise_id, &fields)?;
         let record = demand::replace(conn, id, &fields)?
             .ok_or_else(|| AppError::not_found("demand record", id))?;
@@ -170,13 +179,14 @@ pub async fn replace(
 }
 
 /// Deletes a demand record (its enterprise, admins).
-pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
+pub async fn delete(ctx: &Context, user: &AuthUser, id: i64, if_match: IfMatch) -> AppResult<()> {
     visible(ctx, user, id, Action::WriteDemandRecords, |enterprise_id| {
         Action::ManageDemand { enterprise_id }
     })
     .await?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Demand(id), |conn| Ok(demand::find(conn, id)?))?;
         if demand::delete(conn, id)? {
             log(conn, &actor, "demand", Some(id), AuditAction::Delete, None)?;
         }

@@ -8,10 +8,12 @@ use utoipa::ToSchema;
 
 use super::Context;
 use super::audit::log;
+use super::conditional::IfMatch;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::db::audit::AuditAction;
 use crate::db::forecast as stored;
+use crate::db::locks::Lock;
 use crate::db::organizations;
 use crate::domain::numbers::{count, current_academic_year, program_year, rate, year_between};
 use crate::error::{AppError, AppResult, FieldError};
@@ -528,10 +530,15 @@ pub async fn set_parameters(
     ctx: &Context,
     user: &AuthUser,
     body: ParametersBody,
+    if_match: IfMatch,
 ) -> AppResult<ParameterSet> {
     authorize(user, Action::SetForecastParameters)?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::ForecastParameters, |conn| {
+            let (parameters, bounds) = stored::parameter_set(conn)?;
+            Ok(Some(ParameterSet { parameters, bounds }))
+        })?;
         let (_, stored_bounds) = stored::parameter_set(conn)?;
         let (parameters, bounds) = body.checked(&stored_bounds, "")?;
         stored::set_parameters(conn, &parameters, &bounds)?;

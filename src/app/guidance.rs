@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::audit::{self, log, logged};
+use super::conditional::{IfMatch, Once};
 use super::{Context, existing_school, pupils, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
 use crate::db::audit::AuditAction;
 use crate::db::events::{self, Event, NewEvent, Refusal};
 use crate::db::guidance::{self as report_queries, Scope};
+use crate::db::locks::Lock;
 use crate::db::references::{Reference, check_references};
 use crate::db::{self, DbConnection, organizations, outbox};
 use crate::domain::disclosure;
@@ -108,7 +110,12 @@ impl NewEventBody {
 }
 
 /// Creates an event (admins, or a user of the organizing college or enterprise).
-pub async fn create_event(ctx: &Context, user: &AuthUser, body: NewEventBody) -> AppResult<Event> {
+pub async fn create_event(
+    ctx: &Context,
+    user: &AuthUser,
+    body: NewEventBody,
+    once: Option<Once>,
+) -> AppResult<Event> {
     authorize(
         user,
         Action::ManageEvents {
@@ -117,7 +124,7 @@ pub async fn create_event(ctx: &Context, user: &AuthUser, body: NewEventBody) ->
     )?;
     let new = body.checked()?;
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         require_kind(
             conn,
             "organizer_id",
@@ -167,12 +174,20 @@ pub async fn get_event(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Eve
     authorize(user, Action::ReadCatalogue)?;
     let reader = *user;
     ctx.run(move |conn| {
-        let mut event = [event_in(conn, id)?];
-        protect_registered(conn, &reader, &mut event)?;
-        let [event] = event;
-        Ok(event)
+        event_as_seen(conn, &reader, id)?.ok_or_else(|| AppError::not_found("event", id))
     })
     .await
+}
+
+/// Event `id` as `reader` sees it (`registered` protected), if it exists.
+fn event_as_seen(conn: &mut DbConnection, reader: &AuthUser, id: i64) -> AppResult<Option<Event>> {
+    let Some(event) = events::find(conn, id)? else {
+        return Ok(None);
+    };
+    let mut event = [event];
+    protect_registered(conn, reader, &mut event)?;
+    let [event] = event;
+    Ok(Some(event))
 }
 
 /// Sets each event's `registered` as `reader` may see it: exact for admins;
@@ -226,6 +241,7 @@ pub async fn register(
     user: &AuthUser,
     event_id: i64,
     pupil_id: i64,
+    once: Option<Once>,
 ) -> AppResult<()> {
     let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ManagePupils {
         school_id,
@@ -233,7 +249,7 @@ pub async fn register(
     .await?;
     let head = ctx.letterhead.clone();
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         let event = event_in(conn, event_id)?;
         let mut errors = Vec::new();
         if !pupil.consent {
@@ -352,11 +368,19 @@ async fn organized_event(ctx: &Context, user: &AuthUser, event_id: i64) -> AppRe
 }
 
 /// Cancels an event (its organizer, admins); the schools with registered pupils are told.
-pub async fn cancel(ctx: &Context, user: &AuthUser, event_id: i64) -> AppResult<Event> {
+pub async fn cancel(
+    ctx: &Context,
+    user: &AuthUser,
+    event_id: i64,
+    if_match: IfMatch,
+) -> AppResult<Event> {
     let event = organized_event(ctx, user, event_id).await?;
     let head = ctx.letterhead.clone();
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Event(event_id), |conn| {
+            event_as_seen(conn, &actor, event_id)
+        })?;
         if !events::cancel(conn, event_id)? {
             return Err(AppError::Conflict("the event is already cancelled".into()));
         }
@@ -390,6 +414,7 @@ pub async fn attendance(
     user: &AuthUser,
     event_id: i64,
     mut pupil_ids: Vec<i64>,
+    if_match: IfMatch,
 ) -> AppResult<Vec<i64>> {
     organized_event(ctx, user, event_id).await?;
     let actor = *user;
@@ -397,6 +422,9 @@ pub async fn attendance(
     pupil_ids.dedup();
     let stored = pupil_ids.clone();
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Event(event_id), |conn| {
+            event_as_seen(conn, &actor, event_id)
+        })?;
         let registered = events::registered_among(conn, event_id, &stored)?;
         events::set_attendance(conn, event_id, &registered)?;
         let changes = serde_json::json!({ "attended": registered.len() });

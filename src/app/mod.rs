@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod conditional;
 pub mod demand;
 pub mod forecast;
 pub mod guidance;

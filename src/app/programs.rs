@@ -8,10 +8,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::audit::{changes_of, log, logged};
+use super::conditional::{IfMatch, Once};
 use super::{Context, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize, authorize_record};
 use crate::db::audit::AuditAction;
+use crate::db::locks::Lock;
 use crate::db::programs::{self, Enrollment, Intake, Program, ProgramFields, ProgramProfession};
 use crate::db::references::{Reference, check_references};
 use crate::db::{DbConnection, QueryResult};
@@ -150,14 +152,19 @@ fn check_program_references(
 }
 
 /// Creates a program (admins, or a college user of `institution_id`).
-pub async fn create(ctx: &Context, user: &AuthUser, body: ProgramBody) -> AppResult<Program> {
+pub async fn create(
+    ctx: &Context,
+    user: &AuthUser,
+    body: ProgramBody,
+    once: Option<Once>,
+) -> AppResult<Program> {
     let Some(institution_id) = body.institution_id else {
         return Err(AppError::invalid("institution_id", "is required"));
     };
     authorize(user, Action::ManagePrograms { institution_id })?;
     let fields = body.fields()?;
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         check_program_references(conn, institution_id, &fields)?;
         let program = programs::insert_in_transaction(conn, institution_id, &fields)?;
         logged(conn, &actor, "program", AuditAction::Create, program)
@@ -171,6 +178,7 @@ pub async fn replace(
     user: &AuthUser,
     id: i64,
     body: ProgramBody,
+    if_match: IfMatch,
 ) -> AppResult<Program> {
     let institution_id = managed(ctx, user, id).await?;
     if body
@@ -185,6 +193,9 @@ pub async fn replace(
     let fields = body.fields()?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Program(id), |conn| {
+            Ok(programs::find(conn, id)?)
+        })?;
         check_program_references(conn, institution_id, &fields)?;
         let program = programs::replace_in_transaction(conn, id, &fields)?
             .ok_or_else(|| AppError::not_found("program", id))?;
@@ -194,10 +205,13 @@ pub async fn replace(
 }
 
 /// Deletes a program with its intakes and enrollments (its institution or admins).
-pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
+pub async fn delete(ctx: &Context, user: &AuthUser, id: i64, if_match: IfMatch) -> AppResult<()> {
     managed(ctx, user, id).await?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Program(id), |conn| {
+            Ok(programs::find(conn, id)?)
+        })?;
         if programs::delete(conn, id)? {
             log(conn, &actor, "program", Some(id), AuditAction::Delete, None)?;
         }
@@ -282,6 +296,7 @@ pub async fn put_intake(
     id: i64,
     year: i32,
     body: IntakeBody,
+    if_match: IfMatch,
 ) -> AppResult<Intake> {
     managed(ctx, user, id).await?;
     let IntakeBody {
@@ -308,6 +323,9 @@ pub async fn put_intake(
     let stored = intake.clone();
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Program(id), |conn| {
+            Ok(programs::intake(conn, id, year)?)
+        })?;
         programs::put_intake(conn, id, &stored)?;
         log(
             conn,
@@ -330,6 +348,7 @@ pub async fn put_enrollment(
     id: i64,
     start_year: i32,
     body: EnrollmentBody,
+    if_match: IfMatch,
 ) -> AppResult<Enrollment> {
     managed(ctx, user, id).await?;
     parse_fields!(
@@ -343,6 +362,9 @@ pub async fn put_enrollment(
     let stored = enrollment.clone();
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Program(id), |conn| {
+            Ok(programs::enrollment(conn, id, start_year)?)
+        })?;
         programs::put_enrollment(conn, id, &stored)?;
         log(
             conn,
@@ -355,6 +377,32 @@ pub async fn put_enrollment(
     })
     .await?;
     Ok(enrollment)
+}
+
+/// One intake year of a program, when it has one of its own (everyone signed in).
+pub async fn intake(ctx: &Context, user: &AuthUser, id: i64, year: i32) -> AppResult<Intake> {
+    authorize(user, Action::ReadCatalogue)?;
+    ctx.run(move |conn| {
+        programs::intake(conn, id, year)?
+            .ok_or_else(|| AppError::NotFound(format!("the intake {year} of program {id}")))
+    })
+    .await
+}
+
+/// One start year's actual enrollment of a program (everyone signed in).
+pub async fn enrollment(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    start_year: i32,
+) -> AppResult<Enrollment> {
+    authorize(user, Action::ReadCatalogue)?;
+    ctx.run(move |conn| {
+        programs::enrollment(conn, id, start_year)?.ok_or_else(|| {
+            AppError::NotFound(format!("the enrollment {start_year} of program {id}"))
+        })
+    })
+    .await
 }
 
 /// A program's intakes by year (everyone signed in).
@@ -389,11 +437,29 @@ pub async fn delete_yearly(
     id: i64,
     what: Yearly,
     year: i32,
+    if_match: IfMatch,
 ) -> AppResult<()> {
     managed(ctx, user, id).await?;
     let actor = *user;
     let deleted = ctx
         .write(move |conn| {
+            // A year that is not there is 404, whatever the If-Match
+            // (RFC 9110: preconditions apply only where the request would succeed).
+            let exists = match what {
+                Yearly::Intake => programs::intake(conn, id, year)?.is_some(),
+                Yearly::Enrollment => programs::enrollment(conn, id, year)?.is_some(),
+            };
+            if !exists {
+                return Ok(false);
+            }
+            match what {
+                Yearly::Intake => if_match.check(conn, Lock::Program(id), |conn| {
+                    Ok(programs::intake(conn, id, year)?)
+                })?,
+                Yearly::Enrollment => if_match.check(conn, Lock::Program(id), |conn| {
+                    Ok(programs::enrollment(conn, id, year)?)
+                })?,
+            }
             let deleted = match what {
                 Yearly::Intake => programs::delete_intake(conn, id, year)?,
                 Yearly::Enrollment => programs::delete_enrollment(conn, id, year)?,

@@ -5,10 +5,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::audit::{self, log, logged};
+use super::conditional::{IfMatch, Once};
 use super::{Context, existing_school, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
 use crate::db::audit::AuditAction;
+use crate::db::locks::Lock;
 use crate::db::pupils::{self, Pupil};
 use crate::db::references::{self, Reference, check_references};
 use crate::db::{DbConnection, DbError, conflict_as, pupil_stats};
@@ -137,7 +139,12 @@ fn conflict_on_ref(error: DbError, external_ref: &str) -> AppError {
 }
 
 /// Registers a pupil (admins, or a user of the pupil's school).
-pub async fn create(ctx: &Context, user: &AuthUser, body: NewPupilBody) -> AppResult<Pupil> {
+pub async fn create(
+    ctx: &Context,
+    user: &AuthUser,
+    body: NewPupilBody,
+    once: Option<Once>,
+) -> AppResult<Pupil> {
     let school_id = body.school_id;
     authorize(user, Action::ManagePupils { school_id })?;
     let fields = RawPupil {
@@ -151,7 +158,7 @@ pub async fn create(ctx: &Context, user: &AuthUser, body: NewPupilBody) -> AppRe
     .check()
     .map_err(AppError::Invalid)?;
     let actor = *user;
-    ctx.write(move |conn| {
+    ctx.create(user.id, once, move |conn| {
         require_kind(
             conn,
             "school_id",
@@ -194,7 +201,13 @@ pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Pupil> {
 }
 
 /// Changes some of a pupil's fields (the pupil's school, admins).
-pub async fn patch(ctx: &Context, user: &AuthUser, id: i64, patch: PupilPatch) -> AppResult<Pupil> {
+pub async fn patch(
+    ctx: &Context,
+    user: &AuthUser,
+    id: i64,
+    patch: PupilPatch,
+    if_match: IfMatch,
+) -> AppResult<Pupil> {
     let pupil = visible(ctx, user, id, |school_id| Action::ManagePupils {
         school_id,
     })
@@ -202,6 +215,7 @@ pub async fn patch(ctx: &Context, user: &AuthUser, id: i64, patch: PupilPatch) -
     let fields: PupilFields = patch.applied_to(pupil).check().map_err(AppError::Invalid)?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Pupil(id), |conn| Ok(pupils::find(conn, id)?))?;
         check_references(conn, &interest_references(&fields.interests))?;
         let pupil = pupils::replace_in_transaction(conn, id, &fields)
             .map_err(|e| conflict_on_ref(e, &fields.external_ref))?
@@ -212,13 +226,14 @@ pub async fn patch(ctx: &Context, user: &AuthUser, id: i64, patch: PupilPatch) -
 }
 
 /// Deletes a pupil with its interests and personal data, for good (the pupil's school, admins).
-pub async fn delete(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<()> {
+pub async fn delete(ctx: &Context, user: &AuthUser, id: i64, if_match: IfMatch) -> AppResult<()> {
     visible(ctx, user, id, |school_id| Action::ManagePupils {
         school_id,
     })
     .await?;
     let actor = *user;
     ctx.write(move |conn| {
+        if_match.check(conn, Lock::Pupil(id), |conn| Ok(pupils::find(conn, id)?))?;
         if pupils::delete_in_transaction(conn, id)? {
             log(conn, &actor, "pupil", Some(id), AuditAction::Delete, None)?;
         }

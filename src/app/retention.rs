@@ -1,5 +1,6 @@
 //! Keeping personal data no longer than needed: pupils' records some time
-//! after they leave school, and sent messages after `email.keep_sent_days`.
+//! after they leave school, sent messages after `email.keep_sent_days`, and
+//! the answers kept for `Idempotency-Key` after 24 hours.
 //! Run by a background task of `kadry serve` and by `kadry prune`.
 
 use std::time::Duration;
@@ -11,7 +12,7 @@ use super::Context;
 use super::audit::log;
 use crate::auth::AuthUser;
 use crate::db::audit::AuditAction;
-use crate::db::{outbox, pupils};
+use crate::db::{idempotency, outbox, pupils};
 use crate::error::AppResult;
 
 /// Pupils deleted per transaction.
@@ -22,6 +23,7 @@ const BATCH: i64 = 200;
 pub struct Pruned {
     pub pupils: usize,
     pub sent_messages: usize,
+    pub idempotency_keys: usize,
 }
 
 /// The first year whose leavers are still kept on `now`: a pupil leaving in
@@ -67,6 +69,10 @@ pub async fn prune(ctx: &Context, now: NaiveDateTime) -> AppResult<Pruned> {
     pruned.sent_messages = ctx
         .write(move |conn| Ok(outbox::delete_sent_before(conn, sent_before)?))
         .await?;
+    let keys_before = now - chrono::Duration::hours(super::conditional::KEEP_KEYS_HOURS);
+    pruned.idempotency_keys = ctx
+        .write(move |conn| Ok(idempotency::delete_older(conn, keys_before)?))
+        .await?;
     Ok(pruned)
 }
 
@@ -78,6 +84,7 @@ pub async fn keep_pruning(ctx: Context, every: Duration) {
                 tracing::info!(
                     pupils = pruned.pupils,
                     sent_messages = pruned.sent_messages,
+                    idempotency_keys = pruned.idempotency_keys,
                     "pruned old records"
                 );
             }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::conditional::Once;
 use super::{Context, audit, notifications};
 use crate::auth::policy::{Action, authorize};
 use crate::auth::{AuthUser, password};
@@ -39,7 +40,7 @@ pub struct NewUserBody {
 }
 
 /// A user as the API shows one: never with a secret.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
 pub struct UserView {
     pub id: i64,
     pub email: String,
@@ -95,7 +96,12 @@ fn organization_for(role: Role, organization_id: Option<i64>) -> Result<Option<i
 
 /// Creates a user (admins only). Without a password the user is sent an
 /// invitation with a set-password link, in the same transaction.
-pub async fn create_user(ctx: &Context, user: &AuthUser, body: NewUserBody) -> AppResult<UserView> {
+pub async fn create_user(
+    ctx: &Context,
+    user: &AuthUser,
+    body: NewUserBody,
+    once: Option<Once>,
+) -> AppResult<UserView> {
     authorize(user, Action::ManageUsers)?;
     let role = body.role;
     parse_fields!(
@@ -110,8 +116,9 @@ pub async fn create_user(ctx: &Context, user: &AuthUser, body: NewUserBody) -> A
     let letterhead = ctx.letterhead.clone();
     let ttl_hours = ctx.invitation_ttl_hours;
     let actor = *user;
+    let creator = user.id;
     let row = ctx
-        .write(move |conn| {
+        .create(creator, once, move |conn| {
             check_organization(conn, role, organization_id)?;
             let row = users::insert(
                 conn,

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::audit::log;
+use super::conditional::IfMatch;
 use super::{Context, existing_school};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize};
 use crate::db::audit::AuditAction;
+use crate::db::locks::Lock;
 use crate::db::{DbConnection, younger};
 use crate::domain::disclosure;
 use crate::domain::numbers::academic_year;
@@ -108,6 +110,7 @@ pub async fn put(
     school_id: i64,
     year: i32,
     body: YoungerBody,
+    if_match: IfMatch,
 ) -> AppResult<YoungerYear> {
     authorize(user, Action::ManagePupils { school_id })?;
     let mut errors = Vec::new();
@@ -122,6 +125,12 @@ pub async fn put(
     let actor = *user;
     ctx.write(move |conn| {
         existing_school(conn, school_id)?;
+        if_match.check(conn, Lock::Organization(school_id), |conn| {
+            let years = younger::of_school(conn, school_id)?;
+            Ok(years
+                .get(&year)
+                .map(|grades| shown(school_id, year, grades, true)))
+        })?;
         younger::replace_year_in_transaction(conn, school_id, year, &stored)?;
         let changes = serde_json::json!({ "academic_year": year, "grades": stored });
         log(

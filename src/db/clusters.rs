@@ -3,14 +3,14 @@
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::DbConnection;
 use super::schema::clusters;
 use crate::domain::Page;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema, Deserialize)]
 #[diesel(table_name = clusters)]
 pub struct Cluster {
     pub id: i64,

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::schema::{event_professions, event_registrations, events};
@@ -28,7 +28,7 @@ struct EventRow {
     cancelled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
 pub struct Event {
     pub id: i64,
     pub organizer_id: i64,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::schema::{organization_clusters, organizations};
@@ -23,7 +23,7 @@ struct OrganizationRow {
     email: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
 pub struct Organization {
     pub id: i64,
     pub kind: OrganizationKind,

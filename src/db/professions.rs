@@ -3,14 +3,14 @@
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::schema::professions;
 use super::{DbConnection, MultiBackend};
 use crate::domain::Page;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema, Deserialize)]
 #[diesel(table_name = professions)]
 pub struct Profession {
     pub id: i64,

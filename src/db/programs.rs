@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::schema::{program_enrollments, program_intakes, program_professions, programs};
@@ -35,7 +35,7 @@ pub struct ProgramProfession {
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
 pub struct Program {
     pub id: i64,
     pub institution_id: i64,
@@ -300,6 +300,15 @@ pub fn intakes(conn: &mut DbConnection, program_id: i64) -> QueryResult<Vec<Inta
         .load(conn)
 }
 
+/// One intake year of a program, when it has one of its own.
+pub fn intake(conn: &mut DbConnection, program_id: i64, year: i32) -> QueryResult<Option<Intake>> {
+    program_intakes::table
+        .find((program_id, year))
+        .select(Intake::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn delete_intake(conn: &mut DbConnection, program_id: i64, year: i32) -> QueryResult<bool> {
     Ok(diesel::delete(program_intakes::table.find((program_id, year))).execute(conn)? > 0)
 }
@@ -342,6 +351,19 @@ pub fn enrollments(conn: &mut DbConnection, program_id: i64) -> QueryResult<Vec<
         .select(Enrollment::as_select())
         .order(program_enrollments::start_year)
         .load(conn)
+}
+
+/// One start year's actual enrollment of a program.
+pub fn enrollment(
+    conn: &mut DbConnection,
+    program_id: i64,
+    start_year: i32,
+) -> QueryResult<Option<Enrollment>> {
+    program_enrollments::table
+        .find((program_id, start_year))
+        .select(Enrollment::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn delete_enrollment(

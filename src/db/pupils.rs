@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::masses::{Deltas, MassTarget};
@@ -26,7 +26,7 @@ struct PupilRow {
     display_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
 pub struct Pupil {
     pub id: i64,
     pub school_id: i64,

@@ -337,3 +337,15 @@ diesel::table! {
         pupils -> BigInt,
     }
 }
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> BigInt,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        answer -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(idempotency_keys -> users (user_id));

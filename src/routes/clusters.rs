@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, PageQuery, created};
+use super::{AppState, Listing, PageQuery, created, tagged};
 use crate::app::catalogue::{self, NewClusterBody};
 use crate::auth::AuthUser;
 use crate::db::clusters::Cluster;
@@ -22,13 +22,12 @@ use crate::db::clusters::Cluster;
 pub async fn create_cluster(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewClusterBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let cluster = catalogue::create_cluster(&app, &user, body.0).await?;
-    Ok(created(
-        format!("/api/v1/clusters/{}", cluster.id),
-        &cluster,
-    ))
+    let once = key.once(body.sent());
+    let cluster = catalogue::create_cluster(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/clusters/{}", cluster.id), &cluster)
 }
 
 /// Lists clusters by id.
@@ -63,5 +62,5 @@ pub async fn get_cluster(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let cluster = catalogue::get_cluster(&app, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(cluster))
+    tagged(&cluster)
 }

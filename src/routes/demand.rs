@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::demand::{self, DemandBody};
 use crate::auth::AuthUser;
 use crate::db::demand::Demand;
@@ -23,10 +23,12 @@ use crate::db::demand::Demand;
 pub async fn create_demand(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<DemandBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let record = demand::create(&app, &user, body.0).await?;
-    Ok(created(format!("/api/v1/demand/{}", record.id), &record))
+    let once = key.once(body.sent());
+    let record = demand::create(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/demand/{}", record.id), &record)
 }
 
 /// One demand record (its enterprise, analysts, admins).
@@ -44,7 +46,7 @@ pub async fn get_demand(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(demand::get(&app, &user, id.into_inner()).await?))
+    tagged(&demand::get(&app, &user, id.into_inner()).await?)
 }
 
 /// Replaces a demand record (its enterprise, admins).
@@ -63,9 +65,10 @@ pub async fn replace_demand(
     app: web::Data<AppState>,
     id: web::Path<i64>,
     body: ApiJson<DemandBody>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let record = demand::replace(&app, &user, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(record))
+    let record = demand::replace(&app, &user, id.into_inner(), body.0, if_match.0).await?;
+    tagged(&record)
 }
 
 /// Deletes a demand record (its enterprise, admins).
@@ -82,8 +85,9 @@ pub async fn delete_demand(
     user: AuthUser,
     app: web::Data<AppState>,
     id: web::Path<i64>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    demand::delete(&app, &user, id.into_inner()).await?;
+    demand::delete(&app, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::guidance::{self, NewEventBody};
 use crate::auth::AuthUser;
 use crate::db::events::{Event, Filter};
@@ -23,10 +23,12 @@ use crate::db::events::{Event, Filter};
 pub async fn create_event(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewEventBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let event = guidance::create_event(&app, &user, body.0).await?;
-    Ok(created(format!("/api/v1/events/{}", event.id), &event))
+    let once = key.once(body.sent());
+    let event = guidance::create_event(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/events/{}", event.id), &event)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -77,7 +79,7 @@ pub async fn get_event(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(guidance::get_event(&app, &user, id.into_inner()).await?))
+    tagged(&guidance::get_event(&app, &user, id.into_inner()).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -109,15 +111,17 @@ pub async fn register(
     user: AuthUser,
     app: web::Data<AppState>,
     id: web::Path<i64>,
+    key: IdempotencyKey,
     body: ApiJson<RegistrationBody>,
 ) -> Result<HttpResponse, ApiError> {
     let event_id = id.into_inner();
     let pupil_id = body.0.pupil_id;
-    guidance::register(&app, &user, event_id, pupil_id).await?;
-    Ok(created(
+    let once = key.once(body.sent());
+    guidance::register(&app, &user, event_id, pupil_id, once).await?;
+    created(
         format!("/api/v1/events/{event_id}/registrations/{pupil_id}"),
         &Registration { event_id, pupil_id },
-    ))
+    )
 }
 
 /// Withdraws a pupil's registration (its school, admins).
@@ -144,8 +148,9 @@ pub async fn cancel(
     user: AuthUser,
     app: web::Data<AppState>,
     id: web::Path<i64>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(guidance::cancel(&app, &user, id.into_inner()).await?))
+    tagged(&guidance::cancel(&app, &user, id.into_inner(), if_match.0).await?)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -165,7 +170,9 @@ pub async fn attendance(
     app: web::Data<AppState>,
     id: web::Path<i64>,
     body: ApiJson<AttendanceBody>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let pupil_ids = guidance::attendance(&app, &user, id.into_inner(), body.0.pupil_ids).await?;
+    let pupil_ids =
+        guidance::attendance(&app, &user, id.into_inner(), body.0.pupil_ids, if_match.0).await?;
     Ok(HttpResponse::Ok().json(AttendanceBody { pupil_ids }))
 }

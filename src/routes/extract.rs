@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::problem::{ApiError, PROBLEM_JSON, Problem};
+use crate::app::conditional::{IfMatch, Once};
 use crate::auth::{AuthUser, JwtKeys};
 use crate::error::{AppError, FieldError};
 
@@ -62,8 +63,15 @@ pub struct BodyLimit(pub usize);
 
 /// A JSON body: 415 unless sent as JSON, 413 past the body limit, 400 when
 /// it is not JSON, 422 naming the field when it does not fit the type
-/// (unknown fields included).
-pub struct ApiJson<T>(pub T);
+/// (unknown fields included). Keeps the body's bytes for `Idempotency-Key`.
+pub struct ApiJson<T>(pub T, web::Bytes);
+
+impl<T> ApiJson<T> {
+    /// The body as it was sent.
+    pub fn sent(&self) -> &[u8] {
+        &self.1
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
@@ -79,9 +87,82 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType("application/json"));
             }
-            parse_json_object(&body.await?).map(ApiJson)
+            let body = body.await?.freeze();
+            parse_json_object(&body).map(|value| ApiJson(value, body))
         })
     }
+}
+
+/// The `If-Match` of a write: 400 unless it is `*` or a list of entity tags.
+pub struct IfMatchHeader(pub IfMatch);
+
+impl FromRequest for IfMatchHeader {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let mut values = req.headers().get_all(header::IF_MATCH).peekable();
+        if values.peek().is_none() {
+            return std::future::ready(Ok(Self(IfMatch::Absent)));
+        }
+        let joined = values
+            .map(|value| value.to_str().ok())
+            .collect::<Option<Vec<_>>>()
+            .map(|parts| parts.join(","));
+        std::future::ready(
+            joined
+                .as_deref()
+                .and_then(IfMatch::parse)
+                .map(Self)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(
+                        "If-Match must be * or a list of entity tags in double quotes".into(),
+                    )
+                }),
+        )
+    }
+}
+
+/// The `Idempotency-Key` of a create: 400 unless 1 to 255 visible ASCII
+/// characters. Made into `Once` with the body it came with.
+pub struct IdempotencyKey {
+    key: Option<String>,
+    method: String,
+    path: String,
+}
+
+impl IdempotencyKey {
+    /// The key with a digest of this request (`body` is the body as sent).
+    pub fn once(&self, body: &[u8]) -> Option<Once> {
+        let key = self.key.as_deref()?;
+        Once::new(key, &self.method, &self.path, body)
+    }
+}
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let method = req.method().to_string();
+        let path = req.path().to_string();
+        let mut values = req.headers().get_all("idempotency-key");
+        let key = match (values.next(), values.next()) {
+            (None, _) => None,
+            (Some(value), None) => match value.to_str() {
+                Ok(key) if Once::new(key, &method, &path, b"").is_some() => Some(key.to_string()),
+                _ => return std::future::ready(Err(bad_idempotency_key())),
+            },
+            (Some(_), Some(_)) => return std::future::ready(Err(bad_idempotency_key())),
+        };
+        std::future::ready(Ok(Self { key, method, path }))
+    }
+}
+
+fn bad_idempotency_key() -> ApiError {
+    ApiError::BadRequest(
+        "Idempotency-Key must be sent once, as 1 to 255 visible ASCII characters".into(),
+    )
 }
 
 /// The largest uploaded file (a roster CSV), from `server.import_limit_bytes`.

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::AppState;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IfMatchHeader};
 use super::problem::{ApiError, Problem};
+use super::{AppState, tagged};
 use crate::app::forecast::{
     self, Explanation, ForecastResponse, ParametersBody, RowFilter, ScenarioBody, Span,
 };
@@ -153,7 +153,7 @@ pub async fn get_parameters(
     user: AuthUser,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(forecast::parameters(&app, &user).await?))
+    tagged(&forecast::parameters(&app, &user).await?)
 }
 
 /// Replaces the stored parameters and, where given, their bounds (admins):
@@ -169,8 +169,9 @@ pub async fn put_parameters(
     user: AuthUser,
     app: web::Data<AppState>,
     body: ApiJson<ParametersBody>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(forecast::set_parameters(&app, &user, body.0).await?))
+    tagged(&forecast::set_parameters(&app, &user, body.0, if_match.0).await?)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -30,6 +30,7 @@ use actix_web::{HttpResponse, http::header, web};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
+use crate::app::conditional::entity_tag_of_json;
 use crate::domain::Page;
 use crate::error::AppError;
 use openapi::{BearerAuth, CommonAnswers};
@@ -100,9 +101,11 @@ api!(
     programs::delete_program,
     intakes::put_intake,
     intakes::list_intakes,
+    intakes::get_intake,
     intakes::delete_intake,
     intakes::put_enrollment,
     intakes::list_enrollments,
+    intakes::get_enrollment,
     intakes::delete_enrollment,
     pupils::create_pupil,
     pupils::list_pupils,
@@ -138,11 +141,27 @@ api!(
     recommendations::recommendations,
 );
 
-/// 201 with the created object and its `Location`.
-pub fn created(location: String, body: &impl Serialize) -> HttpResponse {
-    HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .json(body)
+/// 201 with the created object, its `Location` and its `ETag`.
+pub fn created(location: String, body: &impl Serialize) -> Result<HttpResponse, ApiError> {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    with_tag(response, body)
+}
+
+/// 200 with a record and its `ETag`, the tag an `If-Match` compares with.
+pub fn tagged(body: &impl Serialize) -> Result<HttpResponse, ApiError> {
+    with_tag(HttpResponse::Ok(), body)
+}
+
+fn with_tag(
+    mut response: actix_web::HttpResponseBuilder,
+    body: &impl Serialize,
+) -> Result<HttpResponse, ApiError> {
+    let json = serde_json::to_vec(body).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(response
+        .insert_header((header::ETAG, entity_tag_of_json(&json)))
+        .insert_header(header::ContentType::json())
+        .body(json))
 }
 
 /// A page of a list: `{"items": [...], "total": N}`.

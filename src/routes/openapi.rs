@@ -70,6 +70,7 @@ impl Modify for CommonAnswers {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
         clock_bound_years(openapi);
+        conditional_writes(openapi);
 
         let problem = |code: &str| {
             RefOr::T(
@@ -127,6 +128,135 @@ impl Modify for CommonAnswers {
                         response.description = describe_status(code).to_string();
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The writes that honour `If-Match`, as (method, path). Each compares with
+/// the `ETag` of the record at the path (for an event's cancellation and
+/// attendance, the event's), which its `GET` sends.
+pub const CONDITIONAL_WRITES: &[(&str, &str)] = &[
+    ("put", "/api/v1/programs/{id}"),
+    ("delete", "/api/v1/programs/{id}"),
+    ("put", "/api/v1/programs/{id}/intakes/{year}"),
+    ("delete", "/api/v1/programs/{id}/intakes/{year}"),
+    ("put", "/api/v1/programs/{id}/enrollments/{start_year}"),
+    ("delete", "/api/v1/programs/{id}/enrollments/{start_year}"),
+    ("patch", "/api/v1/pupils/{id}"),
+    ("delete", "/api/v1/pupils/{id}"),
+    ("put", "/api/v1/demand/{id}"),
+    ("delete", "/api/v1/demand/{id}"),
+    ("post", "/api/v1/events/{id}/cancel"),
+    ("put", "/api/v1/events/{id}/attendance"),
+    ("put", "/api/v1/forecast/parameters"),
+    ("put", "/api/v1/schools/{id}/younger-pupils/{academic_year}"),
+];
+
+/// The paths whose `GET` sends an `ETag`.
+pub const TAGGED_RECORDS: &[&str] = &[
+    "/api/v1/clusters/{id}",
+    "/api/v1/professions/{id}",
+    "/api/v1/organizations/{id}",
+    "/api/v1/programs/{id}",
+    "/api/v1/programs/{id}/intakes/{year}",
+    "/api/v1/programs/{id}/enrollments/{start_year}",
+    "/api/v1/pupils/{id}",
+    "/api/v1/demand/{id}",
+    "/api/v1/events/{id}",
+    "/api/v1/forecast/parameters",
+    "/api/v1/schools/{id}/younger-pupils/{academic_year}",
+];
+
+/// `If-Match`, `ETag` and `Idempotency-Key` in the document: the header
+/// parameters on the operations that read them, 412 where a precondition
+/// may fail, and `ETag` on the answers that carry a record's tag.
+fn conditional_writes(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
+
+    let header_parameter = |name: &str, pattern: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(pattern))
+                    .build(),
+            ))
+            .build()
+            .into()
+    };
+    let tag_header = || {
+        HeaderBuilder::new()
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).build()))
+            .description(Some("the record's entity tag, for `If-Match`"))
+            .build()
+    };
+    let tag_answer = |operation: &mut Operation, code: &str| {
+        if let Some(RefOr::T(response)) = operation.responses.responses.get_mut(code) {
+            response
+                .headers
+                .insert("ETag".to_string(), RefOr::T(tag_header()));
+        }
+    };
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        if TAGGED_RECORDS.contains(&path.as_str())
+            && let Some(get) = item.get.as_mut()
+        {
+            tag_answer(get, "200");
+        }
+        if let Some(post) = item.post.as_mut()
+            && post.responses.responses.contains_key("201")
+        {
+            post.parameters.get_or_insert_with(Vec::new).push(header_parameter(
+                "Idempotency-Key",
+                "^[!-~]{1,255}$",
+                "1 to 255 visible ASCII characters: the same key from the same user within 24 hours answers the first answer again and creates nothing more; with another request it is 422",
+            ));
+            tag_answer(post, "201");
+        }
+        let operations = [
+            ("put", item.put.as_mut()),
+            ("post", item.post.as_mut()),
+            ("delete", item.delete.as_mut()),
+            ("patch", item.patch.as_mut()),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
+            if !CONDITIONAL_WRITES.contains(&(method, path.as_str())) {
+                continue;
+            }
+            operation.parameters.get_or_insert_with(Vec::new).push(header_parameter(
+                "If-Match",
+                r#"^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$"#,
+                "`*` or entity tags from `ETag`: the write goes through only if the record's tag is one of them, else 412 and nothing changes",
+            ));
+            operation
+                .responses
+                .responses
+                .entry("412".to_string())
+                .or_insert_with(|| {
+                    RefOr::T(
+                        utoipa::openapi::ResponseBuilder::new()
+                            .description(describe_status("412"))
+                            .content(
+                                super::problem::PROBLEM_JSON,
+                                utoipa::openapi::ContentBuilder::new()
+                                    .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                });
+            if !path.ends_with("/attendance") {
+                tag_answer(operation, "200");
             }
         }
     }

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::catalogue::{self, NewOrganizationBody};
 use crate::auth::AuthUser;
 use crate::db::organizations::{self, Organization};
@@ -38,13 +38,15 @@ pub struct OrganizationQuery {
 pub async fn create_organization(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewOrganizationBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let organization = catalogue::create_organization(&app, &user, body.0).await?;
-    Ok(created(
+    let once = key.once(body.sent());
+    let organization = catalogue::create_organization(&app, &user, body.0, once).await?;
+    created(
         format!("/api/v1/organizations/{}", organization.id),
         &organization,
-    ))
+    )
 }
 
 /// Lists organizations by id, optionally of one kind.
@@ -81,5 +83,5 @@ pub async fn get_organization(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let organization = catalogue::get_organization(&app, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(organization))
+    tagged(&organization)
 }

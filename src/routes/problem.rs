@@ -87,6 +87,9 @@ impl ApiError {
                     format!("{what} does not exist or is not visible to you")
                 }
                 AppError::Conflict(detail) => detail.clone(),
+                AppError::PreconditionFailed => {
+                    "the record has changed since the ETag sent in If-Match; read it again".into()
+                }
                 AppError::Invalid(errors) => match errors.as_slice() {
                     [one] => format!("{}: {}", one.field, one.message),
                     many => format!("{} fields are invalid", many.len()),
@@ -125,6 +128,7 @@ impl ResponseError for ApiError {
                 AppError::Forbidden => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

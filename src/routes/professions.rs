@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::catalogue::{self, NewProfessionBody};
 use crate::auth::AuthUser;
 use crate::db::professions::{self, Profession};
@@ -37,13 +37,15 @@ pub struct ProfessionQuery {
 pub async fn create_profession(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewProfessionBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let profession = catalogue::create_profession(&app, &user, body.0).await?;
-    Ok(created(
+    let once = key.once(body.sent());
+    let profession = catalogue::create_profession(&app, &user, body.0, once).await?;
+    created(
         format!("/api/v1/professions/{}", profession.id),
         &profession,
-    ))
+    )
 }
 
 /// Lists professions by code, optionally of one cluster.
@@ -82,5 +84,5 @@ pub async fn get_profession(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let profession = catalogue::get_profession(&app, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(profession))
+    tagged(&profession)
 }

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, delete, get, post, put, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::programs::{self, ProgramBody};
 use crate::auth::AuthUser;
 use crate::db::programs::{Filter, Program};
@@ -23,13 +23,12 @@ use crate::db::programs::{Filter, Program};
 pub async fn create_program(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<ProgramBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let program = programs::create(&app, &user, body.0).await?;
-    Ok(created(
-        format!("/api/v1/programs/{}", program.id),
-        &program,
-    ))
+    let once = key.once(body.sent());
+    let program = programs::create(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/programs/{}", program.id), &program)
 }
 
 /// Replaces a program's fields and professions (its institution or admins).
@@ -48,9 +47,10 @@ pub async fn replace_program(
     app: web::Data<AppState>,
     id: web::Path<i64>,
     body: ApiJson<ProgramBody>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let program = programs::replace(&app, &user, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(program))
+    let program = programs::replace(&app, &user, id.into_inner(), body.0, if_match.0).await?;
+    tagged(&program)
 }
 
 /// Deletes a program with its intakes and enrollments (its institution or admins).
@@ -67,8 +67,9 @@ pub async fn delete_program(
     user: AuthUser,
     app: web::Data<AppState>,
     id: web::Path<i64>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    programs::delete(&app, &user, id.into_inner()).await?;
+    programs::delete(&app, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -123,5 +124,5 @@ pub async fn get_program(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(programs::get(&app, &user, id.into_inner()).await?))
+    tagged(&programs::get(&app, &user, id.into_inner()).await?)
 }

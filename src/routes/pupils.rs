@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing, created, page};
+use super::{AppState, Listing, created, page, tagged};
 use crate::app::pupils::{self, NewPupilBody, PupilPatch};
 use crate::auth::AuthUser;
 use crate::db::pupils::Pupil;
@@ -24,10 +24,12 @@ use crate::db::pupils::Pupil;
 pub async fn create_pupil(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewPupilBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let pupil = pupils::create(&app, &user, body.0).await?;
-    Ok(created(format!("/api/v1/pupils/{}", pupil.id), &pupil))
+    let once = key.once(body.sent());
+    let pupil = pupils::create(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/pupils/{}", pupil.id), &pupil)
 }
 
 /// One pupil (the pupil's school, admins).
@@ -45,7 +47,7 @@ pub async fn get_pupil(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(pupils::get(&app, &user, id.into_inner()).await?))
+    tagged(&pupils::get(&app, &user, id.into_inner()).await?)
 }
 
 /// Changes some of a pupil's fields (the pupil's school, admins).
@@ -65,9 +67,10 @@ pub async fn patch_pupil(
     app: web::Data<AppState>,
     id: web::Path<i64>,
     body: ApiJson<PupilPatch>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let pupil = pupils::patch(&app, &user, id.into_inner(), body.0).await?;
-    Ok(HttpResponse::Ok().json(pupil))
+    let pupil = pupils::patch(&app, &user, id.into_inner(), body.0, if_match.0).await?;
+    tagged(&pupil)
 }
 
 /// Deletes a pupil with its interests and personal data, for good (the pupil's school, admins).
@@ -84,8 +87,9 @@ pub async fn delete_pupil(
     user: AuthUser,
     app: web::Data<AppState>,
     id: web::Path<i64>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    pupils::delete(&app, &user, id.into_inner()).await?;
+    pupils::delete(&app, &user, id.into_inner(), if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use super::problem::{ApiError, Problem};
 use super::{AppState, Listing, created, page};
 use crate::app::users::{self, NewUserBody, UserPatch, UserView};
@@ -23,10 +23,12 @@ use crate::domain::Role;
 pub async fn create_user(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<NewUserBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = users::create_user(&app, &user, body.0).await?;
-    Ok(created(format!("/api/v1/users/{}", view.id), &view))
+    let once = key.once(body.sent());
+    let view = users::create_user(&app, &user, body.0, once).await?;
+    created(format!("/api/v1/users/{}", view.id), &view)
 }
 
 /// One user (admins only).

@@ -2,9 +2,9 @@
 
 use actix_web::{HttpResponse, get, put, web};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IfMatchHeader};
 use super::problem::{ApiError, Problem};
-use super::{AppState, Listing};
+use super::{AppState, Listing, tagged};
 use crate::app::younger::{self, YoungerBody, YoungerYear};
 use crate::auth::AuthUser;
 
@@ -25,10 +25,11 @@ pub async fn put_younger(
     app: web::Data<AppState>,
     path: web::Path<(i64, i32)>,
     body: ApiJson<YoungerBody>,
+    if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
     let (school_id, year) = path.into_inner();
-    let counts = younger::put(&app, &user, school_id, year, body.0).await?;
-    Ok(HttpResponse::Ok().json(counts))
+    let counts = younger::put(&app, &user, school_id, year, body.0, if_match.0).await?;
+    tagged(&counts)
 }
 
 /// A school's counts for one academic year (everyone; counts from 1 to 9
@@ -47,7 +48,7 @@ pub async fn get_younger(
     path: web::Path<(i64, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     let (school_id, year) = path.into_inner();
-    Ok(HttpResponse::Ok().json(younger::get(&app, &user, school_id, year).await?))
+    tagged(&younger::get(&app, &user, school_id, year).await?)
 }
 
 /// Every recorded year of a school's counts, latest first (everyone; as above).

@@ -447,6 +447,7 @@ impl ResponseError for WebError {
                 AppError::Forbidden => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
                 AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -529,6 +530,14 @@ fn describe(error: &AppError, lang: Lang) -> (&'static str, String) {
             lang.tr("Войдите заново.", "Sign in again.").to_string(),
         ),
         AppError::Conflict(message) => (lang.tr("Конфликт", "Conflict"), message.clone()),
+        AppError::PreconditionFailed => (
+            lang.tr("Запись изменилась", "The record has changed"),
+            lang.tr(
+                "Кто-то изменил запись после того, как вы её открыли. Откройте её заново.",
+                "Someone changed the record after you opened it. Open it again.",
+            )
+            .to_string(),
+        ),
         AppError::Invalid(errors) => (
             lang.tr("Неверные данные", "Invalid input"),
             errors

@@ -5,6 +5,7 @@ mod auth;
 mod browser;
 mod catalogue;
 mod cli;
+mod conditional;
 mod demand;
 mod demo;
 mod disclosure;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{JWT_SECRET, TestApp, World, connect, spawn_app};
 
-fn prune(app: &TestApp) -> String {
+pub fn prune(app: &TestApp) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_kadry"))
         .arg("prune")
         .env("KADRY_DATABASE_URL", &app.db.url)

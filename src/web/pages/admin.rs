@@ -105,7 +105,7 @@ async fn create_organization(
         email: form.get("email").to_string(),
         cluster_ids: Vec::new(),
     };
-    match app::catalogue::create_organization(&ctx, &viewer.user, body).await {
+    match app::catalogue::create_organization(&ctx, &viewer.user, body, None).await {
         Ok(_) => Ok(see_other("/admin/organizations?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -182,7 +182,7 @@ async fn invite(
         organization_id,
         password: None,
     };
-    match app::users::create_user(&ctx, &viewer.user, body).await {
+    match app::users::create_user(&ctx, &viewer.user, body, None).await {
         Ok(_) => Ok(see_other("/admin/users?invited=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;

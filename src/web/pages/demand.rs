@@ -1,6 +1,7 @@
 //! Enterprises' demand: their own records to add, change and delete;
 //! analysts and admins read every enterprise's.
 
+use crate::app::conditional::IfMatch;
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -146,7 +147,7 @@ async fn create(
     let Some(body) = body_of(&form, &viewer, &mut errors) else {
         return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
-    match app::demand::create(&ctx, &viewer.user, body).await {
+    match app::demand::create(&ctx, &viewer.user, body, None).await {
         Ok(_) => Ok(see_other("/demand?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -173,7 +174,7 @@ async fn replace(
     let Some(body) = body_of(&form, &viewer, &mut errors) else {
         return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
-    match app::demand::replace(&ctx, &viewer.user, id, body).await {
+    match app::demand::replace(&ctx, &viewer.user, id, body, IfMatch::Absent).await {
         Ok(_) => Ok(see_other("/demand?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -191,7 +192,7 @@ async fn delete(
 ) -> Result<HttpResponse, WebError> {
     viewer.checked(&req, &body)?;
     let id = record_id(&viewer, &id)?;
-    app::demand::delete(&ctx, &viewer.user, id)
+    app::demand::delete(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other("/demand"))

@@ -1,6 +1,7 @@
 //! Career guidance: a school's guidance record, and events with their
 //! registration and attendance.
 
+use crate::app::conditional::IfMatch;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
@@ -235,7 +236,7 @@ async fn create_event(
         hours,
         profession_ids: Vec::new(),
     };
-    match app::guidance::create_event(&ctx, &viewer.user, body).await {
+    match app::guidance::create_event(&ctx, &viewer.user, body, None).await {
         Ok(event) => Ok(see_other(&format!("/events/{}", event.id))),
         Err(error) => {
             let state = invalid_or(error, &form, lang)?;
@@ -384,7 +385,7 @@ async fn register(
     };
     let mut done = 0;
     for pupil_id in ids {
-        match app::guidance::register(&ctx, &viewer.user, id, pupil_id).await {
+        match app::guidance::register(&ctx, &viewer.user, id, pupil_id, None).await {
             Ok(()) => done += 1,
             Err(error) => {
                 let state = invalid_or(error, &form, viewer.lang)?;
@@ -430,7 +431,7 @@ async fn attendance(
         Ok(posted) => posted,
         Err(shown_again) => return Ok(shown_again),
     };
-    match app::guidance::attendance(&ctx, &viewer.user, id, ids).await {
+    match app::guidance::attendance(&ctx, &viewer.user, id, ids, IfMatch::Absent).await {
         Ok(_) => Ok(see_other(&format!("/events/{id}?attendance=1"))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -448,7 +449,7 @@ async fn cancel(
 ) -> Result<HttpResponse, WebError> {
     viewer.checked(&req, &body)?;
     let id = event_id(&viewer, &id)?;
-    app::guidance::cancel(&ctx, &viewer.user, id)
+    app::guidance::cancel(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other(&format!("/events/{id}")))

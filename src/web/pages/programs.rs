@@ -1,5 +1,6 @@
 //! Programs, their seats per year and enrollments.
 
+use crate::app::conditional::IfMatch;
 use std::collections::HashMap;
 
 use crate::app::{self, Context};
@@ -177,7 +178,7 @@ async fn create(
         return list_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
     };
     body.institution_id = body.institution_id.or(viewer.user.organization_id);
-    match app::programs::create(ctx.get_ref(), &viewer.user, body).await {
+    match app::programs::create(ctx.get_ref(), &viewer.user, body, None).await {
         Ok(program) => Ok(see_other(&format!("/programs/{}", program.id))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -199,7 +200,7 @@ async fn replace(
     let Some(body) = program_body(&form, &viewer, &mut errors) else {
         return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
     };
-    let result = app::programs::replace(&ctx, &viewer.user, id, body).await;
+    let result = app::programs::replace(&ctx, &viewer.user, id, body, IfMatch::Absent).await;
     saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
@@ -311,7 +312,7 @@ async fn delete(
 ) -> Result<HttpResponse, WebError> {
     viewer.checked(&req, &body)?;
     let id = program_id(&viewer, &id)?;
-    app::programs::delete(&ctx, &viewer.user, id)
+    app::programs::delete(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other("/programs"))
@@ -363,6 +364,7 @@ async fn put_intake(
             seats,
             targeted_seats,
         },
+        IfMatch::Absent,
     )
     .await;
     saved_or_shown(&viewer, &ctx, id, &form, result).await
@@ -384,9 +386,15 @@ async fn put_enrollment(
     let (Some(year), Some(students), true) = (year, students, errors.is_empty()) else {
         return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
     };
-    let result =
-        app::programs::put_enrollment(&ctx, &viewer.user, id, year, EnrollmentBody { students })
-            .await;
+    let result = app::programs::put_enrollment(
+        &ctx,
+        &viewer.user,
+        id,
+        year,
+        EnrollmentBody { students },
+        IfMatch::Absent,
+    )
+    .await;
     saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
@@ -404,7 +412,7 @@ async fn delete_yearly(
         .1
         .parse()
         .map_err(|_| viewer.error(AppError::NotFound("year".into())))?;
-    app::programs::delete_yearly(&ctx, &viewer.user, id, what, year)
+    app::programs::delete_yearly(&ctx, &viewer.user, id, what, year, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other(&format!("/programs/{id}")))

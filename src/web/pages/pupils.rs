@@ -1,6 +1,7 @@
 //! A school's pupils: the list, one pupil, the roster upload and the counts
 //! of grades 1-4 (the school's users and admins).
 
+use crate::app::conditional::IfMatch;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -164,7 +165,7 @@ async fn create(
         display_name: Some(form.get("display_name").to_string()).filter(|n| !n.is_empty()),
         interests: Vec::new(),
     };
-    match app::pupils::create(&ctx, &viewer.user, body).await {
+    match app::pupils::create(&ctx, &viewer.user, body, None).await {
         Ok(pupil) => Ok(see_other(&format!("/pupils/{}", pupil.id))),
         Err(error) => {
             let state = invalid_or(error, &form, lang)?;
@@ -233,7 +234,7 @@ async fn change(
         display_name: None,
         interests: None,
     };
-    match app::pupils::patch(&ctx, &viewer.user, id, patch).await {
+    match app::pupils::patch(&ctx, &viewer.user, id, patch, IfMatch::Absent).await {
         Ok(_) => Ok(see_other(&format!("/pupils/{id}?saved=1"))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -304,7 +305,7 @@ async fn delete(
     let id: i64 = id
         .parse()
         .map_err(|_| viewer.error(AppError::not_found("pupil", 0)))?;
-    app::pupils::delete(&ctx, &viewer.user, id)
+    app::pupils::delete(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other("/pupils?deleted=1"))
@@ -519,7 +520,16 @@ async fn younger_put(
     let (Some(year), true) = (year, errors.is_empty()) else {
         return younger_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
-    match app::younger::put(&ctx, &viewer.user, school_id, year, YoungerBody { grades }).await {
+    match app::younger::put(
+        &ctx,
+        &viewer.user,
+        school_id,
+        year,
+        YoungerBody { grades },
+        IfMatch::Absent,
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!(
             "/younger-pupils?school_id={school_id}&saved=1"
         ))),
