@@ -22,6 +22,7 @@ use crate::parse_fields;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"enterprise_id": 25, "profession_id": 3, "year": 2029, "headcount": 40, "note": "вторая линия стекловаренной печи"}))]
 pub struct DemandBody {
     /// An enterprise. On `PUT` it may be left out; if given it must not change.
     #[serde(default)]
@@ -164,8 +165,8 @@ pub async fn replace(
     let letterhead = ctx.letterhead.clone();
     let actor = *user;
     ctx.write(move |conn| {
-        if_match.check(conn, Lock::Demand(id), |conn| Ok(demand::find(conn, id)?))?;
         check_demand_references(conn, enterprise_id, &fields)?;
+        if_match.check(conn, Lock::Demand(id), |conn| Ok(demand::find(conn, id)?))?;
         let record = demand::replace(conn, id, &fields)?
             .ok_or_else(|| AppError::not_found("demand record", id))?;
         if (record.profession_id, record.year, record.headcount)

@@ -384,6 +384,7 @@ pub struct ScenarioIntake {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": 2027, "to": 2035, "parameters": {"after_grade_9_share": 0.6, "after_grade_11_share": 0.45, "annual_dropout_rate": 0.07, "retention_rate": 0.55, "targeted_retention_rate": 0.9}, "intakes": [{"program_id": 7, "year": 2027, "seats": 50, "targeted_seats": 10}]}))]
 pub struct ScenarioBody {
     /// The academic year the simulation starts from; default the one in progress.
     #[serde(default)]
@@ -535,12 +536,12 @@ pub async fn set_parameters(
     authorize(user, Action::SetForecastParameters)?;
     let actor = *user;
     ctx.write(move |conn| {
+        let (_, stored_bounds) = stored::parameter_set(conn)?;
+        let (parameters, bounds) = body.checked(&stored_bounds, "")?;
         if_match.check(conn, Lock::ForecastParameters, |conn| {
             let (parameters, bounds) = stored::parameter_set(conn)?;
             Ok(Some(ParameterSet { parameters, bounds }))
         })?;
-        let (_, stored_bounds) = stored::parameter_set(conn)?;
-        let (parameters, bounds) = body.checked(&stored_bounds, "")?;
         stored::set_parameters(conn, &parameters, &bounds)?;
         let set = ParameterSet { parameters, bounds };
         let changes = super::audit::changes_of(&set);

@@ -33,6 +33,7 @@ pub const KINDS: [&str; 4] = ["excursion", "open_day", "trial_lesson", "workshop
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"organizer_id": 25, "title": "День открытых дверей на стекольном заводе", "kind": "open_day", "starts_at": "2027-03-18T09:00:00Z", "capacity": 40, "min_grade": 7, "hours": 3.0, "profession_ids": [3]}))]
 pub struct NewEventBody {
     /// A college, university or enterprise.
     #[schema(minimum = 1)]

@@ -31,6 +31,7 @@ pub struct SeatLimit {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"year": 2027, "from": 2031, "to": 2036, "budget": 100, "step": 5, "limits": [{"program_id": 7, "max_seats": 75}]}))]
 pub struct SeatPlanBody {
     /// The academic year the simulation starts from; default the one in progress.
     #[serde(default)]
@@ -59,6 +60,7 @@ pub struct SeatPlanBody {
     pub intakes: Vec<ScenarioIntake>,
     /// The candidates; default every program.
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub program_ids: Option<Vec<i64>>,
     /// Caps on programs' total seats in `year`.
     #[serde(default)]

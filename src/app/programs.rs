@@ -30,6 +30,7 @@ pub const MAX_PEOPLE: i32 = 100_000;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"institution_id": 12, "specialty_code": "18.02.05", "title": "Производство тугоплавких неметаллических и силикатных материалов и изделий", "entry_grade": 9, "duration_months": 46, "completion_rate": 0.82, "professions": [{"profession_id": 3, "share": 0.7}, {"profession_id": 4, "share": 0.3}]}))]
 pub struct ProgramBody {
     /// A college or university. On `PUT` it may be left out; if given it must not change.
     #[serde(default)]
@@ -193,10 +194,10 @@ pub async fn replace(
     let fields = body.fields()?;
     let actor = *user;
     ctx.write(move |conn| {
+        check_program_references(conn, institution_id, &fields)?;
         if_match.check(conn, Lock::Program(id), |conn| {
             Ok(programs::find(conn, id)?)
         })?;
-        check_program_references(conn, institution_id, &fields)?;
         let program = programs::replace_in_transaction(conn, id, &fields)?
             .ok_or_else(|| AppError::not_found("program", id))?;
         logged(conn, &actor, "program", AuditAction::Update, program)
@@ -255,6 +256,7 @@ pub async fn get(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Program> 
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"seats": 25, "targeted_seats": 5}))]
 pub struct IntakeBody {
     /// 0 to 100000; 0 closes the program for that year.
     #[schema(minimum = 0, maximum = 100000)]
@@ -266,6 +268,7 @@ pub struct IntakeBody {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"students": 23}))]
 pub struct EnrollmentBody {
     /// How many actually started: 0 to 100000.
     #[schema(minimum = 0, maximum = 100000)]

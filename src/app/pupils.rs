@@ -22,6 +22,7 @@ use crate::roster::{self, ImportSummary, InterestTargets, RosterRow};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"school_id": 40, "external_ref": "8А-017", "grade": 8, "academic_year": 2026, "consent": true, "display_name": "Аня К.", "interests": [{"cluster_id": 1, "weight": 2.0}, {"profession_id": 3, "weight": 1.0}]}))]
 pub struct NewPupilBody {
     #[schema(minimum = 1)]
     pub school_id: i64,
@@ -215,8 +216,8 @@ pub async fn patch(
     let fields: PupilFields = patch.applied_to(pupil).check().map_err(AppError::Invalid)?;
     let actor = *user;
     ctx.write(move |conn| {
-        if_match.check(conn, Lock::Pupil(id), |conn| Ok(pupils::find(conn, id)?))?;
         check_references(conn, &interest_references(&fields.interests))?;
+        if_match.check(conn, Lock::Pupil(id), |conn| Ok(pupils::find(conn, id)?))?;
         let pupil = pupils::replace_in_transaction(conn, id, &fields)
             .map_err(|e| conflict_on_ref(e, &fields.external_ref))?
             .ok_or_else(|| AppError::not_found("pupil", id))?;

@@ -21,6 +21,7 @@ use crate::parse_fields;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "kadry@gusev-glass.example", "role": "college", "organization_id": 12}))]
 pub struct NewUserBody {
     #[schema(
         max_length = 254,

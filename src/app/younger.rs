@@ -26,6 +26,7 @@ const MAX_PUPILS: i32 = 100_000;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"grades": [{"grade": 1, "pupils": 52}, {"grade": 2, "pupils": 48}, {"grade": 3, "pupils": 50}, {"grade": 4, "pupils": 47}]}))]
 pub struct YoungerBody {
     /// Grades 1 to 4, each at most once; a grade left out has no count.
     pub grades: Vec<YoungerGrade>,

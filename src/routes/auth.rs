@@ -12,6 +12,7 @@ use crate::auth::{AuthUser, JwtKeys};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@kadry.demo", "password": "demo-admin-pass"}))]
 pub struct LoginBody {
     pub email: String,
     pub password: String,

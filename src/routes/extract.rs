@@ -93,7 +93,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// The `If-Match` of a write: 400 unless it is `*` or a list of entity tags.
+/// The `If-Match` of a write. A value that is not `*` or a list of quoted
+/// entity tags cannot name the record's tag, so it never matches (412).
 pub struct IfMatchHeader(pub IfMatch);
 
 impl FromRequest for IfMatchHeader {
@@ -109,17 +110,11 @@ impl FromRequest for IfMatchHeader {
             .map(|value| value.to_str().ok())
             .collect::<Option<Vec<_>>>()
             .map(|parts| parts.join(","));
-        std::future::ready(
-            joined
-                .as_deref()
-                .and_then(IfMatch::parse)
-                .map(Self)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(
-                        "If-Match must be * or a list of entity tags in double quotes".into(),
-                    )
-                }),
-        )
+        let if_match = joined
+            .as_deref()
+            .and_then(IfMatch::parse)
+            .unwrap_or(IfMatch::Tags(Vec::new()));
+        std::future::ready(Ok(Self(if_match)))
     }
 }
 

@@ -88,7 +88,7 @@ impl ApiError {
                 }
                 AppError::Conflict(detail) => detail.clone(),
                 AppError::PreconditionFailed => {
-                    "the record has changed since the ETag sent in If-Match; read it again".into()
+                    "the record's ETag is not one of those in If-Match: it has changed (or If-Match is not `*` or quoted entity tags); read it again".into()
                 }
                 AppError::Invalid(errors) => match errors.as_slice() {
                     [one] => format!("{}: {}", one.field, one.message),

@@ -276,7 +276,14 @@ async fn every_conditional_write_refuses_a_stale_tag_with_412_and_changes_nothin
         let (current, shown) = tagged(&app, &case.tag_path, &case.token).await;
         assert_ne!(before, current, "{what}: a change changes the tag");
 
-        for stale in [before.clone(), format!("W/{current}"), "\"0\"".to_string()] {
+        // A stale tag, the current one as weak (If-Match compares strongly),
+        // another tag, and a value that is not a tag at all.
+        for stale in [
+            before.clone(),
+            format!("W/{current}"),
+            "\"0\"".to_string(),
+            "no-quotes".to_string(),
+        ] {
             let refused = send(
                 &app,
                 case.method,
@@ -298,17 +305,6 @@ async fn every_conditional_write_refuses_a_stale_tag_with_412_and_changes_nothin
                 "{what} with If-Match {stale} changed nothing"
             );
         }
-
-        let malformed = send(
-            &app,
-            case.method,
-            &case.path,
-            &case.token,
-            case.write.as_ref(),
-            &[("If-Match", "no-quotes")],
-        )
-        .await;
-        assert_problem(malformed, StatusCode::BAD_REQUEST).await;
 
         let list = format!("\"elsewhere\", {current}");
         let accepted = send(
