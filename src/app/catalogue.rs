@@ -169,7 +169,7 @@ pub struct NewOrganizationBody {
     /// The contact address notifications go to.
     #[schema(
         max_length = 254,
-        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+        pattern = r"^\s*[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*$"
     )]
     pub email: String,
     /// Existing clusters, each once.

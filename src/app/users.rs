@@ -25,7 +25,7 @@ use crate::parse_fields;
 pub struct NewUserBody {
     #[schema(
         max_length = 254,
-        pattern = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+        pattern = r"^\s*[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\s*$"
     )]
     pub email: String,
     pub role: Role,
@@ -542,5 +542,30 @@ mod tests {
         assert!(organization_for(Role::School, None).is_err());
         assert_eq!(organization_for(Role::School, Some(3)), Ok(Some(3)));
         assert!(organization_for(Role::College, Some(0)).is_err());
+    }
+}
+
+#[cfg(test)]
+mod email_schema_tests {
+    use utoipa::PartialSchema;
+
+    use crate::domain::email::EMAIL_PATTERN;
+
+    fn email_pattern(schema: utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) -> String {
+        let schema = serde_json::to_value(schema).unwrap_or_default();
+        schema["properties"]["email"]["pattern"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The document states the rule the parser applies.
+    #[test]
+    fn the_documented_email_pattern_is_the_parsers() {
+        assert_eq!(email_pattern(super::NewUserBody::schema()), EMAIL_PATTERN);
+        assert_eq!(
+            email_pattern(crate::app::catalogue::NewOrganizationBody::schema()),
+            EMAIL_PATTERN
+        );
     }
 }

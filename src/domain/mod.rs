@@ -1,7 +1,7 @@
 //! Validated values: a request body becomes these at the edge, and nothing behind the edge sees an unchecked value.
 
 pub mod disclosure;
-mod email;
+pub mod email;
 mod kinds;
 mod language;
 mod message;
