@@ -45,7 +45,7 @@ pub async fn pupils_read(
     changes: serde_json::Value,
 ) -> AppResult<()> {
     let actor = *user;
-    ctx.write(move |conn| log(conn, &actor, "pupil", id, AuditAction::Read, Some(changes)))
+    ctx.write_log(move |conn| log(conn, &actor, "pupil", id, AuditAction::Read, Some(changes)))
         .await
 }
 

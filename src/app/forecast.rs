@@ -2,6 +2,7 @@
 //! admins, parameters set by admins, any cell taken apart.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,7 +20,9 @@ use crate::domain::numbers::{count, current_academic_year, program_year, rate, y
 use crate::error::{AppError, AppResult, FieldError};
 use crate::forecast::engine::{Prepared, Window};
 use crate::forecast::explain::{SupplyPart, supply_parts};
-use crate::forecast::model::{Bound, Bounds, Row, Unplaced, complete_until, two_decimals};
+use crate::forecast::model::{
+    Bound, Bounds, Forecast, Row, Unplaced, complete_until, two_decimals,
+};
 use crate::forecast::scenario::{self, IntakeChange};
 use crate::forecast::{self, Inputs, MAX_SPAN, Parameters};
 
@@ -305,10 +308,23 @@ fn respond(basis: &Basis, as_of: i32, span: Span, filter: RowFilter) -> Forecast
         &basis.bounds,
         span.window(as_of),
     );
+    answer(basis, &forecast, as_of, span, filter)
+}
+
+/// The answer of `forecast` (computed from `basis` for `span`): its rows that
+/// `filter` keeps.
+fn answer(
+    basis: &Basis,
+    forecast: &Forecast,
+    as_of: i32,
+    span: Span,
+    filter: RowFilter,
+) -> ForecastResponse {
     let rows: Vec<Row> = forecast
         .rows
-        .into_iter()
+        .iter()
         .filter(|row| filter.keeps(&basis.inputs, row))
+        .cloned()
         .collect();
     ForecastResponse {
         as_of,
@@ -318,22 +334,51 @@ fn respond(basis: &Basis, as_of: i32, span: Span, filter: RowFilter) -> Forecast
         parameters: basis.parameters,
         bounds: basis.bounds,
         rows,
-        unplaced: forecast.unplaced,
+        unplaced: forecast.unplaced.clone(),
     }
 }
 
-/// The stored data, parameters and bounds, read as one snapshot.
-pub async fn load(ctx: &Context) -> AppResult<Basis> {
-    ctx.run(|conn| {
-        let inputs = stored::load_inputs(conn)?;
-        let (parameters, bounds) = stored::parameter_set(conn)?;
-        Ok(Basis {
-            inputs,
-            parameters,
-            bounds,
-        })
-    })
+/// The stored data, parameters and bounds, read as one snapshot (kept while
+/// the data's generation stays).
+pub async fn load(ctx: &Context) -> AppResult<Arc<Basis>> {
+    ctx.remembered(
+        |cache| &cache.basis,
+        (),
+        || {
+            ctx.run(|conn| {
+                let inputs = stored::load_inputs(conn)?;
+                let (parameters, bounds) = stored::parameter_set(conn)?;
+                Ok(Basis {
+                    inputs,
+                    parameters,
+                    bounds,
+                })
+            })
+        },
+    )
     .await
+}
+
+/// The forecast of the stored data for `window`, with the basis it was
+/// computed from (both kept while the data's generation stays).
+async fn stored_run(ctx: &Context, window: Window) -> AppResult<(Arc<Basis>, Arc<Forecast>)> {
+    let basis = load(ctx).await?;
+    let computed_from = basis.clone();
+    let forecast = ctx
+        .remembered(
+            |cache| &cache.forecasts,
+            window,
+            || async move {
+                Ok(forecast::engine::run(
+                    &computed_from.inputs,
+                    &computed_from.parameters,
+                    &computed_from.bounds,
+                    window,
+                ))
+            },
+        )
+        .await?;
+    Ok((basis, forecast))
 }
 
 /// The staffing gap per profession and year from the stored data (every role).
@@ -345,8 +390,8 @@ pub async fn stored_forecast(
     filter: RowFilter,
 ) -> AppResult<ForecastResponse> {
     authorize(user, Action::ReadForecast)?;
-    let basis = load(ctx).await?;
-    Ok(respond(&basis, as_of, span, filter))
+    let (basis, forecast) = stored_run(ctx, span.window(as_of)).await?;
+    Ok(answer(&basis, &forecast, as_of, span, filter))
 }
 
 /// The stored forecast of the profession with this code (or all), for the command line.
@@ -628,25 +673,15 @@ pub async fn explain(
 ) -> AppResult<Explanation> {
     authorize(user, Action::ReadForecast)?;
     year_between(year, 2000, 2100).map_err(|m| AppError::invalid("year", m))?;
-    let (basis, by_enterprise, names, institutions) = ctx
+    let basis = load(ctx).await?;
+    let (by_enterprise, names, institutions) = ctx
         .run(move |conn| {
-            let inputs = stored::load_inputs(conn)?;
-            let (parameters, bounds) = stored::parameter_set(conn)?;
             let by_enterprise = stored::demand_by_enterprise(conn, profession_id, year)?;
             let names = stored::names(conn)?;
             let mut ids: Vec<i64> = by_enterprise.iter().map(|(id, _)| *id).collect();
             ids.extend(names.programs.values().map(|(institution, _)| *institution));
             let institutions = organizations::names(conn, &ids)?;
-            Ok((
-                Basis {
-                    inputs,
-                    parameters,
-                    bounds,
-                },
-                by_enterprise,
-                names,
-                institutions,
-            ))
+            Ok((by_enterprise, names, institutions))
         })
         .await?;
     let profession = basis

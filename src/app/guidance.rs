@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::audit::{self, log, logged};
+use super::cache::GuidanceCounts;
 use super::conditional::{IfMatch, Once};
 use super::{Context, existing_school, pupils, require_kind};
 use crate::auth::AuthUser;
@@ -504,22 +505,35 @@ pub async fn report(
         school_id,
         academic_year: year,
     };
-    let (grades, professions, clusters, without) = ctx
-        .run(move |conn| {
-            existing_school(conn, school_id)?;
-            let without = if exact {
-                Some(report_queries::pupils_without_guidance(conn, scope)?)
-            } else {
-                None
-            };
-            Ok((
-                report_queries::grades(conn, scope)?,
-                report_queries::professions_met(conn, scope)?,
-                report_queries::clusters_met(conn, scope)?,
-                without,
-            ))
-        })
+    let counts = ctx
+        .remembered(
+            |cache| &cache.guidance,
+            (school_id, year),
+            || {
+                ctx.run(move |conn| {
+                    existing_school(conn, school_id)?;
+                    Ok(GuidanceCounts {
+                        grades: report_queries::grades(conn, scope)?,
+                        professions: report_queries::professions_met(conn, scope)?,
+                        clusters: report_queries::clusters_met(conn, scope)?,
+                    })
+                })
+            },
+        )
         .await?;
+    let without = if exact {
+        Some(
+            ctx.run(move |conn| Ok(report_queries::pupils_without_guidance(conn, scope)?))
+                .await?,
+        )
+    } else {
+        None
+    };
+    let GuidanceCounts {
+        grades,
+        professions,
+        clusters,
+    } = GuidanceCounts::clone(&counts);
     if let Some(without) = &without {
         let read = serde_json::json!({
             "school_id": school_id,

@@ -6,6 +6,7 @@
 //! returns typed output or an `AppError`. It knows nothing of HTTP.
 
 pub mod audit;
+pub mod cache;
 pub mod catalogue;
 pub mod conditional;
 pub mod demand;
@@ -37,6 +38,8 @@ pub struct Context {
     pub retention: RetentionSettings,
     /// Sent messages are deleted this many days after they were sent.
     pub keep_sent_days: i64,
+    /// Answers kept while the data's generation stays (see `cache`).
+    pub cache: std::sync::Arc<cache::ReadCache>,
 }
 
 impl Context {
@@ -48,6 +51,7 @@ impl Context {
             invitation_ttl_hours: settings.email.invitation_ttl_hours,
             retention: settings.retention,
             keep_sent_days: settings.email.keep_sent_days,
+            cache: Default::default(),
         }
     }
 
@@ -67,6 +71,16 @@ impl Context {
         F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
     {
         db::run(&self.pool, move |conn| db::write_transaction(conn, work)).await
+    }
+
+    /// Runs `work` in a write transaction that changes nothing an answer is
+    /// computed from (an audit line of a read), leaving the generation.
+    pub async fn write_log<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+    {
+        db::run(&self.pool, move |conn| db::log_transaction(conn, work)).await
     }
 }
 

@@ -401,6 +401,27 @@ pub async fn counts(
             school_id: filter.school_id,
         },
     );
+    let key = format!(
+        "{group_by:?} {:?} {:?} {:?} {exact}",
+        filter.school_id, filter.cluster_id, filter.profession_id
+    );
+    let stats = ctx
+        .remembered(
+            |cache| &cache.pupil_stats,
+            key,
+            || count_cells(ctx, group_by, filter, exact),
+        )
+        .await?;
+    Ok(PupilStats::clone(&stats))
+}
+
+/// Pupil counts as `counts` answers them, computed.
+async fn count_cells(
+    ctx: &Context,
+    group_by: GroupBy,
+    filter: pupil_stats::Filter,
+    exact: bool,
+) -> AppResult<PupilStats> {
     // Each finest cell (a school's grade, or a school's grade and interest
     // target) with the group it adds to.
     let cells: Vec<(GroupKey, i64)> = ctx

@@ -349,3 +349,10 @@ diesel::table! {
 }
 
 diesel::joinable!(idempotency_keys -> users (user_id));
+
+diesel::table! {
+    data_generation (id) {
+        id -> Integer,
+        generation -> BigInt,
+    }
+}

@@ -14,7 +14,7 @@ use super::model::{
 };
 
 /// Which years the simulation starts from and which rows it shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Window {
     /// The academic year in progress: the simulation starts here.
     pub as_of: i32,
