@@ -205,7 +205,7 @@ async fn load(backend: &str, base: &str, pupils: usize) {
         client.await.unwrap();
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let times = times.lock().unwrap();
+    let times = std::mem::take(&mut *times.lock().unwrap());
     let quantile = |all: &mut Vec<Duration>, q: f64| {
         all.sort();
         all[((all.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
@@ -237,4 +237,72 @@ async fn load(backend: &str, base: &str, pupils: usize) {
         quantile(&mut all, 0.5),
         quantile(&mut all, 0.99)
     );
+    alone(&client, base, &token, &paths[7..]).await;
+}
+
+/// One request at a time: each path right after a write (computed from the
+/// database) and once more (the kept answer), 15 rounds, medians.
+async fn alone(client: &reqwest::Client, base: &str, token: &str, paths: &[String]) {
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": "admin@kadry.demo", "password": "demo-admin-pass"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = login["access_token"].as_str().expect("a token").to_string();
+    let parameters: Value = client
+        .get(format!("{base}/api/v1/forecast/parameters"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let timed = |path: String| async move {
+        let sent = Instant::now();
+        let response = client
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "GET {path}");
+        response.bytes().await.unwrap();
+        sent.elapsed()
+    };
+    let mut computed: Vec<Vec<Duration>> = vec![Vec::new(); paths.len()];
+    let mut kept: Vec<Vec<Duration>> = vec![Vec::new(); paths.len()];
+    for _ in 0..15 {
+        // A write (the same parameters again) raises the data's generation.
+        let written = client
+            .put(format!("{base}/api/v1/forecast/parameters"))
+            .bearer_auth(&admin)
+            .json(&parameters)
+            .send()
+            .await
+            .unwrap();
+        assert!(written.status().is_success());
+        for (i, path) in paths.iter().enumerate() {
+            computed[i].push(timed(path.clone()).await);
+            kept[i].push(timed(path.clone()).await);
+        }
+    }
+    let median = |all: &mut Vec<Duration>| {
+        all.sort();
+        all[all.len() / 2].as_secs_f64() * 1000.0
+    };
+    println!("\nOne at a time, median of 15: right after a write, and asked again");
+    println!("| endpoint | after a write ms | again ms |");
+    println!("| --- | --- | --- |");
+    for (i, path) in paths.iter().enumerate() {
+        println!(
+            "| `{path}` | {:.2} | {:.2} |",
+            median(&mut computed[i]),
+            median(&mut kept[i])
+        );
+    }
 }

@@ -78,8 +78,12 @@ pub struct ReadCache {
     pub basis: Memo<(), Basis>,
     /// The forecast of the stored data, by window.
     pub forecasts: Memo<Window, Forecast>,
+    /// Explanations of a cell, as a reader's role and organization see them.
+    pub explanations: Memo<String, crate::app::forecast::Explanation>,
     /// Pupil counts, by the request's grouping, filters and exactness.
     pub pupil_stats: Memo<String, crate::app::pupils::PupilStats>,
+    /// Pages of events as a reader's role and organization see them.
+    pub events: Memo<String, (Vec<crate::db::events::Event>, i64)>,
     /// Guidance counts by school and academic year.
     pub guidance: Memo<(i64, i32), GuidanceCounts>,
 }

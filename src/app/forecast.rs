@@ -673,6 +673,28 @@ pub async fn explain(
 ) -> AppResult<Explanation> {
     authorize(user, Action::ReadForecast)?;
     year_between(year, 2000, 2100).map_err(|m| AppError::invalid("year", m))?;
+    // The demand by enterprise a reader sees depends on its role and organization only.
+    let key = format!(
+        "{profession_id} {year} {as_of} {:?} {:?}",
+        user.role, user.organization_id
+    );
+    let explanation = ctx
+        .remembered(
+            |cache| &cache.explanations,
+            key,
+            || explained(ctx, user, profession_id, year, as_of),
+        )
+        .await?;
+    Ok(Explanation::clone(&explanation))
+}
+
+async fn explained(
+    ctx: &Context,
+    user: &AuthUser,
+    profession_id: i64,
+    year: i32,
+    as_of: i32,
+) -> AppResult<Explanation> {
     let basis = load(ctx).await?;
     let (by_enterprise, names, institutions) = ctx
         .run(move |conn| {

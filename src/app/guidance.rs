@@ -163,12 +163,25 @@ pub async fn list_events(
 ) -> AppResult<(Vec<Event>, i64)> {
     authorize(user, Action::ReadCatalogue)?;
     let reader = *user;
-    ctx.run(move |conn| {
-        let (mut events, total) = events::list(conn, filter, page)?;
-        protect_registered(conn, &reader, &mut events)?;
-        Ok((events, total))
-    })
-    .await
+    // What a reader sees of `registered` depends on its role and organization only.
+    let key = format!(
+        "{filter:?} {page:?} {:?} {:?}",
+        reader.role, reader.organization_id
+    );
+    let listing = ctx
+        .remembered(
+            |cache| &cache.events,
+            key,
+            || {
+                ctx.run(move |conn| {
+                    let (mut events, total) = events::list(conn, filter, page)?;
+                    protect_registered(conn, &reader, &mut events)?;
+                    Ok((events, total))
+                })
+            },
+        )
+        .await?;
+    Ok(<(Vec<Event>, i64)>::clone(&listing))
 }
 
 /// One event (everyone).
