@@ -13,7 +13,7 @@ use crate::db::audit::AuditAction;
 use crate::db::locks::Lock;
 use crate::db::pupils::{self, Pupil};
 use crate::db::references::{self, Reference, check_references};
-use crate::db::{DbConnection, DbError, conflict_as, pupil_stats};
+use crate::db::{DbConnection, DbError, conflict_as, pupil_counts, pupil_stats};
 use crate::domain::disclosure;
 use crate::domain::pupil::{Interest, PupilFields, RawPupil};
 use crate::domain::{OrganizationKind, Page, Role};
@@ -422,6 +422,21 @@ async fn count_cells(
     filter: pupil_stats::Filter,
     exact: bool,
 ) -> AppResult<PupilStats> {
+    let unfiltered =
+        filter.school_id.is_none() && filter.cluster_id.is_none() && filter.profession_id.is_none();
+    if group_by == GroupBy::Interest && unfiltered {
+        // The whole region by interest: each target's cells rounded and
+        // added up by the database (22,000 cells in the demo region).
+        let totals = ctx
+            .run(move |conn| Ok(pupil_counts::interest_totals(conn, exact)?))
+            .await?;
+        let mut groups: std::collections::BTreeMap<(bool, GroupKey), i64> = Default::default();
+        for (profession_id, cluster_id, total) in totals {
+            let key = (None, None, cluster_id, profession_id);
+            *groups.entry((cluster_id.is_some(), key)).or_default() += total;
+        }
+        return Ok(stats_of(group_by, groups, exact));
+    }
     // Each finest cell (a school's grade, or a school's grade and interest
     // target) with the group it adds to.
     let cells: Vec<(GroupKey, i64)> = ctx
@@ -452,6 +467,15 @@ async fn count_cells(
         let clusters_last = key.2.is_some();
         *groups.entry((clusters_last, key)).or_default() += disclosure::shown(n, exact);
     }
+    Ok(stats_of(group_by, groups, exact))
+}
+
+/// The answer of counts added up by group.
+fn stats_of(
+    group_by: GroupBy,
+    groups: std::collections::BTreeMap<(bool, GroupKey), i64>,
+    exact: bool,
+) -> PupilStats {
     let items = groups
         .into_iter()
         .map(
@@ -465,5 +489,5 @@ async fn count_cells(
             },
         )
         .collect();
-    Ok(PupilStats { group_by, items })
+    PupilStats { group_by, items }
 }

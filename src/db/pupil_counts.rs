@@ -158,3 +158,45 @@ pub fn by_interest(
         })
         .collect()
 }
+
+/// One interest target's pupils in the region: `(profession_id, cluster_id, total)`.
+pub type InterestTotal = (Option<i64>, Option<i64>, i64);
+
+#[derive(diesel::QueryableByName)]
+struct TargetTotal {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    target_kind: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    target_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+/// Each interest target's count in the whole region: the exact sum of its
+/// cells, or (`exact` false) the sum of each school's cell per grade rounded
+/// as `domain::disclosure::round` does (0 to 2 as 0, the rest to the nearest
+/// multiple of 5), added up by the database.
+pub fn interest_totals(conn: &mut DbConnection, exact: bool) -> QueryResult<Vec<InterestTotal>> {
+    let cell = if exact {
+        "pupils"
+    } else {
+        "CASE WHEN pupils <= 0 THEN 0 ELSE ((pupils + 2) / 5) * 5 END"
+    };
+    let sql = format!(
+        "SELECT target_kind, target_id, CAST(SUM({cell}) AS BIGINT) AS total \
+         FROM pupil_counts WHERE target_kind <> 'all' AND pupils > 0 \
+         GROUP BY target_kind, target_id"
+    );
+    let rows: Vec<TargetTotal> = crate::load_sql!(conn, &sql, TargetTotal;)?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(
+                match MassTarget::from_columns(&row.target_kind, row.target_id)? {
+                    MassTarget::Profession(id) => (Some(id), None, row.total),
+                    MassTarget::Cluster(id) => (None, Some(id), row.total),
+                    MassTarget::AllPupils => (None, None, row.total),
+                },
+            )
+        })
+        .collect()
+}

@@ -1,7 +1,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, World, assert_problem, spawn_app};
+use crate::helpers::{TestApp, World, assert_problem, connect, spawn_app};
 
 const HEADER: &str = "external_ref,grade,academic_year,consent,display_name,interests\n";
 
@@ -302,4 +302,55 @@ async fn the_maintained_counts_equal_counting_the_pupils_after_every_kind_of_wri
         .unwrap();
     }
     check("pruned");
+}
+
+/// The region's counts by interest are rounded and added up by the
+/// database; they equal `disclosure::round` applied to every school's cell
+/// per grade and added up, for every count from 0 to 40.
+#[tokio::test]
+async fn the_database_rounds_interest_counts_as_the_disclosure_rule_does() {
+    use diesel::RunQueryDsl;
+    use kadry::domain::disclosure::round;
+
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    let mut conn = connect(&app.db);
+    // Cells of made-up schools 9001-9041, grade 5 and 6, one count each.
+    let mut exact = std::collections::BTreeMap::<i64, i64>::new();
+    let mut rounded = std::collections::BTreeMap::<i64, i64>::new();
+    for n in 0..=40i64 {
+        for (grade, target) in [(5, w.welder), (6, w.welder), (5, w.glass_operator)] {
+            let count = if target == w.welder { n } else { 40 - n };
+            diesel::sql_query(format!(
+                "INSERT INTO pupil_counts (school_id, grade, target_kind, target_id, pupils) \
+                 VALUES ({}, {grade}, 'profession', {target}, {count})",
+                9001 + n
+            ))
+            .execute(&mut conn)
+            .unwrap();
+            *exact.entry(target).or_default() += count;
+            *rounded.entry(target).or_default() += round(count);
+        }
+    }
+    let totals = |answer: &Value| -> std::collections::BTreeMap<i64, i64> {
+        answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| {
+                (
+                    item["profession_id"].as_i64().unwrap(),
+                    item["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let outside = app
+        .get_json("/api/v1/stats/pupils?group_by=interest", &w.analyst)
+        .await;
+    assert_eq!(totals(&outside), rounded);
+    let inside = app
+        .get_json("/api/v1/stats/pupils?group_by=interest", &w.admin)
+        .await;
+    assert_eq!(totals(&inside), exact);
 }
