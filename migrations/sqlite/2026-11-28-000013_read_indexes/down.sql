@@ -1,0 +1,2 @@
+DROP INDEX event_registrations_event_school;
+DROP INDEX pupil_counts_by_target;
