@@ -398,7 +398,32 @@ pub fn invalid_or(error: AppError, form: &Form, lang: Lang) -> Result<FormState,
         AppError::Conflict(message) => {
             Ok(FormState::failed(form, vec![FieldError::new("", message)]))
         }
+        AppError::PreconditionFailed => Ok(FormState::failed(
+            form,
+            vec![FieldError::new(
+                "",
+                lang.tr(
+                    "Пока вы редактировали, запись изменил кто-то другой. Ниже она такая, как сейчас, а в форме ваши изменения: проверьте их и сохраните снова.",
+                    "Someone else changed the record while you were editing it. It is shown below as it is now, with your changes in the form: check them and save again.",
+                ),
+            )],
+        )),
         other => Err(WebError::new(other, lang)),
+    }
+}
+
+/// The entity tag of a record a form edits, for its hidden `etag` field.
+pub fn tag_of<T: serde::Serialize>(record: &T) -> String {
+    crate::app::conditional::entity_tag(record).unwrap_or_default()
+}
+
+/// The `If-Match` of a form that carries the `etag` it was shown with:
+/// saving it fails (and shows the record as it is now) when someone else
+/// saved the record in between.
+pub fn if_match(form: &Form) -> crate::app::conditional::IfMatch {
+    match form.get("etag") {
+        "" => crate::app::conditional::IfMatch::Absent,
+        tag => crate::app::conditional::IfMatch::Tags(vec![tag.to_string()]),
     }
 }
 

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
-use crate::pages::{Region, Visitor, client, post_login, set_cookie};
+use crate::pages::{Region, Visitor, client, post_login, set_cookie, user_in};
 
 const OK: u16 = 200;
 const NO: u16 = 403;
@@ -1426,4 +1426,114 @@ async fn a_database_fault_is_the_503_page_without_internals_and_passes() {
     }
     assert!(stored, "the same form works once the database is back");
     assert_eq!(demand_count(&app, &r.w.admin).await, before + 1);
+}
+
+fn fields(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The `etag` hidden in a page's edit form.
+fn etag_in(html: &str) -> String {
+    let at = html.find("name=\"etag\" value=\"").expect("an etag field") + 19;
+    let end = html[at..].find('"').expect("the field's end");
+    html[at..at + end]
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+}
+
+#[tokio::test]
+async fn two_people_saving_the_same_record_from_the_page_do_not_overwrite_each_other() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let cnc = r.w.cnc_operator.to_string();
+    let path = format!("/programs/{}", r.program_a);
+    // Two people of the college open the same program.
+    let first = r.visitor(&app, "college_a").await;
+    let second_email = user_in(&app, &r.w.admin, "college", Some(r.w.college_a.0)).await;
+    let second = Visitor::sign_in(&app, &second_email, PASSWORD).await;
+    let first_form = first.get(&path).await;
+    let second_form = second.get(&path).await;
+    let tag = etag_in(&first_form.body);
+    assert_eq!(tag, etag_in(&second_form.body));
+    let program = |title: &str, tag: &str| {
+        vec![
+            ("specialty_code".to_string(), "15.01.32".to_string()),
+            ("title".to_string(), title.to_string()),
+            ("entry_grade".to_string(), "9".to_string()),
+            ("duration_months".to_string(), "34".to_string()),
+            ("professions[0].profession_id".to_string(), cnc.clone()),
+            ("professions[0].share".to_string(), "1".to_string()),
+            ("etag".to_string(), tag.to_string()),
+        ]
+    };
+    let saved = first
+        .post(&path, &fields(&program("Первая правка", &tag)))
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    // The second saves from the page as it was: refused, shown the record as
+    // it is now, with its own input kept in the form.
+    let late = program("Вторая правка", &tag);
+    let refused = second.post(&path, &fields(&late)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("изменил кто-то другой"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("Первая правка"),
+        "the record as it is now"
+    );
+    assert!(
+        refused.body.contains("value=\"Вторая правка\""),
+        "the input kept"
+    );
+    let stored = app
+        .get_json(&format!("/api/v1/programs/{}", r.program_a), &r.w.admin)
+        .await;
+    assert_eq!(stored["title"], "Первая правка");
+    // Saving again from the page it was shown goes through.
+    let again = program("Вторая правка", &etag_in(&refused.body));
+    let saved = second.post(&path, &fields(&again)).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let stored = app
+        .get_json(&format!("/api/v1/programs/{}", r.program_a), &r.w.admin)
+        .await;
+    assert_eq!(stored["title"], "Вторая правка");
+
+    // The same for a pupil's grade.
+    let school = r.visitor(&app, "school_a").await;
+    let pupil = format!("/pupils/{}", r.pupil_a);
+    let tag = etag_in(&school.get(&pupil).await.body);
+    let saved = school
+        .post(
+            &pupil,
+            &[
+                ("grade", "10"),
+                ("academic_year", "2026"),
+                ("consent", "on"),
+                ("etag", &tag),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let refused = school
+        .post(
+            &pupil,
+            &[
+                ("grade", "9"),
+                ("academic_year", "2026"),
+                ("consent", "on"),
+                ("etag", &tag),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let stored = app
+        .get_json(&format!("/api/v1/pupils/{}", r.pupil_a), &r.w.admin)
+        .await;
+    assert_eq!(stored["grade"], 10);
 }

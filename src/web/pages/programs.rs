@@ -17,7 +17,9 @@ use crate::db::professions::Profession;
 use crate::db::programs::{Enrollment, Intake, Program, ProgramProfession};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::web::session::{Chrome, Form, FormState, form_status, invalid_or, page_with, see_other};
+use crate::web::session::{
+    Chrome, Form, FormState, form_status, if_match, invalid_or, page_with, see_other, tag_of,
+};
 
 /// Every college's and university's name by id.
 pub async fn institution_names(
@@ -200,7 +202,7 @@ async fn replace(
     let Some(body) = program_body(&form, &viewer, &mut errors) else {
         return program_page(&viewer, &ctx, id, FormState::failed(&form, errors)).await;
     };
-    let result = app::programs::replace(&ctx, &viewer.user, id, body, IfMatch::Absent).await;
+    let result = app::programs::replace(&ctx, &viewer.user, id, body, if_match(&form)).await;
     saved_or_shown(&viewer, &ctx, id, &form, result).await
 }
 
@@ -208,6 +210,8 @@ async fn replace(
 #[template(path = "program.html", config = "src/web/askama.toml")]
 struct ProgramPage {
     c: Chrome,
+    /// The program's entity tag when the page was made, sent back by the edit form.
+    etag: String,
     program: Program,
     institution: String,
     professions: Vec<Profession>,
@@ -285,6 +289,7 @@ async fn program_page(
             .unwrap_or_default(),
         may_manage: may_manage(viewer, program.institution_id),
         professions: super::all_professions(ctx, viewer).await?,
+        etag: tag_of(&program),
         program,
         intakes,
         enrollments,

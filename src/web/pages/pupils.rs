@@ -18,7 +18,8 @@ use crate::error::{AppError, FieldError};
 use crate::roster::ImportSummary;
 use crate::routes::extract::ImportLimit;
 use crate::web::session::{
-    Chrome, Form, FormState, Pager, Viewer, WebError, form_status, invalid_or, page_with, see_other,
+    Chrome, Form, FormState, Pager, Viewer, WebError, form_status, if_match, invalid_or, page_with,
+    see_other, tag_of,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -178,6 +179,8 @@ async fn create(
 #[template(path = "pupil.html", config = "src/web/askama.toml")]
 struct PupilPage {
     c: Chrome,
+    /// The pupil's entity tag when the page was made, sent back by the change form.
+    etag: String,
     pupil: Pupil,
     interests: Vec<(String, f64)>,
     events: Vec<PupilEvent>,
@@ -234,7 +237,7 @@ async fn change(
         display_name: None,
         interests: None,
     };
-    match app::pupils::patch(&ctx, &viewer.user, id, patch, IfMatch::Absent).await {
+    match app::pupils::patch(&ctx, &viewer.user, id, patch, if_match(&form)).await {
         Ok(_) => Ok(see_other(&format!("/pupils/{id}?saved=1"))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -284,6 +287,7 @@ async fn pupil_page(
             viewer.tr("Ученик", "Pupil"),
             pupil.external_ref
         )),
+        etag: tag_of(&pupil),
         pupil,
         interests,
         events,
