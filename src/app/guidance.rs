@@ -525,10 +525,11 @@ pub async fn report(
             || {
                 ctx.run(move |conn| {
                     existing_school(conn, school_id)?;
+                    let (professions, clusters) = report_queries::met(conn, scope)?;
                     Ok(GuidanceCounts {
                         grades: report_queries::grades(conn, scope)?,
-                        professions: report_queries::professions_met(conn, scope)?,
-                        clusters: report_queries::clusters_met(conn, scope)?,
+                        professions,
+                        clusters,
                     })
                 })
             },

@@ -117,29 +117,56 @@ WHERE r.school_id = ? AND r.attended = ? AND e.cancelled = ?
   AND e.starts_at >= ? AND e.starts_at < ?
   AND p.grade + (? - p.academic_year) BETWEEN 5 AND 11";
 
-fn met(conn: &mut DbConnection, scope: Scope, key: &str) -> QueryResult<Vec<MetCount>> {
+#[derive(diesel::QueryableByName)]
+struct Meeting {
+    #[diesel(sql_type = BigInt)]
+    pupil_id: i64,
+    #[diesel(sql_type = BigInt)]
+    profession_id: i64,
+    #[diesel(sql_type = BigInt)]
+    cluster_id: i64,
+}
+
+/// Per profession and per cluster: the school's pupils who attended an
+/// event showing it (a pupil counted once per profession and once per
+/// cluster), each by id. One query for both: each pupil's professions met.
+pub fn met(conn: &mut DbConnection, scope: Scope) -> QueryResult<(Vec<MetCount>, Vec<MetCount>)> {
+    use std::collections::{BTreeMap, BTreeSet};
+
     let (start, end) = scope.dates();
     let sql = format!(
-        "SELECT {key} AS id, COUNT(DISTINCT r.pupil_id) AS pupils {ATTENDED_IN_YEAR} GROUP BY {key} ORDER BY {key}"
+        "SELECT DISTINCT r.pupil_id AS pupil_id, ep.profession_id AS profession_id, \
+         pr.cluster_id AS cluster_id {ATTENDED_IN_YEAR}"
     );
-    load_sql!(conn, &sql, MetCount;
+    let meetings: Vec<Meeting> = load_sql!(conn, &sql, Meeting;
         BigInt => scope.school_id,
         Bool => true,
         Bool => false,
         Timestamp => start,
         Timestamp => end,
         Integer => scope.academic_year,
-    )
-}
-
-/// Per profession: the school's pupils who attended an event showing it.
-pub fn professions_met(conn: &mut DbConnection, scope: Scope) -> QueryResult<Vec<MetCount>> {
-    met(conn, scope, "ep.profession_id")
-}
-
-/// Per cluster: the school's pupils who attended an event showing one of its professions.
-pub fn clusters_met(conn: &mut DbConnection, scope: Scope) -> QueryResult<Vec<MetCount>> {
-    met(conn, scope, "pr.cluster_id")
+    )?;
+    let mut professions: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let mut clusters: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    for meeting in meetings {
+        professions
+            .entry(meeting.profession_id)
+            .or_default()
+            .insert(meeting.pupil_id);
+        clusters
+            .entry(meeting.cluster_id)
+            .or_default()
+            .insert(meeting.pupil_id);
+    }
+    let counted = |by: BTreeMap<i64, BTreeSet<i64>>| -> Vec<MetCount> {
+        by.into_iter()
+            .map(|(id, pupils)| MetCount {
+                id,
+                pupils: i64::try_from(pupils.len()).unwrap_or(i64::MAX),
+            })
+            .collect()
+    };
+    Ok((counted(professions), counted(clusters)))
 }
 
 const WITHOUT_GUIDANCE: &str = "

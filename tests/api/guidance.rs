@@ -334,7 +334,8 @@ async fn guidance_hours_add_up_across_events_and_academic_years() {
             10,
             &this_year("03-10"),
             20.0,
-            vec![w.welder],
+            // Two professions of one cluster: the pupil meets the cluster once.
+            vec![w.welder, w.cnc_operator],
         )
         .await,
         event(
@@ -406,11 +407,20 @@ async fn guidance_hours_add_up_across_events_and_academic_years() {
         report["grades"],
         json!([{"grade": 8, "pupils": 2, "reached_40": 1, "reached_60": 0, "reached_80": 0, "without_guidance": 1}])
     );
-    assert_eq!(
-        report["professions_met"],
-        json!([{"profession_id": w.glass_operator, "pupils": 1}, {"profession_id": w.welder, "pupils": 1}])
-    );
-    assert_eq!(report["clusters_met"].as_array().unwrap().len(), 2);
+    let mut professions = [(w.glass_operator, 1), (w.cnc_operator, 1), (w.welder, 1)];
+    professions.sort();
+    let professions: Vec<Value> = professions
+        .iter()
+        .map(|(id, n)| json!({"profession_id": id, "pupils": n}))
+        .collect();
+    assert_eq!(report["professions_met"], json!(professions));
+    let mut clusters = [(w.glass, 1), (w.machines, 1)];
+    clusters.sort();
+    let clusters: Vec<Value> = clusters
+        .iter()
+        .map(|(id, n)| json!({"cluster_id": id, "pupils": n}))
+        .collect();
+    assert_eq!(report["clusters_met"], json!(clusters));
     assert_eq!(
         report["pupils_without_guidance"],
         json!([{"pupil_id": idle, "external_ref": "idle", "grade": 8}])
