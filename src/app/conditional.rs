@@ -56,6 +56,9 @@ impl IfMatch {
         if value == "*" {
             return Some(Self::Any);
         }
+        if value.is_empty() {
+            return None;
+        }
         let mut tags = Vec::new();
         for tag in value
             .split(',')
@@ -73,9 +76,6 @@ impl IfMatch {
             if !tag.starts_with("W/") {
                 tags.push(tag.to_string());
             }
-        }
-        if value.is_empty() {
-            return None;
         }
         Some(Self::Tags(tags))
     }

@@ -714,13 +714,16 @@ async fn idempotency_keys_belong_to_their_user_fail_safely_and_expire() {
     // After 24 hours the key is forgotten: the same request creates again,
     // and pruning deletes the old answer.
     let mut conn = connect(&app.db);
-    let day_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
-    diesel::sql_query(format!(
-        "UPDATE idempotency_keys SET created_at = '{}' WHERE idempotency_key = 'order-42'",
-        day_ago.format("%Y-%m-%d %H:%M:%S")
-    ))
-    .execute(&mut conn)
-    .unwrap();
+    let mut age = |key: &str| {
+        let day_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
+        diesel::sql_query(format!(
+            "UPDATE idempotency_keys SET created_at = '{}' WHERE idempotency_key = '{key}'",
+            day_ago.format("%Y-%m-%d %H:%M:%S")
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    };
+    age("order-42");
     let later = send(
         &app,
         "post",
@@ -734,12 +737,7 @@ async fn idempotency_keys_belong_to_their_user_fail_safely_and_expire() {
     let later: Value = later.json().await.unwrap();
     assert_ne!(later["id"], first["id"], "an expired key creates again");
     let keys_before = count_in(&app, "idempotency_keys");
-    diesel::sql_query(format!(
-        "UPDATE idempotency_keys SET created_at = '{}' WHERE idempotency_key = 'order-43'",
-        day_ago.format("%Y-%m-%d %H:%M:%S")
-    ))
-    .execute(&mut conn)
-    .unwrap();
+    age("order-43");
     crate::retention::prune(&app);
     // Left: the first user's "order-42", used again after it expired. The
     // other user's "order-42" (aged with it) and "order-43" are gone.
@@ -791,4 +789,51 @@ async fn the_document_declares_the_conditional_headers() {
         document["paths"]["/api/v1/pupils/{id}"]["get"]["responses"]["200"]["headers"]["ETag"]
             .is_object()
     );
+}
+
+/// A create that fails because the database is gone answers 503, stores
+/// nothing and does not use its key up: the retry, once the database is
+/// back, creates the record once.
+#[tokio::test]
+async fn a_create_lost_to_a_database_fault_keeps_its_key_for_the_retry() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::TestDatabase::new(), |settings| {
+        settings.database.timeout_seconds = 1;
+        settings.database.sqlite_busy_timeout_ms = 100;
+    })
+    .await;
+    let w = World::build(&app).await;
+    let body = json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": next_year(), "headcount": 9});
+    let key = [("Idempotency-Key", "retry-after-fault")];
+    let before = count_in(&app, "demand");
+    let release = crate::helpers::take_database_away(&app);
+    let lost = send(
+        &app,
+        "post",
+        "/api/v1/demand",
+        &w.enterprise_a.1,
+        Some(&body),
+        &key,
+    )
+    .await;
+    release();
+    let problem = assert_problem(lost, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(
+        !problem.to_string().to_lowercase().contains("sql"),
+        "no internals: {problem}"
+    );
+    assert_eq!(count_in(&app, "demand"), before);
+    assert_eq!(count_in(&app, "idempotency_keys"), 0);
+    for _ in 0..2 {
+        let retried = send(
+            &app,
+            "post",
+            "/api/v1/demand",
+            &w.enterprise_a.1,
+            Some(&body),
+            &key,
+        )
+        .await;
+        assert_eq!(retried.status(), StatusCode::CREATED);
+    }
+    assert_eq!(count_in(&app, "demand"), before + 1);
 }
