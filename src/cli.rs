@@ -5,22 +5,21 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, bail};
 
+use crate::app::demo::DemoOutcome;
 use crate::app::forecast::{ForecastResponse, Span};
+use crate::app::region::{Loaded, Scale, Stage};
 use crate::app::users::NewUserBody;
 use crate::app::{self, Context};
 use crate::auth::AuthUser;
 use crate::config::Settings;
-use crate::db::{self, maintenance};
 use crate::domain::count_en;
 use crate::error::AppError;
 use crate::forecast::export::rows_as_csv;
 use crate::forecast::model::two_decimals_text;
-use crate::startup::prepare_database;
-use crate::synth::{self, Catalogue, Scale, Stage};
 
 /// Migrates and opens the configured database, with the application's context.
 pub async fn open(settings: &Settings) -> anyhow::Result<Context> {
-    let pool = prepare_database(settings).await?;
+    let pool = crate::db::prepare(&settings.database).await?;
     Ok(Context::new(settings, pool))
 }
 
@@ -208,50 +207,19 @@ impl Progress {
 }
 
 /// `kadry generate`: a synthetic region of the given size, for trying kadry at scale.
-pub async fn generate(
-    settings: &Settings,
-    pupils: usize,
-    seed: u64,
-) -> anyhow::Result<synth::Loaded> {
+pub async fn generate(settings: &Settings, pupils: usize, seed: u64) -> anyhow::Result<Loaded> {
     let ctx = open(settings).await?;
-    on_connection(&ctx, move |conn| {
-        if maintenance::has_data(conn)? {
-            bail!("the database already has data; generate into an empty one");
-        }
-        let scale = Scale::with_pupils(seed, pupils);
-        let catalogue = Catalogue::numbered(&scale);
-        let mut progress = Progress::default();
-        synth::load(conn, &scale, &catalogue, |stage, done, total| {
-            progress.update(stage, done, total)
-        })
+    let mut progress = Progress::default();
+    let scale = Scale::with_pupils(seed, pupils);
+    app::demo::generate(&ctx, scale, move |stage, done, total| {
+        progress.update(stage, done, total)
     })
     .await
-}
-
-/// Bulk work (loading a region) on one pooled connection, off the async executor.
-async fn on_connection<T: Send + 'static>(
-    ctx: &Context,
-    work: impl FnOnce(&mut db::DbConnection) -> anyhow::Result<T> + Send + 'static,
-) -> anyhow::Result<T> {
-    ctx.run(|conn| work(conn).map_err(AppError::Internal))
-        .await
-        .map_err(|error| match error {
-            AppError::Internal(error) => error,
-            other => failure(other),
-        })
+    .map_err(failure)
 }
 
 /// Demo sign-ins when KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD are not set.
 pub const DEMO_ADMIN: (&str, &str) = ("admin@kadry.demo", "demo-admin-pass");
-
-/// What `kadry demo` found or made.
-pub struct DemoOutcome {
-    /// What was loaded; `None` when the database already held the demo.
-    pub loaded: Option<synth::Loaded>,
-    pub users: Vec<crate::demo::DemoUser>,
-    /// Shortages present at load, recorded as already told (no burst of email).
-    pub shortages_known: usize,
-}
 
 /// `kadry demo`: loads the Vladimir region into the database (empty, or
 /// wiped with `replace`) and returns the demo users; the caller serves it.
@@ -269,36 +237,22 @@ pub async fn load_demo(
     }
     let ctx = open(settings).await?;
     let started = std::time::Instant::now();
-    let outcome = on_connection(&ctx, move |conn| {
-        if maintenance::has_data(conn)? {
-            if replace {
-                maintenance::wipe(conn)?;
-            } else if crate::demo::is_demo(conn)? {
-                return Ok((None, crate::demo::users(conn)?));
-            } else {
-                bail!(
-                    "the database already has data that is not the demo: serve it with `kadry serve`, \
-                     or wipe it and load the demo with `kadry demo --replace`"
-                );
-            }
-        }
-        let scale = Scale::with_pupils(seed, pupils);
-        let catalogue = crate::demo::vladimir();
-        let mut progress = Progress::default();
-        let loaded = synth::load(conn, &scale, &catalogue, |stage, done, total| progress.update(stage, done, total))?;
-        let users = crate::demo::create_users(conn, &loaded)?;
-        Ok((Some(loaded), users))
-    })
+    let mut progress = Progress::default();
+    let outcome = app::demo::load(
+        &ctx,
+        Scale::with_pupils(seed, pupils),
+        replace,
+        move |stage, done, total| progress.update(stage, done, total),
+    )
+    .await
+    .map_err(failure)?;
+    app::users::bootstrap_admin(
+        &ctx,
+        settings.auth.admin_email.as_deref(),
+        settings.auth.admin_password.as_deref(),
+    )
     .await?;
-    crate::startup::bootstrap_admin(settings, &ctx).await?;
-    let (loaded, users) = outcome;
-    let shortages_known = match &loaded {
-        Some(_) => app::notifications::acknowledge_shortages(&ctx)
-            .await
-            .map_err(failure)?,
-        None => 0,
-    };
-    match &loaded {
+    match &outcome.loaded {
         Some(loaded) => eprintln!(
             "kadry: loaded the Vladimir demo region in {:.1} s: {} pupils, {} programs, {} demand records, {} career-guidance events; {} shortages known now, recorded as told",
             started.elapsed().as_secs_f64(),
@@ -306,17 +260,13 @@ pub async fn load_demo(
             loaded.programs,
             loaded.demand_records,
             loaded.events,
-            shortages_known
+            outcome.shortages_known
         ),
         None => eprintln!(
             "kadry: the database already holds the Vladimir demo; serving it as it is (`kadry demo --replace` loads it afresh)"
         ),
     }
-    Ok(DemoOutcome {
-        loaded,
-        users,
-        shortages_known,
-    })
+    Ok(outcome)
 }
 
 /// `kadry import pupils`: a school's roster CSV, all rows or none.

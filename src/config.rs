@@ -313,7 +313,7 @@ fn secret_beside(database: &Path) -> anyhow::Result<Vec<u8>> {
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = hex::encode(bytes);
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use kadry::cli::{self, Format};
 use kadry::config::Settings;
 use kadry::domain::Role;
-use kadry::startup::{Application, prepare_database};
+use kadry::startup::Application;
 
 /// kadry: career guidance and workforce planning for a region.
 ///
@@ -357,7 +357,7 @@ async fn demo(
 }
 
 async fn migrate(settings: Settings) -> anyhow::Result<()> {
-    prepare_database(&settings).await?;
+    kadry::db::prepare(&settings.database).await?;
     println!(
         "kadry: the {} database is up to date",
         settings.database.url.backend_name()

@@ -13,8 +13,9 @@ use utoipa::OpenApi;
 use crate::app::{self, Context};
 use crate::auth::JwtKeys;
 use crate::config::{Settings, resolve_jwt_secret};
-use crate::db::{self, ConnectionManager, DbPool};
-use crate::routes::extract::{self, BodyLimit, ImportLimit};
+use crate::db::{self, DbPool};
+use crate::http::limits::{BodyLimit, ImportLimit};
+use crate::routes::extract;
 use crate::routes::openapi::OpenApiJson;
 use crate::routes::{self, ApiDoc};
 
@@ -28,7 +29,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::auth::password::return_freed_memory();
         let secret = resolve_jwt_secret(&settings)?;
-        let pool = prepare_database(&settings).await?;
+        let pool = db::prepare(&settings.database).await?;
         let context = Context::new(&settings, pool.clone());
         bootstrap_admin(&settings, &context).await?;
 
@@ -36,7 +37,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let port = listener.local_addr()?.port();
         if settings.email.worker {
-            let worker = crate::notify::worker::Worker::new(pool.clone(), &settings.email)?;
+            let worker = app::delivery::Worker::new(context.clone(), &settings.email)?;
             tokio::spawn(worker.run());
             tokio::spawn(app::notifications::watch_shortages(
                 context.clone(),
@@ -88,7 +89,7 @@ impl Application {
                 .app_data(extract::path_config())
                 .configure(routes::configure)
                 .configure(crate::web::configure)
-                .default_service(web::to(extract::no_such_route))
+                .default_service(web::to(no_such_route))
         })
         .listen(listener)?;
         if settings.server.workers > 0 {
@@ -124,17 +125,14 @@ impl Application {
     }
 }
 
-/// Runs the pending migrations and builds the pool.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DbPool> {
-    let manager = ConnectionManager::new(
-        settings.database.url.clone(),
-        settings.database.sqlite_busy_timeout_ms,
-    );
-    let applied = tokio::task::spawn_blocking(move || db::migrations::run(&manager)).await??;
-    if !applied.is_empty() {
-        tracing::info!(?applied, "applied database migrations");
+/// A request no route matched: the API's 404 or 405 for its paths, the
+/// pages' 404 page for every other path. Here, above both faces, so that
+/// neither imports the other.
+async fn no_such_route(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    match extract::unrouted(&req) {
+        Some(error) => actix_web::ResponseError::error_response(&error),
+        None => crate::web::not_found_page(&req),
     }
-    Ok(db::pool(&settings.database))
 }
 
 /// Creates the admin named by KADRY_ADMIN_EMAIL and KADRY_ADMIN_PASSWORD

@@ -7,17 +7,10 @@
 //! process reads it from the database, so no process serves an answer older
 //! than the last committed write.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
-
-use super::Context;
-use crate::app::forecast::Basis;
-use crate::db::generation;
-use crate::db::guidance::{GradeCounts, MetCount};
-use crate::error::AppResult;
-use crate::forecast::engine::Window;
-use crate::forecast::model::Forecast;
 
 /// At most this many answers of one kind are kept; past it they are all
 /// dropped (the keys are few in practice: query variants, schools).
@@ -63,57 +56,29 @@ impl<K: Eq + Hash, V> Memo<K, V> {
     }
 }
 
-/// The guidance record's counts of one school and year, before protection.
-#[derive(Debug, Clone)]
-pub struct GuidanceCounts {
-    pub grades: Vec<GradeCounts>,
-    pub professions: Vec<MetCount>,
-    pub clusters: Vec<MetCount>,
-}
-
-/// Every kind of answer kept.
+/// Every kind of answer kept, each in its own `Memo` by its name: the
+/// store knows nothing of what it keeps, so the modules that compute the
+/// answers are not imported here.
 #[derive(Default)]
 pub struct ReadCache {
-    /// The forecast's inputs, parameters and bounds.
-    pub basis: Memo<(), Basis>,
-    /// The forecast of the stored data, by window.
-    pub forecasts: Memo<Window, Forecast>,
-    /// Explanations of a cell, as a reader's role and organization see them.
-    pub explanations: Memo<String, crate::app::forecast::Explanation>,
-    /// Pupil counts, by the request's grouping, filters and exactness.
-    pub pupil_stats: Memo<String, crate::app::pupils::PupilStats>,
-    /// Pages of events as a reader's role and organization see them.
-    pub events: Memo<String, (Vec<crate::db::events::Event>, i64)>,
-    /// Guidance counts by school and academic year.
-    pub guidance: Memo<(i64, i32), GuidanceCounts>,
+    memos: Mutex<HashMap<&'static str, Arc<dyn Any + Send + Sync>>>,
 }
 
-impl Context {
-    /// The data's generation as last committed.
-    pub async fn generation(&self) -> AppResult<i64> {
-        self.run(|conn| Ok(generation::current(conn)?)).await
-    }
-
-    /// The answer kept in `memo` for `key`, or `compute`d (after the
-    /// generation was read) and kept.
-    pub async fn remembered<K, V, F, Fut>(
-        &self,
-        memo: impl Fn(&ReadCache) -> &Memo<K, V>,
-        key: K,
-        compute: F,
-    ) -> AppResult<Arc<V>>
+impl ReadCache {
+    /// The memo of answers of kind `kind` (`"basis"`, `"forecasts"`, ...),
+    /// made the first time it is asked for. `None` if `kind` was first
+    /// asked for with other key and value types (a bug; nothing is kept then).
+    pub fn memo<K, V>(&self, kind: &'static str) -> Option<Arc<Memo<K, V>>>
     where
-        K: Eq + Hash,
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = AppResult<V>>,
+        K: Eq + Hash + Send + Sync + 'static,
+        V: Send + Sync + 'static,
     {
-        let generation = self.generation().await?;
-        if let Some(kept) = memo(&self.cache).get(generation, &key) {
-            return Ok(kept);
-        }
-        let value = Arc::new(compute().await?);
-        memo(&self.cache).put(generation, key, value.clone());
-        Ok(value)
+        let mut memos = self.memos.lock().ok()?;
+        let memo = memos
+            .entry(kind)
+            .or_insert_with(|| Arc::new(Memo::<K, V>::default()))
+            .clone();
+        memo.downcast::<Memo<K, V>>().ok()
     }
 }
 
@@ -140,5 +105,19 @@ mod tests {
             "a newer generation drops the older answers"
         );
         assert_eq!(memo.get(4, &2).as_deref(), Some(&"four"));
+    }
+
+    #[test]
+    fn each_kind_has_its_own_memo() {
+        let cache = super::ReadCache::default();
+        let a = cache.memo::<u8, String>("a").unwrap();
+        a.put(1, 1, Arc::new("one".to_string()));
+        let again = cache.memo::<u8, String>("a").unwrap();
+        assert_eq!(again.get(1, &1).as_deref().map(String::as_str), Some("one"));
+        assert!(cache.memo::<u8, String>("b").unwrap().get(1, &1).is_none());
+        assert!(
+            cache.memo::<u16, String>("a").is_none(),
+            "another type under the same kind"
+        );
     }
 }

@@ -5,12 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
-
 use super::Context;
 use super::audit::log;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
+use crate::auth::token::{random_hex, token_hash};
 use crate::db::audit::AuditAction;
 use crate::db::demand::Demand;
 use crate::db::outbox::{self, Notification};
@@ -63,14 +62,6 @@ pub async fn retry(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Notific
     .await
 }
 
-/// The hash under which an invitation's token is kept.
-pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// A single-use set-password link for a new user, and its email. Call inside
 /// the transaction that creates the user.
 pub(crate) fn invite(
@@ -79,7 +70,7 @@ pub(crate) fn invite(
     user: &users::UserRow,
     ttl_hours: i64,
 ) -> AppResult<()> {
-    let token = super::sessions::random_hex(32)?;
+    let token = random_hex(32)?;
     let expires_at = chrono::Utc::now().naive_utc() + chrono::Duration::hours(ttl_hours);
     invitations::insert(conn, &token_hash(&token), user.id, expires_at)?;
     outbox::enqueue(

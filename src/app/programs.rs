@@ -46,7 +46,7 @@ pub struct ProgramBody {
     )]
     pub title: String,
     /// 9 or 11.
-    #[schema(schema_with = crate::routes::openapi::entry_grade_schema)]
+    #[schema(schema_with = crate::domain::numbers::entry_grade_schema)]
     pub entry_grade: i32,
     /// 1 to 72.
     #[schema(minimum = 1, maximum = 72)]

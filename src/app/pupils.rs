@@ -406,11 +406,9 @@ pub async fn counts(
         filter.school_id, filter.cluster_id, filter.profession_id
     );
     let stats = ctx
-        .remembered(
-            |cache| &cache.pupil_stats,
-            key,
-            || count_cells(ctx, group_by, filter, exact),
-        )
+        .remembered("pupil_stats", key, || {
+            count_cells(ctx, group_by, filter, exact)
+        })
         .await?;
     Ok(PupilStats::clone(&stats))
 }

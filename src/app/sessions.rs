@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use chrono::{Duration, NaiveDateTime, Utc};
 
 use super::Context;
-use super::notifications::token_hash;
 use crate::auth::AuthUser;
+use crate::auth::token::{random_hex, token_hash};
 use crate::db::sessions::{self, SessionRow};
 use crate::error::{AppError, AppResult};
 
@@ -23,13 +23,6 @@ const TOUCH_EVERY_SECONDS: i64 = 60;
 pub struct Session {
     pub user: AuthUser,
     pub csrf: String,
-}
-
-/// `bytes` random bytes as hex.
-pub(crate) fn random_hex(bytes: usize) -> AppResult<String> {
-    let mut buffer = vec![0u8; bytes];
-    getrandom::fill(&mut buffer).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
-    Ok(buffer.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Checks the email and password as the API's sign-in does and opens a

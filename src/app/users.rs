@@ -433,7 +433,7 @@ pub async fn set_password(ctx: &Context, token: String, password: &str) -> AppRe
     if token.len() > 128 {
         return Err(AppError::invalid("token", UNKNOWN_TOKEN));
     }
-    let token_hash = notifications::token_hash(&token);
+    let token_hash = crate::auth::token::token_hash(&token);
     let redeemable = {
         let token_hash = token_hash.clone();
         ctx.run(move |conn| {

@@ -3,6 +3,7 @@
 pub mod jwt;
 pub mod password;
 pub mod policy;
+pub mod token;
 
 pub use jwt::{Claims, JwtKeys};
 

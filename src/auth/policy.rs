@@ -17,6 +17,9 @@ pub enum Action {
     ReadAudit,
     /// Creating, changing, deleting an institution's programs, intakes and enrollments.
     ManagePrograms { institution_id: i64 },
+    /// Writing any programs at all: the role-level check before an
+    /// institution is named (colleges and universities, admins).
+    WritePrograms,
     /// Reading a school's pupil records.
     ReadPupils { school_id: i64 },
     /// Creating, changing, deleting or importing a school's pupil records.
@@ -115,6 +118,7 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::ManageNotifications,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
+        (Role::College, Action::WritePrograms) => Allowed,
         (Role::College | Role::Enterprise, Action::ManageEvents { organizer_id }) => {
             own(organizer_id)
         }
@@ -169,6 +173,18 @@ mod tests {
             assert_eq!(allows(&caller, Action::ManageUsers), expected, "{role:?}");
             assert!(allows(&caller, Action::ReadCatalogue), "{role:?}");
             assert!(allows(&caller, Action::ReadPupilStats), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn only_colleges_and_admins_write_programs() {
+        for role in Role::ALL {
+            let expected = matches!(role, Role::Admin | Role::College);
+            assert_eq!(
+                allows(&user(role, Some(1)), Action::WritePrograms),
+                expected,
+                "{role:?}"
+            );
         }
     }
 

@@ -4,7 +4,8 @@ use anyhow::{Context, anyhow};
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::{ConnectionManager, DbConnection};
+use super::connection::{ConnectionManager, DbConnection, DbPool};
+use crate::config::DatabaseSettings;
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -30,6 +31,16 @@ pub fn run(manager: &ConnectionManager) -> anyhow::Result<Vec<String>> {
 
 fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     applied.iter().map(ToString::to_string).collect()
+}
+
+/// Runs the pending migrations and builds the pool.
+pub async fn prepare(settings: &DatabaseSettings) -> anyhow::Result<DbPool> {
+    let manager = ConnectionManager::new(settings.url.clone(), settings.sqlite_busy_timeout_ms);
+    let applied = tokio::task::spawn_blocking(move || run(&manager)).await??;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied database migrations");
+    }
+    Ok(super::connection::pool(settings))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::DbConnection;
+use super::cells::InterestCell;
 use super::masses::MassTarget;
 use super::schema::{pupil_counts, pupil_interests, pupils};
 
@@ -132,7 +133,7 @@ pub fn by_grade(
 pub fn by_interest(
     conn: &mut DbConnection,
     school_id: Option<i64>,
-) -> QueryResult<Vec<super::pupil_stats::InterestCell>> {
+) -> QueryResult<Vec<InterestCell>> {
     let mut query = pupil_counts::table
         .filter(pupil_counts::target_kind.ne("all"))
         .filter(pupil_counts::pupils.gt(0))

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Bool;
 
 use super::DbConnection;
+use super::cells::InterestCell;
 use super::schema::{professions, pupil_interests, pupils};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -99,11 +100,6 @@ pub fn cells_by_grade_scanned(
         .select((pupils::school_id, pupils::grade, count_star()))
         .load(conn)
 }
-
-/// One interest target's pupils of one school in one grade: `(school_id,
-/// grade, profession_id, cluster_id, pupils)`, one of the two ids set. A
-/// pupil names a target at most once, so counting rows counts pupils.
-pub type InterestCell = (i64, i32, Option<i64>, Option<i64>, i64);
 
 pub fn cells_by_interest(
     conn: &mut DbConnection,

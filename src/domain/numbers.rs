@@ -49,6 +49,18 @@ pub fn entry_grade(grade: i32) -> Result<i32, String> {
     }
 }
 
+/// A program's entry grade in the document: 9 or 11.
+pub fn entry_grade_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int32,
+        )))
+        .enum_values(Some([9, 11]))
+        .description(Some("9 or 11: the grade after which the program admits"))
+        .build()
+}
+
 /// A program's length: 1 to 72 months.
 pub fn duration_months(months: i32) -> Result<i32, String> {
     if (1..=72).contains(&months) {

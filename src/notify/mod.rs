@@ -1,9 +1,9 @@
-//! Email that is never lost: message templates, transports, and the worker
-//! that delivers what the outbox (`db::outbox`) holds.
+//! Email as kadry writes and sends it: the messages' templates and the
+//! transports (SMTP, a folder, the log). What to send is kept in the
+//! outbox (`db::outbox`); `app::delivery` delivers it.
 
 pub mod templates;
 pub mod transport;
-pub mod worker;
 
 pub use crate::domain::Language;
 

@@ -1,40 +1,61 @@
-//! The messages, in Russian (the default) or English, as text and HTML. No pupil's name or other personal data goes in.
+//! The messages, in Russian (the default) or English, as text and HTML,
+//! written as askama templates (`templates/`, one `.txt` per message: its
+//! subject, then its paragraphs; `_email.html` makes the HTML part, escaped).
+//! No pupil's name or other personal data goes in.
+
+use askama::Template;
 
 use super::{Language, Letterhead};
 use crate::domain::Email;
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// The HTML part: the message's paragraphs and its link, escaped by askama.
+#[derive(Template)]
+#[template(path = "_email.html", config = "src/notify/askama.toml")]
+struct HtmlPart<'a> {
+    paragraphs: Vec<&'a str>,
+    link: &'a str,
 }
 
-/// The same paragraphs as text and as HTML, with the link last.
+/// A message from its rendered `.txt` template (subject, blank line,
+/// paragraphs separated by blank lines) and its link, which comes last.
 fn compose(
     kind: &'static str,
     recipient: &str,
-    subject: String,
-    paragraphs: &[String],
+    rendered: askama::Result<String>,
     link: &str,
 ) -> Email {
-    let text = format!("{}\n\n{link}\n", paragraphs.join("\n\n"));
-    let body: String = paragraphs
-        .iter()
-        .map(|p| format!("<p>{}</p>", escape(p)))
+    // The templates are compiled with kadry; rendering one can fail only if
+    // formatting a value fails, which then shows in the message.
+    let rendered = rendered.unwrap_or_else(|e| format!("kadry\n\n({e})"));
+    let rendered = rendered.trim();
+    let (subject, body) = rendered.split_once("\n\n").unwrap_or((rendered, ""));
+    let paragraphs: Vec<&str> = body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
         .collect();
-    let html = format!(
-        "<!DOCTYPE html><html><body>{body}<p><a href=\"{href}\">{label}</a></p></body></html>",
-        href = escape(link),
-        label = escape(link)
-    );
+    let text = format!("{}\n\n{link}\n", paragraphs.join("\n\n"));
+    let html = HtmlPart {
+        paragraphs: paragraphs.clone(),
+        link,
+    }
+    .render()
+    .unwrap_or_default();
     Email {
         kind,
         recipient: recipient.to_string(),
-        subject,
+        subject: subject.trim().to_string(),
         text,
-        html,
+        html: html.trim().to_string(),
     }
+}
+
+#[derive(Template)]
+#[template(path = "invitation.txt", config = "src/notify/askama.toml")]
+struct Invitation<'a> {
+    ru: bool,
+    role: &'a str,
+    ttl_hours: i64,
 }
 
 /// A new user's set-password link.
@@ -46,29 +67,12 @@ pub fn invitation(
     ttl_hours: i64,
 ) -> Email {
     let link = head.link(&format!("/set-password?token={token}"));
-    let (subject, paragraphs) = match head.language {
-        Language::Ru => (
-            "Приглашение в kadry".to_string(),
-            vec![
-                format!("Для вас создана учётная запись в kadry (роль: {role})."),
-                format!(
-                    "Задайте пароль по ссылке ниже в течение {ttl_hours} ч. Ссылка одноразовая; \
-                     в API её токен передаётся в POST /api/v1/auth/set-password."
-                ),
-            ],
-        ),
-        Language::En => (
-            "Your kadry account".to_string(),
-            vec![
-                format!("An account has been created for you in kadry (role: {role})."),
-                format!(
-                    "Set your password with the link below within {ttl_hours} hours. The link works once; \
-                     its token goes to POST /api/v1/auth/set-password."
-                ),
-            ],
-        ),
+    let message = Invitation {
+        ru: head.language == Language::Ru,
+        role,
+        ttl_hours,
     };
-    compose("invitation", recipient, subject, &paragraphs, &link)
+    compose("invitation", recipient, message.render(), &link)
 }
 
 /// What an institution is told when demand for a profession it trains is posted or changed.
@@ -83,45 +87,23 @@ pub struct DemandNews<'a> {
     pub changed_from: Option<(i32, i32)>,
 }
 
+#[derive(Template)]
+#[template(path = "demand.txt", config = "src/notify/askama.toml")]
+struct DemandMessage<'a, 'n> {
+    ru: bool,
+    n: &'a DemandNews<'n>,
+}
+
 pub fn demand(head: &Letterhead, recipient: &str, news: &DemandNews<'_>) -> Email {
     let link = head.link(&format!(
         "/api/v1/forecast/explain?profession_id={}&year={}",
         news.profession_id, news.year
     ));
-    let profession = format!("{} ({})", news.profession_title, news.profession_code);
-    let (subject, mut paragraphs) = match head.language {
-        Language::Ru => (
-            format!(
-                "{}: нужно {} — {} чел. в {} году",
-                news.enterprise, news.profession_title, news.headcount, news.year
-            ),
-            vec![format!(
-                "{} сообщает о потребности в кадрах по профессии, которой обучает ваша организация: {profession}, {} чел. в {} году.",
-                news.enterprise, news.headcount, news.year
-            )],
-        ),
-        Language::En => (
-            format!(
-                "{} needs {} × {} in {}",
-                news.enterprise, news.headcount, news.profession_title, news.year
-            ),
-            vec![format!(
-                "{} has posted demand for a profession your institution trains: {profession}, {} workers in {}.",
-                news.enterprise, news.headcount, news.year
-            )],
-        ),
+    let message = DemandMessage {
+        ru: head.language == Language::Ru,
+        n: news,
     };
-    if let Some((year, headcount)) = news.changed_from {
-        paragraphs.push(match head.language {
-            Language::Ru => format!("Ранее было указано: {headcount} чел. в {year} году."),
-            Language::En => format!("It was {headcount} workers in {year} before."),
-        });
-    }
-    paragraphs.push(match head.language {
-        Language::Ru => "Как это сказывается на дефиците кадров, показывает прогноз:".into(),
-        Language::En => "How this changes the staffing gap is in the forecast:".into(),
-    });
-    compose("demand", recipient, subject, &paragraphs, &link)
+    compose("demand", recipient, message.render(), &link)
 }
 
 /// Cells of one profession that crossed into or out of shortage.
@@ -135,48 +117,26 @@ pub struct ShortageNews<'a> {
     pub left: Vec<i32>,
 }
 
+#[derive(Template)]
+#[template(path = "shortage.txt", config = "src/notify/askama.toml")]
+struct ShortageMessage<'a, 'n> {
+    ru: bool,
+    n: &'a ShortageNews<'n>,
+    left: String,
+}
+
 pub fn shortage(head: &Letterhead, recipient: &str, news: &ShortageNews<'_>) -> Email {
     let link = head.link(&format!(
         "/api/v1/forecast?profession_id={}",
         news.profession_id
     ));
-    let profession = format!("{} ({})", news.profession_title, news.profession_code);
-    let mut paragraphs = Vec::new();
-    for (year, gap, demand) in &news.entered {
-        paragraphs.push(match head.language {
-            Language::Ru => format!(
-                "{year}: дефицит {gap:.0} чел. при потребности {demand:.0} — подготовка покрывает {:.0} %.",
-                100.0 * (demand - gap) / demand
-            ),
-            Language::En => format!(
-                "{year}: a shortage of {gap:.0} against a demand of {demand:.0}; training covers {:.0} %.",
-                100.0 * (demand - gap) / demand
-            ),
-        });
-    }
-    if !news.left.is_empty() {
-        let years: Vec<String> = news.left.iter().map(ToString::to_string).collect();
-        paragraphs.push(match head.language {
-            Language::Ru => format!("Больше не в дефиците: {}.", years.join(", ")),
-            Language::En => format!("No longer in shortage: {}.", years.join(", ")),
-        });
-    }
-    let subject = match (head.language, news.entered.is_empty()) {
-        (Language::Ru, false) => format!("Дефицит кадров: {profession}"),
-        (Language::Ru, true) => format!("Дефицит преодолён: {profession}"),
-        (Language::En, false) => format!("Staffing shortage: {profession}"),
-        (Language::En, true) => format!("Shortage over: {profession}"),
+    let left: Vec<String> = news.left.iter().map(ToString::to_string).collect();
+    let message = ShortageMessage {
+        ru: head.language == Language::Ru,
+        n: news,
+        left: left.join(", "),
     };
-    let lead = match head.language {
-        Language::Ru => format!(
-            "Прогноз kadry по профессии {profession} изменился (дефицит — разрыв не меньше 10 чел. и 20 % потребности)."
-        ),
-        Language::En => format!(
-            "kadry's forecast for {profession} has changed (a shortage is a gap of at least 10 workers and 20 % of demand)."
-        ),
-    };
-    paragraphs.insert(0, lead);
-    compose("shortage", recipient, subject, &paragraphs, &link)
+    compose("shortage", recipient, message.render(), &link)
 }
 
 /// An event as its emails name it.
@@ -184,6 +144,17 @@ pub struct EventNews<'a> {
     pub event_id: i64,
     pub title: &'a str,
     pub starts_at: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "registration.txt", config = "src/notify/askama.toml")]
+struct Registration<'a, 'e> {
+    ru: bool,
+    event: &'a EventNews<'e>,
+    school: &'a str,
+    of_school: i64,
+    registered: i32,
+    capacity: i32,
 }
 
 /// A registration, to the registering school: how many of its pupils are
@@ -198,33 +169,23 @@ pub fn registration(
     capacity: i32,
 ) -> Email {
     let link = head.link(&format!("/api/v1/events/{}", event.event_id));
-    let (subject, paragraphs) = match head.language {
-        Language::Ru => (
-            format!("Запись на «{}»", event.title),
-            vec![
-                format!(
-                    "{school} записала ученика на мероприятие «{}» ({}).",
-                    event.title, event.starts_at
-                ),
-                format!(
-                    "От вашей школы записано: {of_school}. Всего записано около {registered} из {capacity} (число других школ округлено до 5)."
-                ),
-            ],
-        ),
-        Language::En => (
-            format!("Registration for \"{}\"", event.title),
-            vec![
-                format!(
-                    "{school} has registered a pupil for \"{}\" ({}).",
-                    event.title, event.starts_at
-                ),
-                format!(
-                    "From your school: {of_school}. Registered in all: about {registered} of {capacity} (other schools' numbers rounded to 5)."
-                ),
-            ],
-        ),
+    let message = Registration {
+        ru: head.language == Language::Ru,
+        event,
+        school,
+        of_school,
+        registered,
+        capacity,
     };
-    compose("registration", recipient, subject, &paragraphs, &link)
+    compose("registration", recipient, message.render(), &link)
+}
+
+#[derive(Template)]
+#[template(path = "cancellation.txt", config = "src/notify/askama.toml")]
+struct Cancellation<'a, 'e> {
+    ru: bool,
+    event: &'a EventNews<'e>,
+    of_school: i64,
 }
 
 /// A cancellation, to a school with registered pupils.
@@ -235,23 +196,12 @@ pub fn cancellation(
     of_school: i64,
 ) -> Email {
     let link = head.link(&format!("/api/v1/events/{}", event.event_id));
-    let (subject, paragraphs) = match head.language {
-        Language::Ru => (
-            format!("Мероприятие «{}» отменено", event.title),
-            vec![format!(
-                "Организатор отменил мероприятие «{}» ({}). От вашей школы было записано учеников: {of_school}.",
-                event.title, event.starts_at
-            )],
-        ),
-        Language::En => (
-            format!("\"{}\" is cancelled", event.title),
-            vec![format!(
-                "The organizer has cancelled \"{}\" ({}). Pupils of your school registered: {of_school}.",
-                event.title, event.starts_at
-            )],
-        ),
+    let message = Cancellation {
+        ru: head.language == Language::Ru,
+        event,
+        of_school,
     };
-    compose("cancellation", recipient, subject, &paragraphs, &link)
+    compose("cancellation", recipient, message.render(), &link)
 }
 
 #[cfg(test)]
@@ -283,7 +233,7 @@ mod tests {
                 "https://kadry.example/api/v1/forecast/explain?profession_id=7&year=2029"
             )
         );
-        assert!(email.html.contains("&lt;glass&gt;") && !email.html.contains("<glass>"));
+        assert!(email.html.contains("&#60;glass&#62;") && !email.html.contains("<glass>"));
         let english = demand(&head(Language::En), "college@x.test", &news);
         assert!(english.subject.contains("needs 40"));
     }
@@ -297,5 +247,34 @@ mod tests {
                 .contains("https://kadry.example/set-password?token=abc123")
         );
         assert_eq!(email.kind, "invitation");
+        assert_eq!(email.subject, "Your kadry account");
+        assert!(email.html.starts_with("<!DOCTYPE html>"));
+        assert!(
+            email
+                .html
+                .contains("<a href=\"https://kadry.example/set-password?token=abc123\">")
+        );
+    }
+
+    #[test]
+    fn a_shortage_names_each_year_with_its_numbers() {
+        let news = ShortageNews {
+            profession_id: 3,
+            profession_code: "18.02.05",
+            profession_title: "Стекло",
+            entered: vec![(2030, 43.4, 100.0)],
+            left: vec![2031, 2032],
+        };
+        let email = shortage(&head(Language::Ru), "a@x.test", &news);
+        assert_eq!(email.subject, "Дефицит кадров: Стекло (18.02.05)");
+        assert!(
+            email
+                .text
+                .contains("2030: дефицит 43 чел. при потребности 100 — подготовка покрывает 57 %."),
+            "{}",
+            email.text
+        );
+        assert!(email.text.contains("Больше не в дефиците: 2031, 2032."));
+        assert_eq!(email.html.matches("<p>").count(), 4, "{}", email.html);
     }
 }

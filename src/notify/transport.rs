@@ -7,7 +7,6 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{EmailSettings, EmailUrl};
-use crate::db::outbox::Claimed;
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +14,15 @@ pub struct Failure {
     /// A 5xx reply or a message that can never be sent: no point retrying.
     pub permanent: bool,
     pub reason: String,
+}
+
+/// A message to send, as the outbox holds it.
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
 }
 
 pub enum Transport {
@@ -41,7 +49,7 @@ impl Transport {
         })
     }
 
-    pub async fn send(&self, from: &Mailbox, message: &Claimed) -> Result<(), Failure> {
+    pub async fn send(&self, from: &Mailbox, message: &Letter<'_>) -> Result<(), Failure> {
         let permanent = |reason: String| Failure {
             permanent: true,
             reason,
@@ -55,10 +63,10 @@ impl Transport {
         let email = Message::builder()
             .from(from.clone())
             .to(to)
-            .subject(&message.subject)
+            .subject(message.subject)
             .multipart(MultiPart::alternative_plain_html(
-                message.body_text.clone(),
-                message.body_html.clone(),
+                message.text.to_string(),
+                message.html.to_string(),
             ))
             .map_err(|e| permanent(format!("the message cannot be built: {e}")))?;
         match self {

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
 use super::{AppState, Listing, created, page, tagged};
-use crate::app::guidance::{self, NewEventBody};
+use crate::app::events::{self, NewEventBody};
 use crate::auth::AuthUser;
 use crate::db::events::{Event, Filter};
 
@@ -27,7 +27,7 @@ pub async fn create_event(
     body: ApiJson<NewEventBody>,
 ) -> Result<HttpResponse, ApiError> {
     let once = key.once(body.sent());
-    let event = guidance::create_event(&app, &user, body.0, once).await?;
+    let event = events::create_event(&app, &user, body.0, once).await?;
     created(format!("/api/v1/events/{}", event.id), &event)
 }
 
@@ -61,11 +61,11 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let page = page(query.limit, query.offset)?;
     let filter = Filter {
-        from: query.from.and_then(guidance::start_of),
+        from: query.from.and_then(events::start_of),
         profession_id: query.profession_id,
         grade: query.grade,
     };
-    let listing = guidance::list_events(&app, &user, filter, page).await?;
+    let listing = events::list_events(&app, &user, filter, page).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
 }
 
@@ -79,7 +79,7 @@ pub async fn get_event(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    tagged(&guidance::get_event(&app, &user, id.into_inner()).await?)
+    tagged(&events::get_event(&app, &user, id.into_inner()).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -117,7 +117,7 @@ pub async fn register(
     let event_id = id.into_inner();
     let pupil_id = body.0.pupil_id;
     let once = key.once(body.sent());
-    guidance::register(&app, &user, event_id, pupil_id, once).await?;
+    events::register(&app, &user, event_id, pupil_id, once).await?;
     created(
         format!("/api/v1/events/{event_id}/registrations/{pupil_id}"),
         &Registration { event_id, pupil_id },
@@ -135,7 +135,7 @@ pub async fn unregister(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (event_id, pupil_id) = path.into_inner();
-    guidance::unregister(&app, &user, event_id, pupil_id).await?;
+    events::unregister(&app, &user, event_id, pupil_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -150,7 +150,7 @@ pub async fn cancel(
     id: web::Path<i64>,
     if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    tagged(&guidance::cancel(&app, &user, id.into_inner(), if_match.0).await?)
+    tagged(&events::cancel(&app, &user, id.into_inner(), if_match.0).await?)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -173,6 +173,6 @@ pub async fn attendance(
     if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
     let pupil_ids =
-        guidance::attendance(&app, &user, id.into_inner(), body.0.pupil_ids, if_match.0).await?;
+        events::attendance(&app, &user, id.into_inner(), body.0.pupil_ids, if_match.0).await?;
     Ok(HttpResponse::Ok().json(AttendanceBody { pupil_ids }))
 }

@@ -4,7 +4,7 @@ use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::web::BytesMut;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -14,6 +14,7 @@ use super::problem::{ApiError, PROBLEM_JSON, Problem};
 use crate::app::conditional::{IfMatch, Once};
 use crate::auth::{AuthUser, JwtKeys};
 use crate::error::{AppError, FieldError};
+use crate::http::limits::{BodyLimit, ImportLimit};
 
 /// The caller, from a valid bearer token whose user is, as stored now,
 /// enabled and unchanged since it was issued; anything else is a 401.
@@ -57,10 +58,6 @@ fn token_claims(req: &HttpRequest) -> Result<(i64, i32), ApiError> {
     Ok((id, claims.ver))
 }
 
-/// The largest request body, from `server.body_limit_bytes`.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
-
 /// A JSON body: 415 unless sent as JSON, 413 past the body limit, 400 when
 /// it is not JSON, 422 naming the field when it does not fit the type
 /// (unknown fields included). Keeps the body's bytes for `Idempotency-Key`.
@@ -93,28 +90,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// The `If-Match` of a write. A value that is not `*` or a list of quoted
-/// entity tags cannot name the record's tag, so it never matches (412).
+/// The `If-Match` of a write, read by actix's own header parser. A value
+/// that is not `*` or a list of entity tags cannot name the record's tag,
+/// so it never matches (412); a weak tag (`W/"…"`) never matches either,
+/// since `If-Match` compares strongly.
 pub struct IfMatchHeader(pub IfMatch);
+
+impl IfMatchHeader {
+    fn of(req: &HttpRequest) -> IfMatch {
+        use actix_web::http::header::{self as h, Header};
+        if !req.headers().contains_key(header::IF_MATCH) {
+            return IfMatch::Absent;
+        }
+        match h::IfMatch::parse(req) {
+            Ok(h::IfMatch::Any) => IfMatch::Any,
+            Ok(h::IfMatch::Items(tags)) => IfMatch::Tags(
+                tags.into_iter()
+                    .filter(|tag| !tag.weak)
+                    .map(|tag| tag.to_string())
+                    .collect(),
+            ),
+            Err(_) => IfMatch::Tags(Vec::new()),
+        }
+    }
+}
 
 impl FromRequest for IfMatchHeader {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let mut values = req.headers().get_all(header::IF_MATCH).peekable();
-        if values.peek().is_none() {
-            return std::future::ready(Ok(Self(IfMatch::Absent)));
-        }
-        let joined = values
-            .map(|value| value.to_str().ok())
-            .collect::<Option<Vec<_>>>()
-            .map(|parts| parts.join(","));
-        let if_match = joined
-            .as_deref()
-            .and_then(IfMatch::parse)
-            .unwrap_or(IfMatch::Tags(Vec::new()));
-        std::future::ready(Ok(Self(if_match)))
+        std::future::ready(Ok(Self(Self::of(req))))
     }
 }
 
@@ -159,10 +165,6 @@ fn bad_idempotency_key() -> ApiError {
         "Idempotency-Key must be sent once, as 1 to 255 visible ASCII characters".into(),
     )
 }
-
-/// The largest uploaded file (a roster CSV), from `server.import_limit_bytes`.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportLimit(pub usize);
 
 /// A CSV upload: 415 unless sent as `text/csv`, 413 past the import limit.
 pub struct CsvBody(pub Vec<u8>);
@@ -354,18 +356,19 @@ impl RouteMethods {
     }
 }
 
-/// 404 for every path no route matches; 405 with `Allow` for an API path
-/// that exists with other methods.
-pub async fn no_such_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The API's answer to a request no route matched: 405 with `Allow` for an
+/// API path that exists with other methods, 404 for any other `/api/` path;
+/// `None` for a path outside the API (the pages answer it).
+pub fn unrouted(req: &HttpRequest) -> Option<ApiError> {
     let allowed = req
         .app_data::<web::Data<RouteMethods>>()
         .and_then(|routes| routes.allowed(req.path()));
     if let Some(allowed) = allowed {
-        Err(ApiError::MethodNotAllowed(allowed))
+        Some(ApiError::MethodNotAllowed(allowed))
     } else if req.path().starts_with("/api/") {
-        Err(AppError::NotFound("this path".into()).into())
+        Some(AppError::NotFound("this path".into()).into())
     } else {
-        Ok(crate::web::not_found_page(&req))
+        None
     }
 }
 
@@ -427,6 +430,33 @@ mod tests {
         match parse_json::<Body>(body.as_bytes()) {
             Err(ApiError::App(AppError::Invalid(errors))) => errors[0].field.clone(),
             other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    fn if_match(values: &[&str]) -> IfMatch {
+        let mut req = actix_web::test::TestRequest::default();
+        for value in values {
+            req = req.append_header((header::IF_MATCH, *value));
+        }
+        IfMatchHeader::of(&req.to_http_request())
+    }
+
+    #[test]
+    fn if_match_is_read_as_the_header_grammar_says() {
+        assert_eq!(if_match(&[]), IfMatch::Absent);
+        assert_eq!(if_match(&["*"]), IfMatch::Any);
+        assert_eq!(
+            if_match(&[r#""a1", "b2""#]),
+            IfMatch::Tags(vec![r#""a1""#.into(), r#""b2""#.into()])
+        );
+        assert_eq!(
+            if_match(&[r#""a1""#, r#""b2""#]),
+            IfMatch::Tags(vec![r#""a1""#.into(), r#""b2""#.into()]),
+            "two header lines are one list"
+        );
+        // Weak, malformed or empty: never matches.
+        for never in [r#"W/"a1""#, "a1", r#""a"1""#, ""] {
+            assert_eq!(if_match(&[never]), IfMatch::Tags(vec![]), "{never:?}");
         }
     }
 

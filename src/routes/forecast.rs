@@ -11,7 +11,8 @@ use crate::app::forecast::{
     self, Explanation, ForecastResponse, ParametersBody, RowFilter, ScenarioBody, Span,
 };
 use crate::auth::AuthUser;
-use crate::forecast::export::{TITLES_EN, rows_as_csv, rows_as_xlsx};
+use crate::forecast::export::{TITLES_EN, rows_as_csv};
+use crate::http::download;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -80,13 +81,11 @@ pub async fn get_forecast_csv(
 ) -> Result<HttpResponse, ApiError> {
     let (as_of, span) = query.as_of_and_span()?;
     let forecast = forecast::stored_forecast(&app, &user, as_of, span, query.filter()).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"forecast.csv\"",
-        ))
-        .body(rows_as_csv(&forecast.rows)))
+    Ok(download::attachment(
+        download::CSV,
+        "forecast.csv",
+        rows_as_csv(&forecast.rows),
+    ))
 }
 
 /// The same rows as an XLSX workbook: titles, a frozen title row, number
@@ -104,26 +103,8 @@ pub async fn get_forecast_xlsx(
 ) -> Result<HttpResponse, ApiError> {
     let (as_of, span) = query.as_of_and_span()?;
     let forecast = forecast::stored_forecast(&app, &user, as_of, span, query.filter()).await?;
-    Ok(xlsx_download(&forecast.rows, &TITLES_EN)?)
+    Ok(download::forecast_xlsx(&forecast.rows, &TITLES_EN)?)
 }
-
-/// An XLSX attachment of forecast rows.
-pub fn xlsx_download(
-    rows: &[crate::forecast::model::Row],
-    titles: &[&str; 13],
-) -> Result<HttpResponse, crate::error::AppError> {
-    let bytes = rows_as_xlsx(rows, titles)
-        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("writing XLSX: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type(XLSX)
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"forecast.xlsx\"",
-        ))
-        .body(bytes))
-}
-
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The forecast with changed parameters or seats laid over the stored data;
 /// nothing is stored (analysts and admins).

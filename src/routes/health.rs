@@ -6,8 +6,6 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::problem::{ApiError, Problem};
-use crate::db::maintenance;
-use crate::error::AppError;
 
 #[derive(Serialize, ToSchema)]
 pub struct Status {
@@ -29,9 +27,6 @@ pub async fn health() -> HttpResponse {
 ))]
 #[get("/ready")]
 pub async fn ready(app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    app.run(|conn| {
-        maintenance::check_ready(conn).map_err(|e| AppError::Unavailable(e.to_string()))
-    })
-    .await?;
+    crate::app::ready(&app).await?;
     Ok(HttpResponse::Ok().json(Status { status: "ready" }))
 }

@@ -262,18 +262,6 @@ fn conditional_writes(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-/// A program's entry grade in the document: 9 or 11.
-pub fn entry_grade_schema() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::Integer)
-        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-            utoipa::openapi::KnownFormat::Int32,
-        )))
-        .enum_values(Some([9, 11]))
-        .description(Some("9 or 11: the grade after which the program admits"))
-        .build()
-}
-
 /// The limits that move with the clock, as they are when the document is
 /// built (at start-up): a demand record's year is this year to 30 years on.
 fn clock_bound_years(openapi: &mut utoipa::openapi::OpenApi) {

@@ -123,17 +123,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::App(error) => match error {
-                AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => StatusCode::FORBIDDEN,
-                AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-                AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-                AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            ApiError::App(error) => crate::http::status_of(error),
         }
     }
 

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 
 use super::AppState;
 use super::problem::{ApiError, Problem};
-use crate::app::guidance::{self, Recommendations};
+use crate::app::recommendations::Recommendations;
 use crate::auth::AuthUser;
 
 /// Programs the pupil could enter after grade 9 or 11, best first (the pupil's school, admins).
@@ -22,5 +22,6 @@ pub async fn recommendations(
     app: web::Data<AppState>,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(guidance::recommendations(&app, &user, id.into_inner()).await?))
+    Ok(HttpResponse::Ok()
+        .json(crate::app::recommendations::recommendations(&app, &user, id.into_inner()).await?))
 }

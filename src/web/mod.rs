@@ -1,18 +1,24 @@
-//! The pages: server-rendered HTML for the people who plan, on the same
-//! application layer as the API. Sessions live in `session`, languages and
-//! number formats in `i18n`, charts in `svg`, and one module per area in `pages`.
+//! The pages, one face of kadry: server-rendered HTML for the people who
+//! plan, on the same application layer as the API. Who is looking
+//! (`viewer`), the frame every page shares (`chrome`), posted forms
+//! (`form`), a page's answer (`render`) or failure (`error`), long lists
+//! (`pager`), the language asked for (`i18n`), charts (`svg`), and one
+//! module per area in `pages`.
 
+pub mod chrome;
+pub mod error;
+pub mod form;
 pub mod i18n;
+pub mod pager;
 pub mod pages;
-pub mod session;
+pub mod render;
 pub mod svg;
+pub mod viewer;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
-
-use i18n::Lang;
 
 const CSS: &str = include_str!("static/kadry.css");
 
@@ -96,9 +102,9 @@ where
 /// The 404 page of a path that is neither a page nor an API route.
 pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
-    session::WebError::new(
+    error::WebError::new(
         crate::error::AppError::NotFound(req.path().to_string()),
-        Lang::of(req),
+        i18n::lang_of(req),
     )
     .error_response()
 }

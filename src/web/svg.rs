@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::i18n::Lang;
+use crate::domain::Language;
 
 const WIDTH: f64 = 760.0;
 const HEIGHT: f64 = 320.0;
@@ -41,16 +41,18 @@ fn nice_step(span: f64, target: f64) -> f64 {
     nice * magnitude
 }
 
+/// Text as SVG (XML) text or an attribute value, escaped as askama escapes
+/// the pages' HTML.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    match askama::filters::escape(text, askama::filters::Html) {
+        Ok(escaped) => escaped.to_string(),
+        Err(never) => match never {},
+    }
 }
 
 /// Demand and supply per year with supply's low-high band; years after the
 /// last complete one are shaded.
-pub fn profession_chart(points: &[YearPoint], lang: Lang, title: &str) -> String {
+pub fn profession_chart(points: &[YearPoint], lang: Language, title: &str) -> String {
     let mut svg = String::new();
     if points.is_empty() {
         return svg;
@@ -183,7 +185,7 @@ pub struct Bar {
 
 /// A tornado chart: each parameter's bar from the supply at its low bound to
 /// the supply at its high bound, around the central supply; widest first.
-pub fn tornado(bars: &[Bar], central: f64, lang: Lang, title: &str) -> String {
+pub fn tornado(bars: &[Bar], central: f64, lang: Language, title: &str) -> String {
     let mut bars = bars.to_vec();
     bars.sort_by(|a, b| {
         let wa = (a.at_high - a.at_low).abs();
@@ -261,12 +263,15 @@ mod tests {
                 complete: i < 2,
             })
             .collect();
-        let svg = profession_chart(&points, Lang::Ru, "Сварщик <&>");
+        let svg = profession_chart(&points, Language::Ru, "Сварщик <&>");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<polyline").count(), 2);
         assert_eq!(svg.matches("<polygon").count(), 1);
         assert!(svg.contains("неполные данные"));
-        assert!(svg.contains("Сварщик &lt;&amp;&gt;"));
+        assert!(
+            svg.contains("Сварщик &#60;&#38;&#62;"),
+            "escaped as XML text"
+        );
         assert!(svg.contains(">2030<"));
     }
 
@@ -284,7 +289,7 @@ mod tests {
                 at_high: 15.0,
             },
         ];
-        let svg = tornado(&bars, 10.0, Lang::En, "t");
+        let svg = tornado(&bars, 10.0, Language::En, "t");
         assert!(svg.find(">b<").unwrap() < svg.find(">a<").unwrap());
     }
 }

@@ -195,7 +195,7 @@ async fn heatmap_cells(browser: &Browser) -> Vec<String> {
     cells
 }
 
-async fn demo_app() -> (TestApp, Vec<kadry::demo::DemoUser>) {
+async fn demo_app() -> (TestApp, Vec<kadry::app::demo::DemoUser>) {
     let db = TestDatabase::new();
     let mut settings = test_settings(&db.url, &[]);
     // A reduced region keeps the suite fast; KADRY_BROWSER_DEMO_PUPILS=85000
@@ -251,7 +251,7 @@ async fn the_pages_work_in_a_real_browser() {
     result
 }
 
-fn user(users: &[kadry::demo::DemoUser], role: Role) -> (&str, &str) {
+fn user(users: &[kadry::app::demo::DemoUser], role: Role) -> (&str, &str) {
     let user = users
         .iter()
         .find(|u| u.role == role)
@@ -259,7 +259,7 @@ fn user(users: &[kadry::demo::DemoUser], role: Role) -> (&str, &str) {
     (&user.email, &user.password)
 }
 
-async fn run(browser: &Browser, app: &TestApp, users: &[kadry::demo::DemoUser]) {
+async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUser]) {
     // Each role signs in and sees its navigation.
     let navigation = [
         (Role::Analyst, "/scenario", "/admin/users"),

@@ -807,7 +807,7 @@ async fn a_college_changes_seats_on_its_page_and_the_heatmap_changes() {
     let gap = forecast["rows"][0]["gap"].as_f64().unwrap();
     assert_eq!(
         after.trim_end_matches('*'),
-        kadry::web::i18n::Lang::Ru.number(gap, 0),
+        kadry::domain::Language::Ru.number(gap, 0),
         "the page shows the API's number"
     );
 }

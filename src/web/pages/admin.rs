@@ -11,10 +11,12 @@ use crate::db::organizations::Organization;
 use crate::db::outbox::Notification;
 use crate::domain::{OrganizationKind, OutboxStatus, Page, Role};
 use crate::error::{AppError, FieldError};
-use crate::web::session::{
-    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or,
-    page_with, see_other,
-};
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, invalid_or};
+use crate::web::pager::{LIST_PAGE, Pager};
+use crate::web::render::{form_status, page_with, see_other};
+use crate::web::viewer::Viewer;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/organizations", web::get().to(organizations))

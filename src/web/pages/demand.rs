@@ -2,6 +2,12 @@
 //! analysts and admins read every enterprise's.
 
 use crate::app::conditional::IfMatch;
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, invalid_or};
+use crate::web::pager::{LIST_PAGE, Pager};
+use crate::web::render::{form_status, page_with, see_other};
+use crate::web::viewer::Viewer;
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,10 +20,6 @@ use crate::db::demand::Demand;
 use crate::db::professions::Profession;
 use crate::domain::{OrganizationKind, Role};
 use crate::error::AppError;
-use crate::web::session::{
-    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or,
-    page_with, see_other,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/demand", web::get().to(list))

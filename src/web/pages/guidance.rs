@@ -2,22 +2,25 @@
 //! registration and attendance.
 
 use crate::app::conditional::IfMatch;
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, invalid_or};
+use crate::web::pager::{LIST_PAGE, Pager};
+use crate::web::render::{form_status, page, page_with, see_other};
+use crate::web::viewer::Viewer;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 
-use crate::app::guidance::{GuidanceReport, KINDS, NewEventBody};
+use crate::app::events::{KINDS, NewEventBody};
+use crate::app::guidance::GuidanceReport;
 use crate::app::{self, Context};
 use crate::auth::policy::{Action, authorize};
 use crate::db::events::{Event, Filter};
 use crate::db::pupils::Pupil;
+use crate::domain::Language;
 use crate::domain::{OrganizationKind, Page, Role};
 use crate::error::{AppError, FieldError};
-use crate::web::i18n::Lang;
-use crate::web::session::{
-    Chrome, Form, FormState, LIST_PAGE, Pager, Viewer, WebError, form_status, invalid_or, page,
-    page_with, see_other,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/guidance", web::get().to(report))
@@ -34,7 +37,7 @@ fn query_form(req: &HttpRequest) -> Form {
     Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default())
 }
 
-fn kind_label(kind: &str, lang: Lang) -> &'static str {
+fn kind_label(kind: &str, lang: Language) -> &'static str {
     match kind {
         "excursion" => lang.tr("экскурсия", "excursion"),
         "open_day" => lang.tr("день открытых дверей", "open day"),
@@ -142,7 +145,7 @@ async fn events_page(
         profession_id: None,
         grade: None,
     };
-    let (events, total) = app::guidance::list_events(ctx, &viewer.user, filter, pager.page())
+    let (events, total) = app::events::list_events(ctx, &viewer.user, filter, pager.page())
         .await
         .map_err(|e| viewer.error(e))?;
     pager.total = total;
@@ -180,7 +183,7 @@ async fn events(
 fn starts_at(
     form: &Form,
     errors: &mut Vec<FieldError>,
-    lang: Lang,
+    lang: Language,
 ) -> Option<chrono::DateTime<Utc>> {
     let text = form.get("starts_at");
     ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -236,7 +239,7 @@ async fn create_event(
         hours,
         profession_ids: Vec::new(),
     };
-    match app::guidance::create_event(&ctx, &viewer.user, body, None).await {
+    match app::events::create_event(&ctx, &viewer.user, body, None).await {
         Ok(event) => Ok(see_other(&format!("/events/{}", event.id))),
         Err(error) => {
             let state = invalid_or(error, &form, lang)?;
@@ -275,7 +278,7 @@ async fn event_page(
     state: FormState,
     message: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let event = app::guidance::get_event(ctx, &viewer.user, id)
+    let event = app::events::get_event(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
     let organizer = app::catalogue::get_organization(ctx, &viewer.user, event.organizer_id)
@@ -327,7 +330,7 @@ async fn event(
 }
 
 /// The pupil ids chosen in a form (checkboxes, or ids typed one per line or comma-separated).
-fn pupil_ids(form: &Form, lang: Lang) -> Result<Vec<i64>, Vec<FieldError>> {
+fn pupil_ids(form: &Form, lang: Language) -> Result<Vec<i64>, Vec<FieldError>> {
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for value in form.all("pupil_ids") {
@@ -385,7 +388,7 @@ async fn register(
     };
     let mut done = 0;
     for pupil_id in ids {
-        match app::guidance::register(&ctx, &viewer.user, id, pupil_id, None).await {
+        match app::events::register(&ctx, &viewer.user, id, pupil_id, None).await {
             Ok(()) => done += 1,
             Err(error) => {
                 let state = invalid_or(error, &form, viewer.lang)?;
@@ -412,7 +415,7 @@ async fn unregister(
         Err(shown_again) => return Ok(shown_again),
     };
     for pupil_id in ids {
-        if let Err(error) = app::guidance::unregister(&ctx, &viewer.user, id, pupil_id).await {
+        if let Err(error) = app::events::unregister(&ctx, &viewer.user, id, pupil_id).await {
             let state = invalid_or(error, &form, viewer.lang)?;
             return event_page(&viewer, &ctx, id, state, None).await;
         }
@@ -431,7 +434,7 @@ async fn attendance(
         Ok(posted) => posted,
         Err(shown_again) => return Ok(shown_again),
     };
-    match app::guidance::attendance(&ctx, &viewer.user, id, ids, IfMatch::Absent).await {
+    match app::events::attendance(&ctx, &viewer.user, id, ids, IfMatch::Absent).await {
         Ok(_) => Ok(see_other(&format!("/events/{id}?attendance=1"))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
@@ -449,7 +452,7 @@ async fn cancel(
 ) -> Result<HttpResponse, WebError> {
     viewer.checked(&req, &body)?;
     let id = event_id(&viewer, &id)?;
-    app::guidance::cancel(&ctx, &viewer.user, id, IfMatch::Absent)
+    app::events::cancel(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other(&format!("/events/{id}")))

@@ -8,10 +8,12 @@ use serde::Deserialize;
 use crate::app::{self, Context, sessions};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::web::i18n::Lang;
-use crate::web::session::{
-    Chrome, Form, SESSION_COOKIE, Viewer, WebError, check_origin, page, page_with, session_cookie,
-};
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::Form;
+use crate::web::i18n::lang_of;
+use crate::web::render::{page, page_with};
+use crate::web::viewer::{SESSION_COOKIE, Viewer, check_origin, session_cookie};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
@@ -44,7 +46,7 @@ fn safe_next(next: &str) -> String {
 }
 
 async fn login_form(req: HttpRequest) -> Result<HttpResponse, WebError> {
-    let lang = Lang::of(&req);
+    let lang = lang_of(&req);
     let next = web::Query::<NextQuery>::from_query(req.query_string())
         .ok()
         .and_then(|q| q.into_inner().next)
@@ -62,7 +64,7 @@ async fn login(
     ctx: web::Data<Context>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let lang = Lang::of(&req);
+    let lang = lang_of(&req);
     check_origin(&req, lang)?;
     let form = Form::parse(&body);
     let client = req.peer_addr().map(|address| address.ip());

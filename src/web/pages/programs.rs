@@ -1,25 +1,26 @@
 //! Programs, their seats per year and enrollments.
 
 use crate::app::conditional::IfMatch;
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, if_match, invalid_or, tag_of};
+use crate::web::render::{form_status, page_with, see_other};
+use crate::web::viewer::Viewer;
 use std::collections::HashMap;
 
 use crate::app::{self, Context};
 use crate::domain::OrganizationKind;
-use crate::web::session::{Viewer, WebError};
 
 use actix_web::web;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::app::programs::{EnrollmentBody, IntakeBody, ProgramBody, Yearly};
-use crate::auth::policy::{Action, authorize};
+use crate::auth::policy::{Action, allows, authorize};
 use crate::db::professions::Profession;
 use crate::db::programs::{Enrollment, Intake, Program, ProgramProfession};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::web::session::{
-    Chrome, Form, FormState, form_status, if_match, invalid_or, page_with, see_other, tag_of,
-};
 
 /// Every college's and university's name by id.
 pub async fn institution_names(
@@ -114,7 +115,7 @@ async fn list_page(
     };
     let page_data = ProgramsPage {
         c: viewer.chrome(viewer.tr("Программы обучения", "Programs")),
-        may_create: matches!(viewer.user.role, Role::Admin | Role::College),
+        may_create: allows(&viewer.user, Action::WritePrograms),
         programs,
         names,
         professions: super::all_professions(ctx, viewer).await?,

@@ -2,6 +2,12 @@
 //! of grades 1-4 (the school's users and admins).
 
 use crate::app::conditional::IfMatch;
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, if_match, invalid_or, tag_of};
+use crate::web::pager::Pager;
+use crate::web::render::{form_status, page_with, see_other};
+use crate::web::viewer::Viewer;
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -15,12 +21,8 @@ use crate::db::events::PupilEvent;
 use crate::db::pupils::Pupil;
 use crate::domain::Role;
 use crate::error::{AppError, FieldError};
+use crate::http::limits::ImportLimit;
 use crate::roster::ImportSummary;
-use crate::routes::extract::ImportLimit;
-use crate::web::session::{
-    Chrome, Form, FormState, Pager, Viewer, WebError, form_status, if_match, invalid_or, page_with,
-    see_other, tag_of,
-};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/pupils", web::get().to(list))
@@ -185,7 +187,7 @@ struct PupilPage {
     interests: Vec<(String, f64)>,
     events: Vec<PupilEvent>,
     hours: f64,
-    recommendations: app::guidance::Recommendations,
+    recommendations: app::recommendations::Recommendations,
     state: FormState,
 }
 
@@ -255,10 +257,10 @@ async fn pupil_page(
     let pupil = app::pupils::get(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let (events, hours) = app::guidance::pupil_events(ctx, &viewer.user, id)
+    let (events, hours) = app::events::pupil_events(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
-    let recommendations = app::guidance::recommendations(ctx, &viewer.user, id)
+    let recommendations = app::recommendations::recommendations(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
     let professions = super::all_professions(ctx, viewer).await?;

@@ -1,235 +1,10 @@
-//! The seat planner (docs/forecast.md, step 8): given a budget of seats for
-//! one intake year, where do they cut the unmet demand most?
-//!
-//! `plan` is the greedy of the model, made fast: a step of seats for one
-//! program changes only the distribution of its entry grade in the years its
-//! seats carry into, the cohorts of those distributions, and the cells they
-//! graduate into. Each distribution is kept as per-program rates, so a
-//! candidate's effect is a few additions per program instead of a forecast.
-//! `plan_naive` runs one whole forecast per candidate and step; the tests
-//! hold the two to the same steps.
+//! The fast planner's state: each (exit year, entry grade) distribution
+//! kept as rates with its cohorts, so that adding seats to one program
+//! changes only the slices and cells it touches.
 
-use std::collections::{BTreeMap, HashMap};
-
-use super::engine::{Prepared, Scaling, Window, unmet};
-use super::model::{Inputs, Parameters, ProgramInput, Seats};
-use super::scenario::{IntakeChange, apply};
-
-/// A greedy step's objective must fall by more than this for the step to be taken.
-pub const MIN_GAIN: f64 = 0.005;
-/// Objectives within this of the best tie; the lowest program id wins.
-pub const TIE: f64 = 1e-9;
-
-/// What to plan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeatPlanRequest {
-    /// The intake year the seats are for (after `as_of`).
-    pub year: i32,
-    /// Seats to give, at least 1.
-    pub budget: i32,
-    /// Seats given at a time, at least 1.
-    pub step: i32,
-    /// The candidates' program ids; empty means every program.
-    pub candidates: Vec<i64>,
-    /// A cap on a program's total seats in `year`.
-    pub limits: HashMap<i64, i32>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanStep {
-    pub program_id: i64,
-    /// The program's total seats in the year after the step.
-    pub seats: i32,
-    /// The unmet demand after the step.
-    pub objective: f64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeatPlan {
-    pub objective_before: f64,
-    pub objective_after: f64,
-    pub allocated: i32,
-    pub unallocated: i32,
-    pub steps: Vec<PlanStep>,
-    /// `(program_id, seats before, seats after)` of each program that got seats, by id.
-    pub programs: Vec<(i64, i32, i32)>,
-    /// The plan as scenario intakes: lay them over the inputs to see its forecast.
-    pub changes: Vec<IntakeChange>,
-}
-
-/// A program's seats in `year` as the planner adds to them: its record's, or 0 and 0.
-fn seats_for(program: &ProgramInput, year: i32) -> Seats {
-    program.seats_in(year).unwrap_or(Seats {
-        seats: 0,
-        targeted: 0,
-    })
-}
-
-/// The candidates' indices, by ascending program id.
-fn candidates(inputs: &Inputs, request: &SeatPlanRequest) -> Vec<usize> {
-    let mut indices: Vec<usize> = (0..inputs.programs.len())
-        .filter(|k| {
-            request.candidates.is_empty() || request.candidates.contains(&inputs.programs[*k].id)
-        })
-        .collect();
-    indices.sort_by_key(|k| inputs.programs[*k].id);
-    indices
-}
-
-/// The greedy bookkeeping both planners share: budget, steps, the choice among candidates.
-struct Greedy<'r> {
-    request: &'r SeatPlanRequest,
-    remaining: i32,
-    steps: Vec<PlanStep>,
-    /// Seats before the plan, by program index.
-    before: BTreeMap<usize, i32>,
-}
-
-impl<'r> Greedy<'r> {
-    fn new(request: &'r SeatPlanRequest) -> Self {
-        Self {
-            request,
-            remaining: request.budget,
-            steps: Vec::new(),
-            before: BTreeMap::new(),
-        }
-    }
-
-    fn has_budget(&self) -> bool {
-        self.request.step >= 1 && self.remaining >= self.request.step
-    }
-
-    /// Whether a program with `seats` may take another step.
-    fn within_limit(&self, program: &ProgramInput, seats: i32) -> bool {
-        self.request
-            .limits
-            .get(&program.id)
-            .is_none_or(|max| seats + self.request.step <= *max)
-    }
-
-    /// The candidate to take from `(index, objective)` in ascending id order:
-    /// the lowest id within `TIE` of the smallest objective, if it gains enough.
-    fn choose(evaluated: &[(usize, f64)], now: f64) -> Option<(usize, f64)> {
-        let best = evaluated
-            .iter()
-            .map(|(_, objective)| *objective)
-            .fold(f64::INFINITY, f64::min);
-        if !best.is_finite() || now - best <= MIN_GAIN {
-            return None;
-        }
-        evaluated
-            .iter()
-            .find(|(_, objective)| *objective <= best + TIE)
-            .copied()
-    }
-
-    fn record(&mut self, k: usize, program: &ProgramInput, seats_before: i32, objective: f64) {
-        self.before.entry(k).or_insert(seats_before);
-        self.remaining -= self.request.step;
-        self.steps.push(PlanStep {
-            program_id: program.id,
-            seats: seats_before + self.request.step,
-            objective,
-        });
-    }
-
-    fn finish(
-        self,
-        inputs_after: &Inputs,
-        objective_before: f64,
-        objective_after: f64,
-    ) -> SeatPlan {
-        let year = self.request.year;
-        let mut programs = Vec::new();
-        let mut changes = Vec::new();
-        for (k, before) in &self.before {
-            let program = &inputs_after.programs[*k];
-            let after = seats_for(program, year);
-            programs.push((program.id, *before, after.seats));
-            changes.push(IntakeChange {
-                program_id: program.id,
-                year,
-                seats: after.seats,
-                targeted_seats: after.targeted,
-            });
-        }
-        programs.sort_by_key(|(id, _, _)| *id);
-        changes.sort_by_key(|change| change.program_id);
-        let allocated = self.request.budget - self.remaining;
-        SeatPlan {
-            objective_before,
-            objective_after,
-            allocated,
-            unallocated: self.remaining,
-            steps: self.steps,
-            programs,
-            changes,
-        }
-    }
-}
-
-fn add_seats(inputs: &mut Inputs, k: usize, year: i32, step: i32) -> i32 {
-    let program = &mut inputs.programs[k];
-    let seats = seats_for(program, year);
-    program.intakes.insert(
-        year,
-        Seats {
-            seats: seats.seats + step,
-            targeted: seats.targeted,
-        },
-    );
-    seats.seats
-}
-
-/// The greedy exactly as the model states it: one whole forecast per
-/// candidate and step. The oracle of `plan`.
-pub fn plan_naive(
-    inputs: &Inputs,
-    parameters: &Parameters,
-    window: Window,
-    request: &SeatPlanRequest,
-) -> SeatPlan {
-    let objective = |inputs: &Inputs| {
-        let prepared = Prepared::new(inputs, window);
-        let flow = prepared.flow(
-            parameters.after_grade_9_share,
-            parameters.after_grade_11_share,
-        );
-        unmet(
-            &prepared.supply(&flow, Scaling::of(parameters)),
-            &prepared.demand(),
-        )
-    };
-    let candidates = candidates(inputs, request);
-    let mut current = inputs.clone();
-    let objective_before = objective(&current);
-    let mut now = objective_before;
-    let mut greedy = Greedy::new(request);
-    while greedy.has_budget() {
-        let mut evaluated = Vec::new();
-        for &k in &candidates {
-            let program = &current.programs[k];
-            let seats = seats_for(program, request.year);
-            if !greedy.within_limit(program, seats.seats) {
-                continue;
-            }
-            let change = IntakeChange {
-                program_id: program.id,
-                year: request.year,
-                seats: seats.seats + request.step,
-                targeted_seats: seats.targeted,
-            };
-            evaluated.push((k, objective(&apply(&current, &[change]))));
-        }
-        let Some((k, best)) = Greedy::choose(&evaluated, now) else {
-            break;
-        };
-        let before = add_seats(&mut current, k, request.year, request.step);
-        now = best;
-        greedy.record(k, &current.programs[k], before, now);
-    }
-    greedy.finish(&current, objective_before, now)
-}
+use super::request::add_seats;
+use crate::forecast::engine::{Prepared, Scaling, unmet};
+use crate::forecast::model::{Inputs, Parameters};
 
 /// One target's leavers in one (exit year, entry grade).
 #[derive(Debug, Clone)]
@@ -292,17 +67,17 @@ const NOT_ELIGIBLE: u32 = u32::MAX;
 
 /// The planner's whole state: the inputs as planned so far, each
 /// distribution with its cohorts, the supply.
-struct State<'p> {
+pub(super) struct State<'p> {
     prepared: &'p Prepared<'p>,
     parameters: Parameters,
     scaling: Scaling,
-    inputs: Inputs,
+    pub(super) inputs: Inputs,
     /// By (year - first simulated year) * 2 + (grade == 11).
     slices: Vec<Slice>,
     first_year: i32,
     supply: Vec<f64>,
     demand: Vec<f64>,
-    objective: f64,
+    pub(super) objective: f64,
     /// Scratch for evaluations: rate changes by entry, supply changes by cell.
     rate_change: Vec<f64>,
     touched_entries: Vec<u32>,
@@ -311,7 +86,7 @@ struct State<'p> {
 }
 
 impl<'p> State<'p> {
-    fn new(prepared: &'p Prepared<'p>, parameters: &Parameters, inputs: Inputs) -> Self {
+    pub(super) fn new(prepared: &'p Prepared<'p>, parameters: &Parameters, inputs: Inputs) -> Self {
         let window = prepared.window;
         let first_year = window.as_of + 1;
         let years = usize::try_from(window.to - window.as_of).unwrap_or(0);
@@ -510,7 +285,7 @@ impl<'p> State<'p> {
 
     /// The years a step for program `k` in `year` changes: from `year` to
     /// the program's next intake record, within the simulation.
-    fn carried_years(&self, k: usize, year: i32) -> Vec<i32> {
+    pub(super) fn carried_years(&self, k: usize, year: i32) -> Vec<i32> {
         let next = self.inputs.programs[k]
             .intakes
             .range((year + 1)..)
@@ -522,7 +297,7 @@ impl<'p> State<'p> {
     }
 
     /// The objective with `step` more seats for program `k` in every year of `years`.
-    fn evaluate(&mut self, k: usize, years: &[i32], step: f64) -> f64 {
+    pub(super) fn evaluate(&mut self, k: usize, years: &[i32], step: f64) -> f64 {
         let grade = self.inputs.programs[k].entry_grade;
         for &year in years {
             if let Some(index) = self.slice_index(year, grade) {
@@ -616,7 +391,7 @@ impl<'p> State<'p> {
 
     /// Takes the step: the program's seats in `year` grow by `step` and every
     /// changed distribution, cohort and cell is brought up to date.
-    fn take(&mut self, k: usize, year: i32, step: i32) -> i32 {
+    pub(super) fn take(&mut self, k: usize, year: i32, step: i32) -> i32 {
         let years = self.carried_years(k, year);
         let before = add_seats(&mut self.inputs, k, year, step);
         let grade = self.inputs.programs[k].entry_grade;
@@ -664,38 +439,4 @@ fn pool_rate(pool: f64, all_seats: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-/// The greedy of the model, computed incrementally: the same steps as `plan_naive`.
-pub fn plan(
-    inputs: &Inputs,
-    parameters: &Parameters,
-    window: Window,
-    request: &SeatPlanRequest,
-) -> SeatPlan {
-    let prepared = Prepared::new(inputs, window);
-    let mut state = State::new(&prepared, parameters, inputs.clone());
-    let candidates = candidates(inputs, request);
-    let objective_before = state.objective;
-    let mut greedy = Greedy::new(request);
-    let step = f64::from(request.step);
-    while greedy.has_budget() {
-        let mut evaluated = Vec::with_capacity(candidates.len());
-        for &k in &candidates {
-            let seats = seats_for(&state.inputs.programs[k], request.year);
-            if !greedy.within_limit(&state.inputs.programs[k], seats.seats) {
-                continue;
-            }
-            let years = state.carried_years(k, request.year);
-            evaluated.push((k, state.evaluate(k, &years, step)));
-        }
-        let Some((k, _)) = Greedy::choose(&evaluated, state.objective) else {
-            break;
-        };
-        let before = state.take(k, request.year, request.step);
-        let objective = state.objective;
-        greedy.record(k, &state.inputs.programs[k], before, objective);
-    }
-    let objective_after = state.objective;
-    greedy.finish(&state.inputs, objective_before, objective_after)
 }

@@ -1,4 +1,7 @@
-//! The delivery worker: claims due messages with a lease, sends them, records the outcome; retries transient failures with backoff.
+//! Delivering the outbox: a background loop that claims due messages with
+//! a lease (several kadry processes never take the same one), sends each
+//! through the configured transport, and records the outcome, retrying
+//! transient failures with backoff and jitter.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,10 +9,10 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use lettre::message::Mailbox;
 
-use super::transport::Transport;
+use super::Context;
 use crate::config::EmailSettings;
 use crate::db::outbox::{self, Claimed};
-use crate::db::{self, DbPool};
+use crate::notify::transport::{Failure, Letter, Transport};
 use crate::rng::Rng;
 
 /// When attempt `attempts` (1 for the first) failed transiently: the base
@@ -21,7 +24,7 @@ pub fn retry_delay(base_seconds: i64, attempts: i32, jitter: f64) -> chrono::Dur
 }
 
 pub struct Worker {
-    pool: DbPool,
+    ctx: Context,
     transport: Arc<Transport>,
     from: Mailbox,
     settings: EmailSettings,
@@ -29,7 +32,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(pool: DbPool, settings: &EmailSettings) -> anyhow::Result<Self> {
+    pub fn new(ctx: Context, settings: &EmailSettings) -> anyhow::Result<Self> {
         let from: Mailbox = settings.from.parse().map_err(|e| {
             anyhow::anyhow!(
                 "KADRY_EMAIL_FROM {:?} is not an address: {e}",
@@ -39,7 +42,7 @@ impl Worker {
         let seed = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64
             ^ u64::from(std::process::id());
         Ok(Self {
-            pool,
+            ctx,
             transport: Arc::new(Transport::new(settings)?),
             from,
             settings: settings.clone(),
@@ -66,25 +69,29 @@ impl Worker {
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let lease = chrono::Duration::seconds(self.settings.lease_seconds.max(1));
         let batch = self.settings.batch_size;
-        let claimed: Vec<Claimed> = db::run(&self.pool, move |conn| {
-            let now = chrono::Utc::now().naive_utc();
-            Ok(outbox::claim(conn, now, now + lease, batch)?)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        let claimed: Vec<Claimed> = self
+            .ctx
+            .run(move |conn| {
+                let now = chrono::Utc::now().naive_utc();
+                Ok(outbox::claim(conn, now, now + lease, batch)?)
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
         let count = claimed.len();
         for message in claimed {
-            let outcome = self.transport.send(&self.from, &message).await;
+            let letter = Letter {
+                recipient: &message.recipient,
+                subject: &message.subject,
+                text: &message.body_text,
+                html: &message.body_html,
+            };
+            let outcome = self.transport.send(&self.from, &letter).await;
             self.record(&message, outcome).await?;
         }
         Ok(count)
     }
 
-    async fn record(
-        &self,
-        message: &Claimed,
-        outcome: Result<(), super::transport::Failure>,
-    ) -> anyhow::Result<()> {
+    async fn record(&self, message: &Claimed, outcome: Result<(), Failure>) -> anyhow::Result<()> {
         let id = message.id;
         let attempts = message.attempts;
         let next_attempt_at: Option<NaiveDateTime> = match &outcome {
@@ -107,16 +114,17 @@ impl Worker {
                 tracing::warn!(id, to = %message.recipient, attempts, reason = %failure.reason, "email not sent")
             }
         }
-        db::run(&self.pool, move |conn| {
-            match (outcome, next_attempt_at) {
-                (Ok(()), _) => outbox::mark_sent(conn, id)?,
-                (Err(failure), Some(at)) => outbox::mark_retry(conn, id, at, &failure.reason)?,
-                (Err(failure), None) => outbox::mark_failed(conn, id, &failure.reason)?,
-            }
-            Ok(())
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", e.describe()))
+        self.ctx
+            .run(move |conn| {
+                match (outcome, next_attempt_at) {
+                    (Ok(()), _) => outbox::mark_sent(conn, id)?,
+                    (Err(failure), Some(at)) => outbox::mark_retry(conn, id, at, &failure.reason)?,
+                    (Err(failure), None) => outbox::mark_failed(conn, id, &failure.reason)?,
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))
     }
 }
 

@@ -1,0 +1,155 @@
+//! Step 4 and the variants of step 7: completion and retention scale each
+//! cohort's graduates linearly (`Scaling`), so supply per cell, its low and
+//! high over the corners, and a cell's sensitivity reuse a few flows.
+
+use super::flow::{Flow, FlowCohort};
+use super::prepared::Prepared;
+use crate::forecast::model::{Bounds, Parameters, ProgramInput};
+
+/// Completion and retention: the parameters that scale a cohort's graduates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scaling {
+    pub annual_dropout_rate: f64,
+    pub retention_rate: f64,
+    pub targeted_retention_rate: f64,
+}
+
+impl Scaling {
+    pub fn of(parameters: &Parameters) -> Self {
+        Self {
+            annual_dropout_rate: parameters.annual_dropout_rate,
+            retention_rate: parameters.retention_rate,
+            targeted_retention_rate: parameters.targeted_retention_rate,
+        }
+    }
+
+    /// Step 4: the graduates of a cohort who stay in the region and the profession.
+    pub fn retained(&self, program: &ProgramInput, cohort: &FlowCohort) -> f64 {
+        self.retained_parts(program, cohort.intake, cohort.targeted)
+    }
+
+    /// The same from a cohort's intake and its targeted part.
+    pub fn retained_parts(&self, program: &ProgramInput, intake: f64, targeted: f64) -> f64 {
+        program.completion(self.annual_dropout_rate)
+            * (targeted * self.targeted_retention_rate + (intake - targeted) * self.retention_rate)
+    }
+}
+
+impl Prepared<'_> {
+    /// Step 4: supply per grid cell from a flow's cohorts with one scaling.
+    pub fn supply(&self, flow: &Flow, scaling: Scaling) -> Vec<f64> {
+        let mut supply = vec![0.0; self.grid.cells()];
+        for cohort in &flow.cohorts {
+            let program = &self.inputs.programs[cohort.program];
+            let retained = scaling.retained(program, cohort);
+            self.add_cohort(&mut supply, cohort, retained);
+        }
+        supply
+    }
+
+    fn add_cohort(&self, supply: &mut [f64], cohort: &FlowCohort, retained: f64) {
+        let years = self.grid.years();
+        let Ok(column) = usize::try_from(cohort.graduation_year - self.grid.from) else {
+            return;
+        };
+        if column >= years {
+            return;
+        }
+        for (row, share) in &self.supplies[cohort.program] {
+            supply[row * years + column] += share * retained;
+        }
+    }
+
+    /// The supply of one cell with one flow and one scaling.
+    pub fn cell_supply(&self, flow: &Flow, scaling: Scaling, profession_id: i64, year: i32) -> f64 {
+        flow.cohorts
+            .iter()
+            .filter(|cohort| cohort.graduation_year == year)
+            .map(|cohort| {
+                let program = &self.inputs.programs[cohort.program];
+                program.share_of(profession_id) * scaling.retained(program, cohort)
+            })
+            .sum()
+    }
+
+    /// Step 7: the smallest and largest supply of every cell over the 32
+    /// corners of the bounds and the central run (`central`).
+    pub fn variants(&self, bounds: &Bounds, central: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let mut low = central.to_vec();
+        let mut high = central.to_vec();
+        let [p9, p11, a, r, rt] = bounds.all();
+        for p9 in [p9.low, p9.high] {
+            for p11 in [p11.low, p11.high] {
+                let flow = self.flow(p9, p11);
+                for annual_dropout_rate in [a.low, a.high] {
+                    for retention_rate in [r.low, r.high] {
+                        for targeted_retention_rate in [rt.low, rt.high] {
+                            let scaling = Scaling {
+                                annual_dropout_rate,
+                                retention_rate,
+                                targeted_retention_rate,
+                            };
+                            let supply = self.supply(&flow, scaling);
+                            for (i, value) in supply.into_iter().enumerate() {
+                                low[i] = low[i].min(value);
+                                high[i] = high[i].max(value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (low, high)
+    }
+
+    /// The explanation's sensitivity: the cell's supply with each parameter
+    /// at its low and at its high bound, the others at their values.
+    pub fn sensitivity(
+        &self,
+        parameters: &Parameters,
+        bounds: &Bounds,
+        profession_id: i64,
+        year: i32,
+    ) -> Vec<Sensitivity> {
+        let central = self.flow(
+            parameters.after_grade_9_share,
+            parameters.after_grade_11_share,
+        );
+        let values = parameters.values();
+        let at = |index: usize, value: f64| {
+            let mut changed = values;
+            changed[index] = value;
+            let changed = Parameters::from_values(changed);
+            let flow_changes = index < 2;
+            let scaling = Scaling::of(&changed);
+            if flow_changes {
+                let flow = self.flow(changed.after_grade_9_share, changed.after_grade_11_share);
+                self.cell_supply(&flow, scaling, profession_id, year)
+            } else {
+                self.cell_supply(&central, scaling, profession_id, year)
+            }
+        };
+        bounds
+            .all()
+            .iter()
+            .enumerate()
+            .map(|(index, bound)| Sensitivity {
+                parameter: crate::forecast::model::PARAMETER_NAMES[index],
+                low: bound.low,
+                high: bound.high,
+                supply_at_low: at(index, bound.low),
+                supply_at_high: at(index, bound.high),
+            })
+            .collect()
+    }
+}
+
+/// One bar of the tornado chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensitivity {
+    pub parameter: &'static str,
+    pub low: f64,
+    pub high: f64,
+    pub supply_at_low: f64,
+    pub supply_at_high: f64,
+}

@@ -1,0 +1,146 @@
+//! The frame every page shares (`Chrome`: language, user, navigation,
+//! number formats).
+
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, allows};
+use crate::domain::Language;
+use crate::domain::Role;
+
+/// What every page's frame needs: language, user, CSRF token, title.
+pub struct Chrome {
+    pub lang: Language,
+    pub user: Option<AuthUser>,
+    pub csrf: String,
+    pub title: String,
+    pub path: String,
+}
+
+impl Chrome {
+    /// The frame of a page shown to someone not signed in.
+    pub fn anonymous(lang: Language, title: &str, path: &str) -> Self {
+        Self {
+            lang,
+            user: None,
+            csrf: String::new(),
+            title: title.to_string(),
+            path: path.to_string(),
+        }
+    }
+
+    pub fn tr<'a>(&self, ru: &'a str, en: &'a str) -> &'a str {
+        self.lang.tr(ru, en)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// The same page in the other language.
+    pub fn other_lang(&self) -> (String, &'static str) {
+        match self.lang {
+            Language::Ru => (format!("{}?lang=en", self.path), "English"),
+            Language::En => (format!("{}?lang=ru", self.path), "Русский"),
+        }
+    }
+
+    /// A whole number (of people), in the page's format.
+    pub fn n0(&self, x: impl Numeric) -> String {
+        self.lang.number(x.value(), 0)
+    }
+
+    /// A number with two decimals, in the page's format.
+    pub fn n2(&self, x: impl Numeric) -> String {
+        self.lang.number(x.value(), 2)
+    }
+
+    /// A count, in the page's format.
+    pub fn int(&self, x: impl Numeric) -> String {
+        self.lang.number(x.value(), 0)
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.user.map(|u| u.role)
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        let Some(role) = self.role() else { return "" };
+        match (role, self.lang) {
+            (Role::Admin, Language::Ru) => "администратор",
+            (Role::Admin, Language::En) => "admin",
+            (Role::Analyst, Language::Ru) => "аналитик",
+            (Role::Analyst, Language::En) => "analyst",
+            (Role::School, Language::Ru) => "школа",
+            (Role::School, Language::En) => "school",
+            (Role::College, Language::Ru) => "колледж / вуз",
+            (Role::College, Language::En) => "college",
+            (Role::Enterprise, Language::Ru) => "предприятие",
+            (Role::Enterprise, Language::En) => "enterprise",
+        }
+    }
+
+    /// The links of the user's role, in order: each shown only where the
+    /// policy lets the role use the page.
+    pub fn nav(&self) -> Vec<(&'static str, &'static str)> {
+        let Some(user) = self.user else {
+            return Vec::new();
+        };
+        let may = |action| allows(&user, action);
+        let l = self.lang;
+        let mut links = vec![("/forecast", l.tr("Прогноз", "Forecast"))];
+        if may(Action::RunScenarios) {
+            links.push(("/scenario", l.tr("Сценарий", "Scenario")));
+            links.push(("/plans/seats", l.tr("План мест", "Seat plan")));
+        }
+        links.push(("/programs", l.tr("Программы", "Programs")));
+        if may(Action::SeeDemandRecords) {
+            links.push(("/demand", l.tr("Потребность", "Demand")));
+        }
+        if may(Action::SeePupilRecords) {
+            links.push(("/pupils", l.tr("Ученики", "Pupils")));
+            links.push(("/pupils/import", l.tr("Загрузка списка", "Roster upload")));
+            links.push(("/younger-pupils", l.tr("1–4 классы", "Grades 1-4")));
+        }
+        links.push(("/guidance", l.tr("Профориентация", "Guidance")));
+        links.push(("/events", l.tr("События", "Events")));
+        if may(Action::ManageUsers) {
+            links.push(("/admin/organizations", l.tr("Организации", "Organizations")));
+            links.push(("/admin/users", l.tr("Пользователи", "Users")));
+            links.push(("/admin/notifications", l.tr("Письма", "Emails")));
+        }
+        links.push(("/api/docs", "API"));
+        links
+    }
+
+    pub fn is_current(&self, href: &str) -> bool {
+        self.path == href
+    }
+}
+
+/// A number a template may format, given by value or by reference.
+pub trait Numeric {
+    fn value(&self) -> f64;
+}
+
+impl Numeric for f64 {
+    fn value(&self) -> f64 {
+        *self
+    }
+}
+
+impl Numeric for i32 {
+    fn value(&self) -> f64 {
+        f64::from(*self)
+    }
+}
+
+impl Numeric for i64 {
+    fn value(&self) -> f64 {
+        *self as f64
+    }
+}
+
+impl<T: Numeric> Numeric for &T {
+    fn value(&self) -> f64 {
+        (**self).value()
+    }
+}

@@ -1,0 +1,276 @@
+//! The scenario page: parameters, bounds and seats to change, and the
+//! result beside the stored forecast.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::common::{catalogue, parameter_label};
+use crate::app::Context;
+use crate::app::forecast::{
+    self as forecast_app, ForecastResponse, ParametersBody, ScenarioBody, ScenarioIntake,
+};
+use crate::db::clusters::Cluster;
+use crate::db::professions::Profession;
+use crate::domain::Language;
+use crate::domain::numbers::current_academic_year;
+use crate::error::FieldError;
+use crate::forecast::model::{Bound, Bounds, Parameters};
+use crate::web::chrome::Chrome;
+use crate::web::error::WebError;
+use crate::web::form::{Form, FormState, invalid_or};
+use crate::web::render::{form_status, page_with};
+use crate::web::viewer::Viewer;
+
+const PARAMETERS: [&str; 5] = [
+    "after_grade_9_share",
+    "after_grade_11_share",
+    "annual_dropout_rate",
+    "retention_rate",
+    "targeted_retention_rate",
+];
+const INTAKE_ROWS: usize = 3;
+
+fn parameter_value(p: &Parameters, name: &str) -> f64 {
+    match name {
+        "after_grade_9_share" => p.after_grade_9_share,
+        "after_grade_11_share" => p.after_grade_11_share,
+        "annual_dropout_rate" => p.annual_dropout_rate,
+        "retention_rate" => p.retention_rate,
+        _ => p.targeted_retention_rate,
+    }
+}
+
+fn bound_of(b: &Bounds, name: &str) -> Bound {
+    match name {
+        "after_grade_9_share" => b.after_grade_9_share,
+        "after_grade_11_share" => b.after_grade_11_share,
+        "annual_dropout_rate" => b.annual_dropout_rate,
+        "retention_rate" => b.retention_rate,
+        _ => b.targeted_retention_rate,
+    }
+}
+
+/// One parameter's row of a form: name, label, value, bounds.
+pub(super) struct ParameterField {
+    name: &'static str,
+    label: String,
+    value: f64,
+    low: f64,
+    high: f64,
+}
+
+pub(super) fn parameter_fields(
+    lang: Language,
+    parameters: &Parameters,
+    bounds: &Bounds,
+) -> Vec<ParameterField> {
+    PARAMETERS
+        .iter()
+        .map(|name| {
+            let bound = bound_of(bounds, name);
+            ParameterField {
+                name,
+                label: parameter_label(name, lang),
+                value: parameter_value(parameters, name),
+                low: bound.low,
+                high: bound.high,
+            }
+        })
+        .collect()
+}
+
+/// The five parameters and their bounds as typed in a form, named as the API names them.
+pub(super) fn parameters_of(
+    form: &Form,
+    errors: &mut Vec<FieldError>,
+    lang: Language,
+) -> Option<ParametersBody> {
+    let mut values = [0.0; 5];
+    let mut bounds = [Bound {
+        low: 0.0,
+        high: 1.0,
+    }; 5];
+    let before = errors.len();
+    for (i, name) in PARAMETERS.iter().enumerate() {
+        values[i] = form
+            .number(&format!("parameters.{name}"), errors, lang)
+            .unwrap_or(0.0);
+        bounds[i].low = form
+            .number(&format!("parameters.bounds.{name}.low"), errors, lang)
+            .unwrap_or(0.0);
+        bounds[i].high = form
+            .number(&format!("parameters.bounds.{name}.high"), errors, lang)
+            .unwrap_or(1.0);
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(ParametersBody {
+        after_grade_9_share: values[0],
+        after_grade_11_share: values[1],
+        annual_dropout_rate: values[2],
+        retention_rate: values[3],
+        targeted_retention_rate: values[4],
+        bounds: Some(crate::app::forecast::BoundsBody {
+            after_grade_9_share: Some(bounds[0]),
+            after_grade_11_share: Some(bounds[1]),
+            annual_dropout_rate: Some(bounds[2]),
+            retention_rate: Some(bounds[3]),
+            targeted_retention_rate: Some(bounds[4]),
+        }),
+    })
+}
+
+/// The seat changes typed in a form's intake rows (empty rows skipped).
+fn intakes_of(form: &Form, errors: &mut Vec<FieldError>, lang: Language) -> Vec<ScenarioIntake> {
+    let mut intakes = Vec::new();
+    for i in 0..INTAKE_ROWS {
+        let name = |field: &str| format!("intakes[{i}].{field}");
+        if form.get(&name("program_id")).is_empty() {
+            continue;
+        }
+        let program_id = form.number(&name("program_id"), errors, lang);
+        let year = form.number(&name("year"), errors, lang);
+        let seats = form.number(&name("seats"), errors, lang);
+        let targeted = form
+            .optional(&name("targeted_seats"), errors, lang)
+            .or(Some(0));
+        if let (Some(program_id), Some(year), Some(seats), Some(targeted_seats)) =
+            (program_id, year, seats, targeted)
+        {
+            intakes.push(ScenarioIntake {
+                program_id,
+                year,
+                seats,
+                targeted_seats,
+            });
+        }
+    }
+    intakes
+}
+
+/// A program as a choice in a form.
+pub(super) struct ProgramChoice {
+    pub(super) id: i64,
+    pub(super) label: String,
+}
+
+pub(super) async fn program_choices(
+    ctx: &Context,
+    viewer: &Viewer,
+) -> Result<Vec<ProgramChoice>, WebError> {
+    let programs = crate::web::pages::all_programs(ctx, viewer).await?;
+    let names = crate::web::pages::programs::institution_names(ctx, viewer).await?;
+    Ok(programs
+        .into_iter()
+        .map(|p| ProgramChoice {
+            id: p.id,
+            label: format!(
+                "{} {} — {}",
+                p.specialty_code,
+                p.title,
+                names.get(&p.institution_id).cloned().unwrap_or_default()
+            ),
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "scenario.html", config = "src/web/askama.toml")]
+struct ScenarioPage {
+    c: Chrome,
+    state: FormState,
+    parameters: Vec<ParameterField>,
+    programs: Vec<ProgramChoice>,
+    clusters: Vec<Cluster>,
+    professions: Vec<Profession>,
+    as_of: i32,
+    result: Option<ForecastResponse>,
+}
+
+impl ScenarioPage {
+    fn intake_rows(&self) -> Vec<usize> {
+        (0..INTAKE_ROWS).collect()
+    }
+
+    fn field(&self, name: &str, default: impl ToString) -> String {
+        self.state.value_or(name, default)
+    }
+}
+
+async fn scenario_page(
+    viewer: &Viewer,
+    ctx: &Context,
+    state: FormState,
+    result: Option<ForecastResponse>,
+) -> Result<HttpResponse, WebError> {
+    let stored = forecast_app::parameters(ctx, &viewer.user)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let (clusters, professions) = catalogue(ctx, viewer).await?;
+    let as_of = current_academic_year();
+    let page_data = ScenarioPage {
+        c: viewer.chrome(viewer.tr("Сценарий", "Scenario")),
+        parameters: parameter_fields(viewer.lang, &stored.parameters, &stored.bounds),
+        programs: program_choices(ctx, viewer).await?,
+        clusters,
+        professions,
+        as_of,
+        result,
+        state,
+    };
+    page_with(form_status(&page_data.state), &page_data)
+}
+
+pub(super) async fn scenario_form(
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+) -> Result<HttpResponse, WebError> {
+    crate::auth::policy::authorize(&viewer.user, crate::auth::policy::Action::RunScenarios)
+        .map_err(|e| viewer.error(e))?;
+    scenario_page(&viewer, &ctx, FormState::default(), None).await
+}
+
+pub(super) async fn scenario_run(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let lang = viewer.lang;
+    let mut errors = Vec::new();
+    let from = form.number("from", &mut errors, lang);
+    let to = form.number("to", &mut errors, lang);
+    let cluster_id = form.optional("cluster_id", &mut errors, lang);
+    let profession_id = form.optional("profession_id", &mut errors, lang);
+    let parameters = parameters_of(&form, &mut errors, lang);
+    let intakes = intakes_of(&form, &mut errors, lang);
+    let (Some(from), Some(to), true) = (from, to, errors.is_empty()) else {
+        return scenario_page(&viewer, &ctx, FormState::failed(&form, errors), None).await;
+    };
+    let body = ScenarioBody {
+        as_of: None,
+        from,
+        to,
+        parameters,
+        intakes,
+        profession_id,
+        cluster_id,
+    };
+    match forecast_app::scenario(&ctx, &viewer.user, body).await {
+        Ok(result) => {
+            scenario_page(
+                &viewer,
+                &ctx,
+                FormState::failed(&form, Vec::new()),
+                Some(result),
+            )
+            .await
+        }
+        Err(error) => {
+            let state = invalid_or(error, &form, lang)?;
+            scenario_page(&viewer, &ctx, state, None).await
+        }
+    }
+}
