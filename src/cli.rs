@@ -344,7 +344,8 @@ pub async fn import_younger(
 ) -> anyhow::Result<String> {
     let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let ctx = open_existing(settings).await?;
-    match app::younger::import(&ctx, &AuthUser::command_line(), school_id, &csv).await {
+    match app::grade_counts::import_younger(&ctx, &AuthUser::command_line(), school_id, &csv).await
+    {
         Ok(years) => Ok(format!(
             "kadry: imported {}: counts of {} for school {school_id}\n",
             file.display(),
@@ -360,6 +361,51 @@ pub async fn import_younger(
             AppError::Invalid(errors).describe()
         ),
         Err(AppError::NotFound(_)) => bail!("--school {school_id} is not a school"),
+        Err(other) => Err(failure(other)),
+    }
+}
+
+/// The region-wide records `kadry import` takes from a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    GradeCounts,
+    Graduations,
+    Destinations,
+}
+
+/// `kadry import grade-counts|graduations|destinations FILE`: all rows or
+/// none, every bad row named with its line.
+pub async fn import_records(
+    settings: &Settings,
+    what: Records,
+    file: &std::path::Path,
+) -> anyhow::Result<String> {
+    let csv = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let ctx = open_existing(settings).await?;
+    let user = AuthUser::command_line();
+    let stored = match what {
+        Records::GradeCounts => app::grade_counts::import_region(&ctx, &user, &csv)
+            .await
+            .map(|done| {
+                format!(
+                    "{} counts for {} school years",
+                    done.counts, done.school_years
+                )
+            }),
+        Records::Graduations => app::outcomes::import_graduations(&ctx, &user, &csv)
+            .await
+            .map(|done| format!("{} graduation records", done.stored)),
+        Records::Destinations => app::outcomes::import_destinations(&ctx, &user, &csv)
+            .await
+            .map(|done| format!("{} destination records", done.stored)),
+    };
+    match stored {
+        Ok(stored) => Ok(format!("kadry: imported {}: {stored}\n", file.display())),
+        Err(AppError::Invalid(errors)) => bail!(
+            "{}: nothing was imported: {}",
+            file.display(),
+            AppError::Invalid(errors).describe()
+        ),
         Err(other) => Err(failure(other)),
     }
 }

@@ -108,6 +108,24 @@ enum Import {
         /// The CSV file.
         file: std::path::PathBuf,
     },
+    /// The region's school counts (header school_id,academic_year,grade,pupils,
+    /// grades 1 to 11): each (school, academic year) named is replaced whole; all rows or none.
+    GradeCounts {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// Programs' graduations (header program_id,year,graduates,targeted_graduates): all rows or none.
+    Graduations {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
+    /// Programs' graduates' destinations (header program_id,year,employed_in_profession,
+    /// employed_in_profession_targeted,employed_other,continued_study,military_service,
+    /// left_region,unknown): all rows or none.
+    Destinations {
+        /// The CSV file.
+        file: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -220,6 +238,18 @@ fn main() -> ExitCode {
             }
             Command::Import(Import::YoungerPupils { school, file }) => {
                 print!("{}", cli::import_younger(&settings, school, &file).await?);
+                Ok(())
+            }
+            Command::Import(Import::GradeCounts { file }) => {
+                print!("{}", cli::import_records(&settings, cli::Records::GradeCounts, &file).await?);
+                Ok(())
+            }
+            Command::Import(Import::Graduations { file }) => {
+                print!("{}", cli::import_records(&settings, cli::Records::Graduations, &file).await?);
+                Ok(())
+            }
+            Command::Import(Import::Destinations { file }) => {
+                print!("{}", cli::import_records(&settings, cli::Records::Destinations, &file).await?);
                 Ok(())
             }
             Command::Plan(Plan::Seats {

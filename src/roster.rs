@@ -248,32 +248,50 @@ pub type YoungerRow = (u64, i32, i32, i32);
 
 /// Parses a younger-pupil counts CSV (`academic_year,grade,pupils`, one row
 /// per year and grade); every bad row is reported with its line. The values
-/// are checked by the caller (`check_younger`), line by line.
+/// are checked by the caller, line by line.
 pub fn parse_younger(csv: &[u8]) -> Result<Vec<YoungerRow>, Vec<FieldError>> {
+    Ok(parse_numbers(csv, &YOUNGER_HEADER)?
+        .into_iter()
+        .map(|(line, n)| (line, n[0] as i32, n[1] as i32, n[2] as i32))
+        .collect())
+}
+
+/// Parses a CSV of whole numbers with exactly the columns of `header`: each
+/// row's numbers with its line (a number beyond i32 is refused as such, so
+/// callers may narrow); every bad row is reported with its line, and a file
+/// without rows is refused.
+pub fn parse_numbers(csv: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<i64>)>, Vec<FieldError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
-    for (line, record) in records(csv, &YOUNGER_HEADER, &mut errors)? {
-        if record.len() != YOUNGER_HEADER.len() {
+    for (line, record) in records(csv, header, &mut errors)? {
+        if record.len() != header.len() {
             errors.push(FieldError::on_line(
                 line,
                 "row",
-                format!("has {} fields, not {}", record.len(), YOUNGER_HEADER.len()),
+                format!("has {} fields, not {}", record.len(), header.len()),
             ));
             continue;
         }
-        let mut numbers = [0i32; 3];
+        let mut numbers = Vec::with_capacity(header.len());
         let mut ok = true;
-        for (i, name) in YOUNGER_HEADER.iter().enumerate() {
-            match record.get(i).unwrap_or_default().trim().parse::<i32>() {
-                Ok(number) => numbers[i] = number,
-                Err(_) => {
+        for (i, name) in header.iter().enumerate() {
+            let text = record.get(i).unwrap_or_default().trim();
+            // Ids are 64-bit; every other column is a 32-bit count or year.
+            let parsed = if name.ends_with("_id") {
+                text.parse::<i64>().ok()
+            } else {
+                text.parse::<i32>().ok().map(i64::from)
+            };
+            match parsed {
+                Some(number) => numbers.push(number),
+                None => {
                     errors.push(FieldError::on_line(line, *name, "must be a whole number"));
                     ok = false;
                 }
             }
         }
         if ok {
-            rows.push((line, numbers[0], numbers[1], numbers[2]));
+            rows.push((line, numbers));
         }
     }
     if rows.is_empty() && errors.is_empty() {

@@ -21,8 +21,10 @@ pub mod demand;
 pub mod demo;
 pub mod events;
 pub mod forecast;
+pub mod grade_counts;
 pub mod guidance;
 pub mod notifications;
+pub mod outcomes;
 pub mod planning;
 pub mod programs;
 pub mod pupils;
@@ -31,7 +33,6 @@ pub mod region;
 pub mod retention;
 pub mod sessions;
 pub mod users;
-pub mod younger;
 
 pub use context::Context;
 

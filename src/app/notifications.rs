@@ -138,12 +138,13 @@ pub async fn watch_shortages(ctx: Context, every: Duration) {
 }
 
 /// The shortage check's view of the forecast: the window it looks at, the
-/// complete cells in shortage now (with gap and demand), and the incomplete cells.
+/// complete cells with known demand in shortage now (with gap and demand),
+/// and the cells it cannot judge (incomplete, or demand not known).
 struct Shortages {
     from: i32,
     to: i32,
     now: BTreeMap<(i64, i32), (f64, f64)>,
-    incomplete: BTreeSet<(i64, i32)>,
+    unsure: BTreeSet<(i64, i32)>,
 }
 
 fn shortages_now(conn: &mut DbConnection) -> AppResult<Shortages> {
@@ -157,21 +158,24 @@ fn shortages_now(conn: &mut DbConnection) -> AppResult<Shortages> {
     let parameters = db::forecast::parameters(conn)?;
     let forecast = engine::run(&inputs, &parameters, &Bounds::exact(&parameters), window);
     // An incomplete cell is a floor, not news: where the pupils kadry knows
-    // end, the gap grows by itself. Such cells are neither told as shortages
-    // nor as over.
+    // end, the gap grows by itself. A cell whose demand is not known (after
+    // the last year any enterprise posted for) says nothing either way. Such
+    // cells are neither told as shortages nor as over.
+    let sure = |row: &&crate::forecast::model::Row| row.complete && row.demand_known;
     Ok(Shortages {
         from: window.from,
         to: window.to,
         now: forecast
             .rows
             .iter()
-            .filter(|row| row.complete && in_shortage(row.demand, row.gap))
+            .filter(sure)
+            .filter(|row| in_shortage(row.demand, row.gap))
             .map(|row| ((row.profession_id, row.year), (row.gap, row.demand)))
             .collect(),
-        incomplete: forecast
+        unsure: forecast
             .rows
             .iter()
-            .filter(|row| !row.complete)
+            .filter(|row| !sure(row))
             .map(|row| (row.profession_id, row.year))
             .collect(),
     })
@@ -206,7 +210,7 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
             from,
             to,
             now,
-            incomplete,
+            unsure,
         } = shortages_now(conn)?;
         // Years that fell out of the window are forgotten without a word.
         shortages::forget_outside(conn, from, to)?;
@@ -218,7 +222,7 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
             .collect();
         let left: Vec<(i64, i32)> = before
             .iter()
-            .filter(|cell| !now.contains_key(cell) && !incomplete.contains(cell))
+            .filter(|cell| !now.contains_key(cell) && !unsure.contains(cell))
             .copied()
             .collect();
         if entered.is_empty() && left.is_empty() {
@@ -226,6 +230,7 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
         }
         shortages::remove(conn, &left)?;
         shortages::add(conn, &entered)?;
+        let told = shortages::known(conn)?;
         let mut by_profession: BTreeMap<i64, Crossings> = BTreeMap::new();
         for cell in &entered {
             let (gap, demand) = now[cell];
@@ -259,12 +264,20 @@ pub async fn check_shortages(ctx: &Context) -> AppResult<usize> {
             )?);
             recipients.sort();
             recipients.dedup();
+            let still: Vec<i32> = told
+                .iter()
+                .filter(|(id, year)| {
+                    *id == profession_id && !entered.iter().any(|(entered, _, _)| entered == year)
+                })
+                .map(|(_, year)| *year)
+                .collect();
             let news = ShortageNews {
                 profession_id,
                 profession_code: &profession.code,
                 profession_title: &profession.title,
                 entered,
                 left,
+                still,
             };
             emails.extend(
                 recipients

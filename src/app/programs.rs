@@ -223,7 +223,7 @@ pub async fn delete(ctx: &Context, user: &AuthUser, id: i64, if_match: IfMatch) 
 
 /// The institution of program `id` when `user` may manage it; not found when
 /// it does not exist or belongs to another institution, forbidden for other roles.
-async fn managed(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<i64> {
+pub(crate) async fn managed(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<i64> {
     let institution_id = ctx
         .run(move |conn| Ok(programs::institution_of(conn, id)?))
         .await?

@@ -54,6 +54,8 @@ pub enum Action {
     SetForecastParameters,
     /// Listing and retrying notifications: admins.
     ManageNotifications,
+    /// Importing the whole region's school counts at once: admins.
+    ImportRegionCounts,
     /// Creating, cancelling an event and recording its attendance: its organizer (a college or enterprise) and admins.
     ManageEvents { organizer_id: i64 },
 }
@@ -115,7 +117,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::ReadAudit
             | Action::ReadAllPupils
             | Action::SetForecastParameters
-            | Action::ManageNotifications,
+            | Action::ManageNotifications
+            | Action::ImportRegionCounts,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
         (Role::College, Action::WritePrograms) => Allowed,

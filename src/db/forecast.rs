@@ -8,16 +8,16 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::masses::{self, MassTarget};
 use super::schema::{
-    clusters, demand, forecast_parameters, professions, program_enrollments, program_intakes,
+    clusters, demand, forecast_parameter_values, professions, program_enrollments, program_intakes,
     program_professions, programs, pupil_interests, pupils,
 };
 use crate::forecast::model::{
-    Bound, Bounds, InterestMass, Profession, ProgramInput, Seats, Target,
+    Bound, Bounds, InterestMass, PARAMETER_NAMES, Profession, ProgramInput, Seats, Target,
 };
 use crate::forecast::{Inputs, Parameters};
 
 /// Everything the engine needs, read in one transaction so it is one consistent
-/// snapshot: nine queries whatever the number of pupils.
+/// snapshot: ten queries whatever the number of pupils.
 pub fn load_inputs(conn: &mut DbConnection) -> QueryResult<Inputs> {
     conn.transaction(|conn| {
         if let DbConnection::Postgres(_) = conn {
@@ -36,7 +36,8 @@ pub fn load_inputs_in_transaction(conn: &mut DbConnection) -> QueryResult<Inputs
     {
         Ok(Inputs {
             interests: interest_masses(conn)?,
-            younger: super::younger::latest_counts(conn)?,
+            records: super::grade_counts::pupil_records(conn)?,
+            counts: super::grade_counts::latest_counts(conn)?,
             programs: program_inputs(conn)?,
             professions: professions::table
                 .select((
@@ -241,54 +242,27 @@ fn program_inputs(conn: &mut DbConnection) -> QueryResult<Vec<ProgramInput>> {
         .collect())
 }
 
-type StoredRow = (
-    (f64, f64, f64, f64, f64),
-    (f64, f64, f64, f64, f64),
-    (f64, f64, f64, f64, f64),
-);
-
-/// The stored parameters and their bounds; the defaults if the row is missing.
+/// The stored parameters and their bounds; a parameter without a row has
+/// its default value and bounds.
 pub fn parameter_set(conn: &mut DbConnection) -> QueryResult<(Parameters, Bounds)> {
-    use forecast_parameters as p;
-    let stored: Option<StoredRow> = p::table
-        .find(1)
-        .select((
-            (
-                p::after_grade_9_share,
-                p::after_grade_11_share,
-                p::annual_dropout_rate,
-                p::retention_rate,
-                p::targeted_retention_rate,
-            ),
-            (
-                p::after_grade_9_share_low,
-                p::after_grade_11_share_low,
-                p::annual_dropout_rate_low,
-                p::retention_rate_low,
-                p::targeted_retention_rate_low,
-            ),
-            (
-                p::after_grade_9_share_high,
-                p::after_grade_11_share_high,
-                p::annual_dropout_rate_high,
-                p::retention_rate_high,
-                p::targeted_retention_rate_high,
-            ),
-        ))
-        .first(conn)
-        .optional()?;
-    let Some((values, lows, highs)) = stored else {
-        return Ok((Parameters::default(), Bounds::default()));
-    };
-    let five = |(a, b, c, d, e): (f64, f64, f64, f64, f64)| [a, b, c, d, e];
-    let (lows, highs) = (five(lows), five(highs));
-    Ok((
-        Parameters::from_values(five(values)),
-        Bounds::from_all(std::array::from_fn(|i| Bound {
-            low: lows[i],
-            high: highs[i],
-        })),
-    ))
+    use forecast_parameter_values as p;
+    let stored: HashMap<String, (f64, f64, f64)> = p::table
+        .select((p::name, (p::value, p::low, p::high)))
+        .load::<(String, (f64, f64, f64))>(conn)?
+        .into_iter()
+        .collect();
+    let mut values = Parameters::default().values();
+    let mut bounds = Bounds::default().all();
+    for (i, name) in PARAMETER_NAMES.iter().enumerate() {
+        if let Some((value, low, high)) = stored.get(*name) {
+            values[i] = *value;
+            bounds[i] = Bound {
+                low: *low,
+                high: *high,
+            };
+        }
+    }
+    Ok((Parameters::from_values(values), Bounds::from_all(bounds)))
 }
 
 /// The stored parameters; the defaults if the row is missing.
@@ -296,40 +270,25 @@ pub fn parameters(conn: &mut DbConnection) -> QueryResult<Parameters> {
     Ok(parameter_set(conn)?.0)
 }
 
-/// Stores the parameters and their bounds.
+/// Stores the parameters and their bounds, one row per parameter.
 pub fn set_parameters(
     conn: &mut DbConnection,
     parameters: &Parameters,
     bounds: &Bounds,
 ) -> QueryResult<()> {
-    use forecast_parameters as p;
-    let [b9, b11, ba, br, brt] = bounds.all();
-    let values = (
-        (
-            p::after_grade_9_share.eq(parameters.after_grade_9_share),
-            p::after_grade_11_share.eq(parameters.after_grade_11_share),
-            p::annual_dropout_rate.eq(parameters.annual_dropout_rate),
-            p::retention_rate.eq(parameters.retention_rate),
-            p::targeted_retention_rate.eq(parameters.targeted_retention_rate),
-        ),
-        (
-            p::after_grade_9_share_low.eq(b9.low),
-            p::after_grade_9_share_high.eq(b9.high),
-            p::after_grade_11_share_low.eq(b11.low),
-            p::after_grade_11_share_high.eq(b11.high),
-            p::annual_dropout_rate_low.eq(ba.low),
-            p::annual_dropout_rate_high.eq(ba.high),
-            p::retention_rate_low.eq(br.low),
-            p::retention_rate_high.eq(br.high),
-            p::targeted_retention_rate_low.eq(brt.low),
-            p::targeted_retention_rate_high.eq(brt.high),
-        ),
-    );
+    use forecast_parameter_values as p;
     conn.transaction(|conn| {
-        if diesel::update(p::table.find(1)).set(values).execute(conn)? == 0 {
-            diesel::insert_into(p::table)
-                .values((p::id.eq(1), values))
-                .execute(conn)?;
+        for ((name, value), bound) in parameters.named().into_iter().zip(bounds.all()) {
+            let row = (
+                p::value.eq(value),
+                p::low.eq(bound.low),
+                p::high.eq(bound.high),
+            );
+            if diesel::update(p::table.find(name)).set(row).execute(conn)? == 0 {
+                diesel::insert_into(p::table)
+                    .values((p::name.eq(name), row))
+                    .execute(conn)?;
+            }
         }
         Ok(())
     })

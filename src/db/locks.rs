@@ -8,17 +8,17 @@
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{demand, events, forecast_parameters, organizations, programs, pupils};
+use super::schema::{demand, events, forecast_parameter_values, organizations, programs, pupils};
 
 /// The record whose row a conditional write locks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lock {
-    /// A program, with its intakes and enrollments.
+    /// A program, with its intakes, enrollments, graduations and destinations.
     Program(i64),
     Pupil(i64),
     Demand(i64),
     Event(i64),
-    /// A school, with its counts of younger pupils.
+    /// A school, with its counts of pupils per grade.
     Organization(i64),
     ForecastParameters,
 }
@@ -40,8 +40,8 @@ pub fn lock(conn: &mut DbConnection, what: Lock) -> QueryResult<()> {
         Lock::Organization(id) => diesel::update(organizations::table.find(id))
             .set(organizations::id.eq(id))
             .execute(conn),
-        Lock::ForecastParameters => diesel::update(forecast_parameters::table)
-            .set(forecast_parameters::id.eq(forecast_parameters::id))
+        Lock::ForecastParameters => diesel::update(forecast_parameter_values::table)
+            .set(forecast_parameter_values::name.eq(forecast_parameter_values::name))
             .execute(conn),
     }?;
     Ok(())

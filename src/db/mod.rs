@@ -12,6 +12,7 @@ pub mod errors;
 pub mod events;
 pub mod forecast;
 pub mod generation;
+pub mod grade_counts;
 pub mod guidance;
 pub mod idempotency;
 pub mod invitations;
@@ -21,6 +22,7 @@ pub mod masses;
 pub mod migrations;
 pub mod organizations;
 pub mod outbox;
+pub mod outcomes;
 pub mod professions;
 pub mod programs;
 pub mod pupil_counts;
@@ -33,7 +35,6 @@ pub mod shortages;
 pub mod throttle;
 pub mod transaction;
 pub mod users;
-pub mod younger;
 
 pub use crate::config::DatabaseUrl;
 pub use connection::{

@@ -200,32 +200,43 @@ diesel::table! {
 }
 
 diesel::table! {
-    forecast_parameters (id) {
-        id -> Integer,
-        after_grade_9_share -> Double,
-        after_grade_11_share -> Double,
-        annual_dropout_rate -> Double,
-        retention_rate -> Double,
-        targeted_retention_rate -> Double,
-        after_grade_9_share_low -> Double,
-        after_grade_9_share_high -> Double,
-        after_grade_11_share_low -> Double,
-        after_grade_11_share_high -> Double,
-        annual_dropout_rate_low -> Double,
-        annual_dropout_rate_high -> Double,
-        retention_rate_low -> Double,
-        retention_rate_high -> Double,
-        targeted_retention_rate_low -> Double,
-        targeted_retention_rate_high -> Double,
+    forecast_parameter_values (name) {
+        name -> Text,
+        value -> Double,
+        low -> Double,
+        high -> Double,
     }
 }
 
 diesel::table! {
-    younger_pupils (school_id, academic_year, grade) {
+    grade_counts (school_id, academic_year, grade) {
         school_id -> BigInt,
         academic_year -> Integer,
         grade -> Integer,
         pupils -> Integer,
+    }
+}
+
+diesel::table! {
+    program_graduations (program_id, year) {
+        program_id -> BigInt,
+        year -> Integer,
+        graduates -> Integer,
+        targeted_graduates -> Integer,
+    }
+}
+
+diesel::table! {
+    program_destinations (program_id, graduation_year) {
+        program_id -> BigInt,
+        graduation_year -> Integer,
+        employed_in_profession -> Integer,
+        employed_in_profession_targeted -> Integer,
+        employed_other -> Integer,
+        continued_study -> Integer,
+        military_service -> Integer,
+        left_region -> Integer,
+        unknown -> Integer,
     }
 }
 

@@ -3,7 +3,7 @@
 use super::model::{Row, round2, two_decimals_text};
 
 /// The CSV columns, in order.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 14] = [
     "profession_id",
     "profession_code",
     "profession_title",
@@ -17,6 +17,7 @@ pub const COLUMNS: [&str; 13] = [
     "supply_high",
     "gap_low",
     "gap_high",
+    "demand_known",
 ];
 
 /// A text cell as a spreadsheet may open it: one that starts like a formula
@@ -32,7 +33,7 @@ pub fn spreadsheet_text(text: &str) -> String {
 
 /// One row's cells as text, numbers with two decimals (as in JSON), an empty
 /// coverage where demand is 0.
-pub fn cells(row: &Row) -> [String; 13] {
+pub fn cells(row: &Row) -> [String; 14] {
     [
         row.profession_id.to_string(),
         spreadsheet_text(&row.profession_code),
@@ -47,6 +48,7 @@ pub fn cells(row: &Row) -> [String; 13] {
         two_decimals_text(row.supply_high),
         two_decimals_text(row.gap_low),
         two_decimals_text(row.gap_high),
+        row.demand_known.to_string(),
     ]
 }
 
@@ -65,7 +67,7 @@ pub fn rows_as_csv(rows: &[Row]) -> String {
 }
 
 /// The column titles of the XLSX file, in the order of [`COLUMNS`].
-pub const TITLES_EN: [&str; 13] = [
+pub const TITLES_EN: [&str; 14] = [
     "Profession id",
     "Code",
     "Profession",
@@ -79,10 +81,11 @@ pub const TITLES_EN: [&str; 13] = [
     "Supply, high",
     "Gap, low",
     "Gap, high",
+    "Demand known",
 ];
 
 /// The same in Russian, for files downloaded from Russian pages.
-pub const TITLES_RU: [&str; 13] = [
+pub const TITLES_RU: [&str; 14] = [
     "Код профессии (id)",
     "Код",
     "Профессия",
@@ -96,6 +99,7 @@ pub const TITLES_RU: [&str; 13] = [
     "Выпуск, высокий",
     "Дефицит, низкий",
     "Дефицит, высокий",
+    "Потребность известна",
 ];
 
 /// The forecast rows as an XLSX workbook: a bold title row that stays in
@@ -104,7 +108,7 @@ pub const TITLES_RU: [&str; 13] = [
 /// as text, so nothing in it can run as a formula.
 pub fn rows_as_xlsx(
     rows: &[Row],
-    titles: &[&str; 13],
+    titles: &[&str; 14],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
 
@@ -138,9 +142,10 @@ pub fn rows_as_xlsx(
             sheet.write_number_with_format(r, 7, round2(coverage), &percent)?;
         }
         sheet.write_boolean(r, 8, row.complete)?;
+        sheet.write_boolean(r, 13, row.demand_known)?;
     }
     sheet.set_freeze_panes(1, 0)?;
-    sheet.autofilter(0, 0, rows.len() as u32, 12)?;
+    sheet.autofilter(0, 0, rows.len() as u32, 13)?;
     sheet.set_column_width(1, 11)?;
     sheet.set_column_width(2, 40)?;
     for col in 4..13 {
@@ -173,6 +178,7 @@ mod tests {
             gap: 10.6924,
             coverage: Some(0.46538),
             complete: true,
+            demand_known: true,
             supply_low: 8.0,
             supply_high: 11.0,
             gap_low: 9.0,
@@ -185,7 +191,7 @@ mod tests {
         assert_eq!(
             lines.next(),
             Some(
-                "1,15.01.32,\"Оператор, \"\"станки\"\"\",2029,20.00,9.31,10.69,0.47,true,8.00,11.00,9.00,12.00"
+                "1,15.01.32,\"Оператор, \"\"станки\"\"\",2029,20.00,9.31,10.69,0.47,true,8.00,11.00,9.00,12.00,true"
             )
         );
     }

@@ -5,13 +5,17 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// The five region-wide parameters of the model (docs/forecast.md).
+/// The six region-wide parameters of the model (docs/forecast.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Parameters {
     /// p9: share of pupils completing grade 9 who enter a program entered after grade 9.
     #[schema(minimum = 0, maximum = 1)]
     pub after_grade_9_share: f64,
+    /// s10: share of pupils completing grade 9 who go on to grade 10 of a school;
+    /// `p9 + s10` is at most 1.
+    #[schema(minimum = 0, maximum = 1)]
+    pub continue_to_grade_10_share: f64,
     /// p11: share of pupils completing grade 11 who enter a program entered after grade 11.
     #[schema(minimum = 0, maximum = 1)]
     pub after_grade_11_share: f64,
@@ -30,6 +34,7 @@ impl Default for Parameters {
     fn default() -> Self {
         Self {
             after_grade_9_share: 0.65,
+            continue_to_grade_10_share: 0.35,
             after_grade_11_share: 0.70,
             annual_dropout_rate: 0.07,
             retention_rate: 0.60,
@@ -38,9 +43,17 @@ impl Default for Parameters {
     }
 }
 
+/// How many parameters the model has.
+pub const PARAMETER_COUNT: usize = 6;
+
+/// The parameters that change who applies where (steps 1 to 3), by index:
+/// p9, s10 and p11; the others only scale each cohort's graduates.
+pub const FLOW_PARAMETERS: [usize; 3] = [0, 1, 2];
+
 /// The parameters by name.
-pub const PARAMETER_NAMES: [&str; 5] = [
+pub const PARAMETER_NAMES: [&str; PARAMETER_COUNT] = [
     "after_grade_9_share",
+    "continue_to_grade_10_share",
     "after_grade_11_share",
     "annual_dropout_rate",
     "retention_rate",
@@ -49,14 +62,15 @@ pub const PARAMETER_NAMES: [&str; 5] = [
 
 impl Parameters {
     /// The parameters by name, in `PARAMETER_NAMES` order.
-    pub fn named(&self) -> [(&'static str, f64); 5] {
+    pub fn named(&self) -> [(&'static str, f64); PARAMETER_COUNT] {
         let values = self.values();
         std::array::from_fn(|i| (PARAMETER_NAMES[i], values[i]))
     }
 
-    pub fn values(&self) -> [f64; 5] {
+    pub fn values(&self) -> [f64; PARAMETER_COUNT] {
         [
             self.after_grade_9_share,
+            self.continue_to_grade_10_share,
             self.after_grade_11_share,
             self.annual_dropout_rate,
             self.retention_rate,
@@ -64,15 +78,33 @@ impl Parameters {
         ]
     }
 
-    pub fn from_values(values: [f64; 5]) -> Self {
+    pub fn from_values(values: [f64; PARAMETER_COUNT]) -> Self {
         Self {
             after_grade_9_share: values[0],
-            after_grade_11_share: values[1],
-            annual_dropout_rate: values[2],
-            retention_rate: values[3],
-            targeted_retention_rate: values[4],
+            continue_to_grade_10_share: values[1],
+            after_grade_11_share: values[2],
+            annual_dropout_rate: values[3],
+            retention_rate: values[4],
+            targeted_retention_rate: values[5],
         }
     }
+
+    /// Whether `p9 + s10 <= 1`: no pupil both leaves after grade 9 and stays on.
+    pub fn shares_add_up(&self) -> bool {
+        self.after_grade_9_share + self.continue_to_grade_10_share <= 1.0 + 1e-12
+    }
+
+    /// The share that stays on for grade 10 as a run uses it: `s10`, or
+    /// `1 - p9` where the two would send more than every pupil somewhere
+    /// (a corner, a sensitivity run).
+    pub fn staying_share(&self) -> f64 {
+        staying_share(self.after_grade_9_share, self.continue_to_grade_10_share)
+    }
+}
+
+/// `s10`, or `1 - p9` where `p9 + s10` would exceed 1.
+pub fn staying_share(p9: f64, s10: f64) -> f64 {
+    s10.min(1.0 - p9).max(0.0)
 }
 
 /// How far a parameter may plausibly be off: `low <= value <= high`, within [0, 1].
@@ -91,6 +123,7 @@ pub struct Bound {
 #[serde(deny_unknown_fields)]
 pub struct Bounds {
     pub after_grade_9_share: Bound,
+    pub continue_to_grade_10_share: Bound,
     pub after_grade_11_share: Bound,
     pub annual_dropout_rate: Bound,
     pub retention_rate: Bound,
@@ -102,6 +135,7 @@ impl Default for Bounds {
         let bound = |low, high| Bound { low, high };
         Self {
             after_grade_9_share: bound(0.55, 0.75),
+            continue_to_grade_10_share: bound(0.25, 0.45),
             after_grade_11_share: bound(0.60, 0.80),
             annual_dropout_rate: bound(0.05, 0.09),
             retention_rate: bound(0.50, 0.70),
@@ -112,9 +146,10 @@ impl Default for Bounds {
 
 impl Bounds {
     /// The bounds in `PARAMETER_NAMES` order.
-    pub fn all(&self) -> [Bound; 5] {
+    pub fn all(&self) -> [Bound; PARAMETER_COUNT] {
         [
             self.after_grade_9_share,
+            self.continue_to_grade_10_share,
             self.after_grade_11_share,
             self.annual_dropout_rate,
             self.retention_rate,
@@ -122,13 +157,14 @@ impl Bounds {
         ]
     }
 
-    pub fn from_all(bounds: [Bound; 5]) -> Self {
+    pub fn from_all(bounds: [Bound; PARAMETER_COUNT]) -> Self {
         Self {
             after_grade_9_share: bounds[0],
-            after_grade_11_share: bounds[1],
-            annual_dropout_rate: bounds[2],
-            retention_rate: bounds[3],
-            targeted_retention_rate: bounds[4],
+            continue_to_grade_10_share: bounds[1],
+            after_grade_11_share: bounds[2],
+            annual_dropout_rate: bounds[3],
+            retention_rate: bounds[4],
+            targeted_retention_rate: bounds[5],
         }
     }
 
@@ -157,14 +193,24 @@ pub struct InterestMass {
     pub pupils: f64,
 }
 
-/// Pupils of grades 1 to 4 known only as counts: `pupils` in `grade` as of
-/// `academic_year`, summed over the schools whose latest recorded year of
-/// counts this is.
+/// A school's pupil records of one grade and academic year: how many.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct YoungerCount {
+pub struct SchoolRecords {
+    pub school_id: i64,
     pub grade: i32,
     pub academic_year: i32,
-    pub pupils: f64,
+    pub pupils: i64,
+}
+
+/// A school's count of its pupils in `grade` (1 to 11) during
+/// `academic_year`, from its latest recorded year of counts (the annual
+/// school statistics).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SchoolCount {
+    pub school_id: i64,
+    pub grade: i32,
+    pub academic_year: i32,
+    pub pupils: i64,
 }
 
 /// Seats of one intake year; later years without a record carry them forward.
@@ -236,11 +282,26 @@ pub struct Profession {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Inputs {
     pub interests: Vec<InterestMass>,
-    pub younger: Vec<YoungerCount>,
+    /// Pupil records per school, grade and academic year (step 1's cohort rule).
+    pub records: Vec<SchoolRecords>,
+    /// Each school's latest recorded year of counts, grades 1 to 11.
+    pub counts: Vec<SchoolCount>,
     pub programs: Vec<ProgramInput>,
     pub professions: HashMap<i64, Profession>,
     /// Headcount demanded per `(profession_id, year)`.
     pub demand: HashMap<(i64, i32), f64>,
+}
+
+impl Inputs {
+    /// Step 5: the latest year of any demand record per profession.
+    pub fn demand_until(&self) -> HashMap<i64, i32> {
+        let mut until: HashMap<i64, i32> = HashMap::new();
+        for &(profession_id, year) in self.demand.keys() {
+            let latest = until.entry(profession_id).or_insert(year);
+            *latest = (*latest).max(year);
+        }
+        until
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -263,6 +324,10 @@ pub struct Row {
     /// Whether every cohort that could graduate into this cell is known
     /// (recorded, or pupils kadry knows of); an incomplete cell is a floor.
     pub complete: bool,
+    /// Whether the year is at most the latest year of any demand posted for
+    /// the profession: where it is not, a negative gap is no surplus, only
+    /// years nobody has posted demand for yet.
+    pub demand_known: bool,
     /// The smallest supply over the parameters' corners and the central run.
     #[serde(serialize_with = "two_decimals")]
     pub supply_low: f64,
@@ -322,6 +387,16 @@ pub struct Forecast {
     pub unplaced: Vec<Unplaced>,
     /// Every cohort with students that graduates within the range, for explanations.
     pub cohorts: Vec<Cohort>,
+    /// Per profession of the rows (by code), the latest year of any demand
+    /// posted for it; `None` where it has none.
+    pub demand_until: Vec<DemandUntil>,
+}
+
+/// The latest year of demand posted for a profession.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct DemandUntil {
+    pub profession_id: i64,
+    pub year: Option<i32>,
 }
 
 /// The last year `y` in `from..=to` such that every row of every year from

@@ -347,6 +347,7 @@ fn small_world() -> impl Strategy<Value = (Inputs, Parameters, SeatPlanRequest)>
                 };
                 let parameters = Parameters {
                     after_grade_9_share: p9,
+                    continue_to_grade_10_share: 1.0 - p9,
                     after_grade_11_share: p11,
                     annual_dropout_rate: a,
                     retention_rate: r,

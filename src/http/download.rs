@@ -22,7 +22,7 @@ pub fn attachment(content_type: &str, filename: &str, body: impl Into<Vec<u8>>) 
 }
 
 /// Forecast rows as an XLSX attachment with these column titles.
-pub fn forecast_xlsx(rows: &[Row], titles: &[&str; 13]) -> Result<HttpResponse, AppError> {
+pub fn forecast_xlsx(rows: &[Row], titles: &[&str; 14]) -> Result<HttpResponse, AppError> {
     let bytes = rows_as_xlsx(rows, titles)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing XLSX: {e}")))?;
     Ok(attachment(XLSX, "forecast.xlsx", bytes))

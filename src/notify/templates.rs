@@ -115,6 +115,9 @@ pub struct ShortageNews<'a> {
     pub entered: Vec<(i32, f64, f64)>,
     /// Years no longer in shortage.
     pub left: Vec<i32>,
+    /// Years still in shortage, told before: a profession whose shortage
+    /// has only eased is not told it is over.
+    pub still: Vec<i32>,
 }
 
 #[derive(Template)]
@@ -123,6 +126,7 @@ struct ShortageMessage<'a, 'n> {
     ru: bool,
     n: &'a ShortageNews<'n>,
     left: String,
+    still: String,
 }
 
 pub fn shortage(head: &Letterhead, recipient: &str, news: &ShortageNews<'_>) -> Email {
@@ -130,11 +134,18 @@ pub fn shortage(head: &Letterhead, recipient: &str, news: &ShortageNews<'_>) -> 
         "/api/v1/forecast?profession_id={}",
         news.profession_id
     ));
-    let left: Vec<String> = news.left.iter().map(ToString::to_string).collect();
+    let years = |years: &[i32]| {
+        years
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let message = ShortageMessage {
         ru: head.language == Language::Ru,
         n: news,
-        left: left.join(", "),
+        left: years(&news.left),
+        still: years(&news.still),
     };
     compose("shortage", recipient, message.render(), &link)
 }
@@ -264,6 +275,7 @@ mod tests {
             profession_title: "Стекло",
             entered: vec![(2030, 43.4, 100.0)],
             left: vec![2031, 2032],
+            still: Vec::new(),
         };
         let email = shortage(&head(Language::Ru), "a@x.test", &news);
         assert_eq!(email.subject, "Дефицит кадров: Стекло (18.02.05)");
@@ -276,5 +288,36 @@ mod tests {
         );
         assert!(email.text.contains("Больше не в дефиците: 2031, 2032."));
         assert_eq!(email.html.matches("<p>").count(), 4, "{}", email.html);
+    }
+
+    #[test]
+    fn a_shortage_that_only_eased_is_not_told_as_over() {
+        let mut news = ShortageNews {
+            profession_id: 3,
+            profession_code: "18.02.05",
+            profession_title: "Стекло",
+            entered: Vec::new(),
+            left: vec![2031],
+            still: vec![2030, 2032],
+        };
+        let email = shortage(&head(Language::Ru), "a@x.test", &news);
+        assert_eq!(email.subject, "Дефицит сократился: Стекло (18.02.05)");
+        assert!(
+            email.text.contains("Дефицит сохраняется: 2030, 2032."),
+            "{}",
+            email.text
+        );
+        news.still.clear();
+        let email = shortage(&head(Language::Ru), "a@x.test", &news);
+        assert_eq!(email.subject, "Дефицит преодолён: Стекло (18.02.05)");
+        assert!(!email.text.contains("сохраняется"));
+        news.still = vec![2030];
+        let email = shortage(&head(Language::En), "a@x.test", &news);
+        assert_eq!(email.subject, "Shortage eased: Стекло (18.02.05)");
+        assert!(
+            email.text.contains("Still in shortage: 2030."),
+            "{}",
+            email.text
+        );
     }
 }

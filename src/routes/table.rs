@@ -6,9 +6,9 @@ use actix_web::web;
 use super::openapi::{self, BearerAuth, CommonAnswers};
 use super::problem;
 use super::{
-    audit, auth, clusters, demand, events, forecast, guidance, health, intakes, notifications,
-    organizations, plans, professions, programs, pupils, recommendations, roster, stats, users,
-    younger,
+    audit, auth, clusters, demand, events, forecast, grade_counts, guidance, health, intakes,
+    notifications, organizations, outcomes, plans, professions, programs, pupils, recommendations,
+    roster, stats, users,
 };
 
 /// Registers each handler with actix and documents it in the OpenAPI
@@ -78,6 +78,16 @@ api!(
     intakes::put_enrollment,
     intakes::list_enrollments,
     intakes::get_enrollment,
+    outcomes::put_graduation,
+    outcomes::list_graduations,
+    outcomes::get_graduation,
+    outcomes::delete_graduation,
+    outcomes::import_graduations,
+    outcomes::put_destination,
+    outcomes::list_destinations,
+    outcomes::get_destination,
+    outcomes::delete_destination,
+    outcomes::import_destinations,
     intakes::delete_enrollment,
     pupils::create_pupil,
     pupils::list_pupils,
@@ -85,9 +95,15 @@ api!(
     pupils::patch_pupil,
     pupils::delete_pupil,
     roster::import_roster,
-    younger::put_younger,
-    younger::get_younger,
-    younger::list_younger,
+    grade_counts::put_younger,
+    grade_counts::delete_younger,
+    grade_counts::get_younger,
+    grade_counts::list_younger,
+    grade_counts::put_grade_counts,
+    grade_counts::get_grade_counts,
+    grade_counts::delete_grade_counts,
+    grade_counts::list_grade_counts,
+    grade_counts::import_grade_counts,
     stats::pupil_counts,
     demand::create_demand,
     demand::list_demand,

@@ -224,7 +224,6 @@ async fn the_same_seed_gives_the_same_demo() {
 /// guidance and first shortage check are those of a plausible region.
 #[tokio::test]
 async fn the_demo_region_adds_up() {
-    use kadry::forecast::model::Parameters;
     let as_of = kadry::domain::numbers::current_academic_year();
     let db = TestDatabase::new();
     let mut settings = test_settings(&db.url, &[]);
@@ -247,8 +246,12 @@ async fn the_demo_region_adds_up() {
         use kadry::db::{ConnectionManager, DatabaseUrl};
         let manager = ConnectionManager::new(DatabaseUrl::parse(&app.db.url).unwrap(), 5000);
         let mut conn = manager.connect().unwrap();
-        kadry::db::forecast::load_inputs(&mut conn).unwrap()
+        (
+            kadry::db::forecast::load_inputs(&mut conn).unwrap(),
+            kadry::db::forecast::parameters(&mut conn).unwrap(),
+        )
     };
+    let (inputs, parameters) = inputs;
     let programs = all(&app, &admin, "/api/v1/programs").await;
     let college_programs: std::collections::HashSet<i64> = programs
         .iter()
@@ -270,7 +273,6 @@ async fn the_demo_region_adds_up() {
     }
 
     // Few leavers without a place: under 10 % in every exit year from next year on.
-    let parameters = Parameters::default();
     let forecast = app
         .get_json(
             &format!(
@@ -292,16 +294,12 @@ async fn the_demo_region_adds_up() {
                 }
             }
         }
-        for count in &inputs.younger {
-            if count.grade + (as_of - count.academic_year) <= 4 {
-                for (_, year, weight) in kadry::forecast::engine::contributions(
-                    count.grade,
-                    count.academic_year,
-                    &parameters,
-                ) {
-                    if year == exit_year {
-                        leavers += weight * count.pupils;
-                    }
+        for (grade, academic_year, pupils) in kadry::forecast::engine::open_counts(&inputs, as_of) {
+            for (_, year, weight) in
+                kadry::forecast::engine::contributions(grade, academic_year, &parameters)
+            {
+                if year == exit_year {
+                    leavers += weight * pupils;
                 }
             }
         }

@@ -602,6 +602,104 @@ async fn each_crossing_into_and_out_of_shortage_is_told_exactly_once() {
 }
 
 #[tokio::test]
+async fn a_shortage_that_eases_is_not_told_as_over_and_unknown_demand_tells_nothing() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(TestDatabase::new(), |settings| {
+        quick_email(settings, &url);
+        settings.email.shortage_check_seconds = 1;
+    })
+    .await;
+    let w = World::build(&app).await;
+    let year = chrono::Datelike::year(&chrono::Utc::now()) + 2;
+    let subjects = |sink: &SmtpSink, start: &str| {
+        sink.received()
+            .into_iter()
+            .filter(|r| r.subject().starts_with(start))
+            .map(|r| r.text())
+            .collect::<Vec<String>>()
+    };
+    // Welders in two years, both short (nobody trains them).
+    let first = app
+        .create("/api/v1/demand", &w.enterprise_a.1, json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year, "headcount": 30}))
+        .await;
+    let second = app
+        .create("/api/v1/demand", &w.enterprise_a.1, json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year + 1, "headcount": 30}))
+        .await;
+    for _ in 0..75 {
+        let told: usize = subjects(&sink, "Дефицит кадров")
+            .iter()
+            .map(|text| {
+                usize::from(text.contains(&format!("{year}:")))
+                    + usize::from(text.contains(&format!("{}:", year + 1)))
+            })
+            .sum();
+        if told >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The first year eases; the second is still short: "eased", not "over".
+    let response = app
+        .put_json(
+            &format!("/api/v1/demand/{first}"),
+            &w.enterprise_a.1,
+            &json!({"profession_id": w.welder, "year": year, "headcount": 8}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    for _ in 0..75 {
+        if subjects(&sink, "Дефицит сократился").len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let eased = subjects(&sink, "Дефицит сократился");
+    assert_eq!(eased.len(), 2, "{:#?}", sink.received());
+    assert!(
+        eased[0].contains(&format!("Больше не в дефиците: {year}.")),
+        "{}",
+        eased[0]
+    );
+    assert!(
+        eased[0].contains(&format!("Дефицит сохраняется: {}.", year + 1)),
+        "{}",
+        eased[0]
+    );
+    // The second year's demand is withdrawn: its demand is no longer known
+    // (no enterprise has posted for it), which is no news at all.
+    let response = app
+        .delete(&format!("/api/v1/demand/{second}"), &w.enterprise_a.1)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let before = sink.received().len();
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(sink.received().len(), before, "{:#?}", sink.received());
+    assert!(subjects(&sink, "Дефицит преодолён").is_empty());
+    let forecast = app
+        .get_json(
+            &format!(
+                "/api/v1/forecast?from={year}&to={}&profession_id={}",
+                year + 1,
+                w.welder
+            ),
+            &w.analyst,
+        )
+        .await;
+    let known: Vec<bool> = forecast["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["demand_known"].as_bool().unwrap())
+        .collect();
+    assert_eq!(known, [true, false]);
+    assert_eq!(
+        forecast["demand_until"],
+        json!([{"profession_id": w.welder, "year": year}])
+    );
+}
+
+#[tokio::test]
 async fn an_incomplete_cell_is_never_told_as_a_shortage() {
     let sink = SmtpSink::start().await;
     let url = sink.url();

@@ -34,7 +34,7 @@ pub struct ScenarioIntake {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"from": 2027, "to": 2035, "parameters": {"after_grade_9_share": 0.6, "after_grade_11_share": 0.45, "annual_dropout_rate": 0.07, "retention_rate": 0.55, "targeted_retention_rate": 0.9}, "intakes": [{"program_id": 7, "year": 2027, "seats": 50, "targeted_seats": 10}]}))]
+#[schema(example = json!({"from": 2027, "to": 2035, "parameters": {"after_grade_9_share": 0.6, "continue_to_grade_10_share": 0.4, "after_grade_11_share": 0.45, "annual_dropout_rate": 0.07, "retention_rate": 0.55, "targeted_retention_rate": 0.9}, "intakes": [{"program_id": 7, "year": 2027, "seats": 50, "targeted_seats": 10}]}))]
 pub struct ScenarioBody {
     /// The academic year the simulation starts from; default the one in progress.
     #[serde(default)]
@@ -101,7 +101,7 @@ pub fn apply_scenario(
     intakes: &[ScenarioIntake],
 ) -> AppResult<Basis> {
     let (parameters, bounds) = match parameters {
-        Some(given) => given.checked(&basis.bounds, "parameters.")?,
+        Some(given) => given.checked(&basis.parameters, &basis.bounds, "parameters.")?,
         None => (basis.parameters, basis.bounds),
     };
     let changes = intake_changes(intakes)?;
@@ -129,10 +129,7 @@ pub fn apply_scenario(
 /// Each row's gap on the stored data, as `gap_before`.
 pub fn with_gap_before(rows: &mut [Row], before: &Basis, window: Window) {
     let stored = Prepared::new(&before.inputs, window);
-    let flow = stored.flow(
-        before.parameters.after_grade_9_share,
-        before.parameters.after_grade_11_share,
-    );
+    let flow = stored.flow(forecast::engine::LeavingShares::of(&before.parameters));
     let supply = stored.supply(&flow, forecast::engine::Scaling::of(&before.parameters));
     for row in rows {
         let supply = stored

@@ -14,7 +14,7 @@ use crate::auth::policy::{Action, authorize};
 use crate::db::forecast as stored;
 use crate::error::{AppError, AppResult};
 use crate::forecast::engine::Window;
-use crate::forecast::model::{Bounds, Forecast, Row, Unplaced, complete_until};
+use crate::forecast::model::{Bounds, DemandUntil, Forecast, Row, Unplaced, complete_until};
 use crate::forecast::{self, Inputs, Parameters};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -30,6 +30,9 @@ pub struct ForecastResponse {
     pub bounds: Bounds,
     pub rows: Vec<Row>,
     pub unplaced: Vec<Unplaced>,
+    /// Per profession of the rows, the latest year of any demand posted for
+    /// it (`null`: none); a row after it has `demand_known: false`.
+    pub demand_until: Vec<DemandUntil>,
 }
 
 /// Which rows a caller asked for.
@@ -108,6 +111,15 @@ fn answer(
         complete_until: complete_until(&rows, span.from, span.to),
         parameters: basis.parameters,
         bounds: basis.bounds,
+        demand_until: forecast
+            .demand_until
+            .iter()
+            .filter(|until| {
+                rows.iter()
+                    .any(|row| row.profession_id == until.profession_id)
+            })
+            .copied()
+            .collect(),
         rows,
         unplaced: forecast.unplaced.clone(),
     }

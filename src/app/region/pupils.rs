@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::scale::{GRADE_WEIGHTS, YOUNGER_WEIGHT};
 use super::{Catalogue, Loaded, Scale, Stage};
-use crate::db::{DbConnection, pupils, younger};
+use crate::db::{DbConnection, grade_counts, pupils};
 use crate::domain::pupil::{Interest, PupilFields};
 use crate::rng::Rng;
 
@@ -166,7 +166,13 @@ pub(super) fn load_younger(
     let count = (per_school * YOUNGER_WEIGHT / total_weight).round() as i32;
     let grades: Vec<(i32, i32)> = (1..=4).map(|grade| (grade, count)).collect();
     for school_id in &loaded.schools {
-        younger::replace_year_in_transaction(conn, *school_id, scale.academic_year, &grades)?;
+        grade_counts::replace_year_in_transaction(
+            conn,
+            *school_id,
+            scale.academic_year,
+            1..=4,
+            &grades,
+        )?;
     }
     loaded.younger_schools = loaded.schools.len();
     Ok(())

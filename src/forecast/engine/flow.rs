@@ -4,11 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::paths::ByTarget;
+use super::paths::{ByTarget, LeavingShares};
 use super::prepared::{Prepared, Window};
 use crate::forecast::model::Seats;
 
-/// Steps 1 to 3 for one pair of school-leaving shares: who applied where,
+/// Steps 1 to 3 for one set of school-leaving shares: who applied where,
 /// the cohorts that started, and who found no regional place.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -33,13 +33,13 @@ pub struct FlowCohort {
 }
 
 impl Prepared<'_> {
-    /// Steps 1 to 3 with the school-leaving shares `p9` and `p11`.
-    pub fn flow(&self, p9: f64, p11: f64) -> Flow {
+    /// Steps 1 to 3 with the school-leaving shares.
+    pub fn flow(&self, shares: LeavingShares) -> Flow {
         let mut applicants: HashMap<(usize, i32), f64> = HashMap::new();
         let mut unplaced: BTreeMap<(i32, i32), f64> = BTreeMap::new();
         for year in self.paths.years() {
             for grade in [9, 11] {
-                let leavers = self.paths.leavers(year, grade, p9, p11);
+                let leavers = self.paths.leavers(year, grade, shares);
                 if leavers.is_empty() {
                     continue;
                 }

@@ -4,10 +4,11 @@
 //!
 //! One simulation runs from the academic year in progress (`as_of`); `from`
 //! and `to` only choose which years' rows come out, so a cell has the same
-//! value in every window that contains it. Of the five parameters only the
-//! two school-leaving shares change who applies where (steps 1 to 3, a
-//! `Flow`); completion and retention scale each cohort's graduates linearly,
-//! so the 33 runs of the low and high variants need five flows, not 33.
+//! value in every window that contains it. Of the six parameters only the
+//! three school-leaving shares (p9, s10, p11) change who applies where
+//! (steps 1 to 3, a `Flow`); completion and retention scale each cohort's
+//! graduates linearly, so the 65 runs of the low and high variants need
+//! nine flows, not 65.
 
 mod flow;
 mod grid;
@@ -20,7 +21,7 @@ mod window;
 
 pub use flow::{Flow, FlowCohort};
 pub use grid::Grid;
-pub use paths::contributions;
+pub use paths::{LeavingShares, contributions, open_counts};
 pub use prepared::{Prepared, Window, unmet};
 pub use run::run;
 pub use supply::{Scaling, Sensitivity};

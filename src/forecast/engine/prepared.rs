@@ -16,6 +16,8 @@ pub struct Prepared<'a> {
     pub grid: Grid,
     /// For each program, the grid rows it supplies and its share of each.
     pub(crate) supplies: Vec<Vec<(usize, f64)>>,
+    /// The latest year of demand per profession (step 5).
+    pub demand_until: std::collections::HashMap<i64, i32>,
 }
 
 impl<'a> Prepared<'a> {
@@ -39,6 +41,7 @@ impl<'a> Prepared<'a> {
             paths: Paths::new(inputs, window),
             grid,
             supplies,
+            demand_until: inputs.demand_until(),
         }
     }
 }
@@ -60,18 +63,18 @@ impl Prepared<'_> {
     }
 
     /// Whether the leavers of (exit year, entry grade) are pupils kadry knows:
-    /// old enough to be records, or counted as younger pupils.
+    /// old enough to be records, or counted by a school's counts of grades 1 to 4.
     fn cohort_known(&self, exit_year: i32, entry_grade: i32) -> bool {
         let grade_now = entry_grade - (exit_year - 1 - self.window.as_of);
-        if grade_now >= 5 {
-            return true;
-        }
-        self.inputs.younger.iter().any(|count| {
-            count.pupils > 0.0
-                && count.grade == entry_grade - (exit_year - 1 - count.academic_year)
-                && (1..=4).contains(&count.grade)
-                && count.grade + (self.window.as_of - count.academic_year) <= 4
-        })
+        grade_now >= 5 || self.paths.counted(exit_year, entry_grade)
+    }
+
+    /// Step 5: whether the demand of (profession, year) is known: the year
+    /// is at most the latest year of any demand posted for the profession.
+    pub fn demand_known(&self, profession_id: i64, year: i32) -> bool {
+        self.demand_until
+            .get(&profession_id)
+            .is_some_and(|until| year <= *until)
     }
 
     /// Steps 5 and 6: every row of the grid.
@@ -99,6 +102,7 @@ impl Prepared<'_> {
                     gap: demand - supply[cell],
                     coverage: (demand != 0.0).then(|| supply[cell] / demand),
                     complete: self.complete(*profession_id, year),
+                    demand_known: self.demand_known(*profession_id, year),
                     supply_low: low[cell],
                     supply_high: high[cell],
                     gap_low: demand - high[cell],

@@ -2,9 +2,10 @@
 //! completeness, the rows and the cohorts behind them.
 
 use super::flow::Flow;
+use super::paths::LeavingShares;
 use super::prepared::{Prepared, Window};
 use super::supply::Scaling;
-use crate::forecast::model::{Bounds, Cohort, Forecast, Inputs, Parameters, Unplaced};
+use crate::forecast::model::{Bounds, Cohort, DemandUntil, Forecast, Inputs, Parameters, Unplaced};
 
 impl Prepared<'_> {
     /// The cohorts of a flow with their completion and retained graduates.
@@ -32,10 +33,7 @@ impl Prepared<'_> {
 
     /// The whole forecast: the central run, its variants, completeness.
     pub fn forecast(&self, parameters: &Parameters, bounds: &Bounds) -> Forecast {
-        let flow = self.flow(
-            parameters.after_grade_9_share,
-            parameters.after_grade_11_share,
-        );
+        let flow = self.flow(LeavingShares::of(parameters));
         let scaling = Scaling::of(parameters);
         let supply = self.supply(&flow, scaling);
         let (low, high) = self.variants(bounds, &supply);
@@ -54,7 +52,22 @@ impl Prepared<'_> {
                 })
                 .collect(),
             cohorts: self.cohorts(&flow, scaling),
+            demand_until: self.demand_until_rows(),
         }
+    }
+}
+
+impl Prepared<'_> {
+    /// `demand_until` for every profession of the rows, in the rows' order.
+    pub fn demand_until_rows(&self) -> Vec<DemandUntil> {
+        self.grid
+            .professions
+            .iter()
+            .map(|profession_id| DemandUntil {
+                profession_id: *profession_id,
+                year: self.demand_until.get(profession_id).copied(),
+            })
+            .collect()
     }
 }
 

@@ -3,8 +3,11 @@
 //! high over the corners, and a cell's sensitivity reuse a few flows.
 
 use super::flow::{Flow, FlowCohort};
+use super::paths::LeavingShares;
 use super::prepared::Prepared;
-use crate::forecast::model::{Bounds, Parameters, ProgramInput};
+use crate::forecast::model::{
+    Bound, Bounds, FLOW_PARAMETERS, PARAMETER_NAMES, Parameters, ProgramInput,
+};
 
 /// Completion and retention: the parameters that scale a cohort's graduates.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -72,27 +75,31 @@ impl Prepared<'_> {
             .sum()
     }
 
-    /// Step 7: the smallest and largest supply of every cell over the 32
-    /// corners of the bounds and the central run (`central`).
+    /// Step 7: the smallest and largest supply of every cell over the 64
+    /// corners of the bounds and the central run (`central`): eight flows
+    /// (p9, s10, p11), each with eight scalings.
     pub fn variants(&self, bounds: &Bounds, central: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let mut low = central.to_vec();
         let mut high = central.to_vec();
-        let [p9, p11, a, r, rt] = bounds.all();
-        for p9 in [p9.low, p9.high] {
-            for p11 in [p11.low, p11.high] {
-                let flow = self.flow(p9, p11);
-                for annual_dropout_rate in [a.low, a.high] {
-                    for retention_rate in [r.low, r.high] {
-                        for targeted_retention_rate in [rt.low, rt.high] {
-                            let scaling = Scaling {
-                                annual_dropout_rate,
-                                retention_rate,
-                                targeted_retention_rate,
-                            };
-                            let supply = self.supply(&flow, scaling);
-                            for (i, value) in supply.into_iter().enumerate() {
-                                low[i] = low[i].min(value);
-                                high[i] = high[i].max(value);
+        let [p9, s10, p11, a, r, rt] = bounds.all();
+        let ends = |bound: Bound| [bound.low, bound.high];
+        for p9 in ends(p9) {
+            for s10 in ends(s10) {
+                for p11 in ends(p11) {
+                    let flow = self.flow(LeavingShares::new(p9, s10, p11));
+                    for annual_dropout_rate in ends(a) {
+                        for retention_rate in ends(r) {
+                            for targeted_retention_rate in ends(rt) {
+                                let scaling = Scaling {
+                                    annual_dropout_rate,
+                                    retention_rate,
+                                    targeted_retention_rate,
+                                };
+                                let supply = self.supply(&flow, scaling);
+                                for (i, value) in supply.into_iter().enumerate() {
+                                    low[i] = low[i].min(value);
+                                    high[i] = high[i].max(value);
+                                }
                             }
                         }
                     }
@@ -111,19 +118,15 @@ impl Prepared<'_> {
         profession_id: i64,
         year: i32,
     ) -> Vec<Sensitivity> {
-        let central = self.flow(
-            parameters.after_grade_9_share,
-            parameters.after_grade_11_share,
-        );
+        let central = self.flow(LeavingShares::of(parameters));
         let values = parameters.values();
         let at = |index: usize, value: f64| {
             let mut changed = values;
             changed[index] = value;
             let changed = Parameters::from_values(changed);
-            let flow_changes = index < 2;
             let scaling = Scaling::of(&changed);
-            if flow_changes {
-                let flow = self.flow(changed.after_grade_9_share, changed.after_grade_11_share);
+            if FLOW_PARAMETERS.contains(&index) {
+                let flow = self.flow(LeavingShares::of(&changed));
                 self.cell_supply(&flow, scaling, profession_id, year)
             } else {
                 self.cell_supply(&central, scaling, profession_id, year)
@@ -134,7 +137,7 @@ impl Prepared<'_> {
             .iter()
             .enumerate()
             .map(|(index, bound)| Sensitivity {
-                parameter: crate::forecast::model::PARAMETER_NAMES[index],
+                parameter: PARAMETER_NAMES[index],
                 low: bound.low,
                 high: bound.high,
                 supply_at_low: at(index, bound.low),

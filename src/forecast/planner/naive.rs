@@ -2,7 +2,7 @@
 //! candidate and step: slow, and the oracle the fast planner is tested against.
 
 use super::request::{Greedy, SeatPlan, SeatPlanRequest, add_seats, candidates, seats_for};
-use crate::forecast::engine::{Prepared, Scaling, Window, unmet};
+use crate::forecast::engine::{LeavingShares, Prepared, Scaling, Window, unmet};
 use crate::forecast::model::{Inputs, Parameters};
 use crate::forecast::scenario::{IntakeChange, apply};
 
@@ -16,10 +16,7 @@ pub fn plan_naive(
 ) -> SeatPlan {
     let objective = |inputs: &Inputs| {
         let prepared = Prepared::new(inputs, window);
-        let flow = prepared.flow(
-            parameters.after_grade_9_share,
-            parameters.after_grade_11_share,
-        );
+        let flow = prepared.flow(LeavingShares::of(parameters));
         unmet(
             &prepared.supply(&flow, Scaling::of(parameters)),
             &prepared.demand(),

@@ -3,7 +3,7 @@
 //! changes only the slices and cells it touches.
 
 use super::request::add_seats;
-use crate::forecast::engine::{Prepared, Scaling, unmet};
+use crate::forecast::engine::{LeavingShares, Prepared, Scaling, unmet};
 use crate::forecast::model::{Inputs, Parameters};
 
 /// One target's leavers in one (exit year, entry grade).
@@ -107,10 +107,7 @@ impl<'p> State<'p> {
             touched_cells: Vec::new(),
         };
         // Cohorts with an actual enrollment (and all that started by as_of) do not depend on seats.
-        let flow = prepared.flow(
-            parameters.after_grade_9_share,
-            parameters.after_grade_11_share,
-        );
+        let flow = prepared.flow(LeavingShares::of(parameters));
         for cohort in flow.cohorts.iter().filter(|c| c.actual) {
             let program = &state.inputs.programs[cohort.program];
             let retained = state.scaling.retained(program, cohort);
@@ -154,12 +151,10 @@ impl<'p> State<'p> {
 
     /// The leavers of a slice and who could take them; the seats come later.
     fn slice_skeleton(&self, year: i32, grade: i32) -> Slice {
-        let leavers = self.prepared.paths.leavers(
-            year,
-            grade,
-            self.parameters.after_grade_9_share,
-            self.parameters.after_grade_11_share,
-        );
+        let leavers = self
+            .prepared
+            .paths
+            .leavers(year, grade, LeavingShares::of(&self.parameters));
         let programs = self.inputs.programs.len();
         let mut targets = Vec::new();
         let mut targets_of: Vec<Vec<u32>> = vec![Vec::new(); programs];

@@ -13,8 +13,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use futures_util::StreamExt;
 
+use crate::app::grade_counts::{GradeCount, GradeCountsBody, GradeCountsYear, Grades};
 use crate::app::pupils::{NewPupilBody, PupilPatch};
-use crate::app::younger::{YoungerBody, YoungerGrade, YoungerYear};
 use crate::app::{self, Context};
 use crate::auth::policy::{Action, authorize};
 use crate::db::events::PupilEvent;
@@ -448,7 +448,7 @@ struct YoungerPage {
     c: Chrome,
     schools: Vec<(i64, String)>,
     school_id: i64,
-    years: Vec<YoungerYear>,
+    years: Vec<GradeCountsYear>,
     state: FormState,
     academic_year: i32,
 }
@@ -458,7 +458,7 @@ impl YoungerPage {
         self.school_id == *id
     }
 
-    fn count(&self, year: &YoungerYear, grade: i32) -> String {
+    fn count(&self, year: &GradeCountsYear, grade: i32) -> String {
         year.grades
             .iter()
             .find(|g| g.grade == grade)
@@ -481,7 +481,7 @@ async fn younger_page(
         .or_else(|| schools.first().map(|s| s.0));
     let school_id = school_of(viewer, asked)?;
     authorize(&viewer.user, Action::ManagePupils { school_id }).map_err(|e| viewer.error(e))?;
-    let years = app::younger::list(ctx, &viewer.user, school_id)
+    let years = app::grade_counts::list(ctx, &viewer.user, school_id, Grades::Younger)
         .await
         .map_err(|e| viewer.error(e))?;
     let page_data = YoungerPage {
@@ -520,19 +520,20 @@ async fn younger_put(
         if let Some(pupils) =
             form.number(&format!("grades[{}].pupils", grade - 1), &mut errors, lang)
         {
-            grades.push(YoungerGrade { grade, pupils });
+            grades.push(GradeCount { grade, pupils });
         }
     }
     let (Some(year), true) = (year, errors.is_empty()) else {
         return younger_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
-    match app::younger::put(
+    match app::grade_counts::put(
         &ctx,
         &viewer.user,
         school_id,
         year,
-        YoungerBody { grades },
+        GradeCountsBody { grades },
         IfMatch::Absent,
+        Grades::Younger,
     )
     .await
     {

@@ -70,6 +70,10 @@ pub(super) fn parameter_label(name: &str, lang: Language) -> String {
             "доля поступающих после 9 класса (p9)",
             "share entering after grade 9 (p9)",
         ),
+        "continue_to_grade_10_share" => lang.tr(
+            "доля перешедших в 10 класс (s10)",
+            "share going on to grade 10 (s10)",
+        ),
         "after_grade_11_share" => lang.tr(
             "доля поступающих после 11 класса (p11)",
             "share entering after grade 11 (p11)",

@@ -14,41 +14,14 @@ use crate::db::professions::Profession;
 use crate::domain::Language;
 use crate::domain::numbers::current_academic_year;
 use crate::error::FieldError;
-use crate::forecast::model::{Bound, Bounds, Parameters};
+use crate::forecast::model::{Bound, Bounds, PARAMETER_COUNT, PARAMETER_NAMES, Parameters};
 use crate::web::chrome::Chrome;
 use crate::web::error::WebError;
 use crate::web::form::{Form, FormState, invalid_or};
 use crate::web::render::{form_status, page_with};
 use crate::web::viewer::Viewer;
 
-const PARAMETERS: [&str; 5] = [
-    "after_grade_9_share",
-    "after_grade_11_share",
-    "annual_dropout_rate",
-    "retention_rate",
-    "targeted_retention_rate",
-];
 const INTAKE_ROWS: usize = 3;
-
-fn parameter_value(p: &Parameters, name: &str) -> f64 {
-    match name {
-        "after_grade_9_share" => p.after_grade_9_share,
-        "after_grade_11_share" => p.after_grade_11_share,
-        "annual_dropout_rate" => p.annual_dropout_rate,
-        "retention_rate" => p.retention_rate,
-        _ => p.targeted_retention_rate,
-    }
-}
-
-fn bound_of(b: &Bounds, name: &str) -> Bound {
-    match name {
-        "after_grade_9_share" => b.after_grade_9_share,
-        "after_grade_11_share" => b.after_grade_11_share,
-        "annual_dropout_rate" => b.annual_dropout_rate,
-        "retention_rate" => b.retention_rate,
-        _ => b.targeted_retention_rate,
-    }
-}
 
 /// One parameter's row of a form: name, label, value, bounds.
 pub(super) struct ParameterField {
@@ -64,34 +37,33 @@ pub(super) fn parameter_fields(
     parameters: &Parameters,
     bounds: &Bounds,
 ) -> Vec<ParameterField> {
-    PARAMETERS
-        .iter()
-        .map(|name| {
-            let bound = bound_of(bounds, name);
-            ParameterField {
-                name,
-                label: parameter_label(name, lang),
-                value: parameter_value(parameters, name),
-                low: bound.low,
-                high: bound.high,
-            }
+    parameters
+        .named()
+        .into_iter()
+        .zip(bounds.all())
+        .map(|((name, value), bound)| ParameterField {
+            name,
+            label: parameter_label(name, lang),
+            value,
+            low: bound.low,
+            high: bound.high,
         })
         .collect()
 }
 
-/// The five parameters and their bounds as typed in a form, named as the API names them.
+/// The six parameters and their bounds as typed in a form, named as the API names them.
 pub(super) fn parameters_of(
     form: &Form,
     errors: &mut Vec<FieldError>,
     lang: Language,
 ) -> Option<ParametersBody> {
-    let mut values = [0.0; 5];
+    let mut values = [0.0; PARAMETER_COUNT];
     let mut bounds = [Bound {
         low: 0.0,
         high: 1.0,
-    }; 5];
+    }; PARAMETER_COUNT];
     let before = errors.len();
-    for (i, name) in PARAMETERS.iter().enumerate() {
+    for (i, name) in PARAMETER_NAMES.iter().enumerate() {
         values[i] = form
             .number(&format!("parameters.{name}"), errors, lang)
             .unwrap_or(0.0);
@@ -107,16 +79,18 @@ pub(super) fn parameters_of(
     }
     Some(ParametersBody {
         after_grade_9_share: values[0],
-        after_grade_11_share: values[1],
-        annual_dropout_rate: values[2],
-        retention_rate: values[3],
-        targeted_retention_rate: values[4],
+        continue_to_grade_10_share: Some(values[1]),
+        after_grade_11_share: values[2],
+        annual_dropout_rate: values[3],
+        retention_rate: values[4],
+        targeted_retention_rate: values[5],
         bounds: Some(crate::app::forecast::BoundsBody {
             after_grade_9_share: Some(bounds[0]),
-            after_grade_11_share: Some(bounds[1]),
-            annual_dropout_rate: Some(bounds[2]),
-            retention_rate: Some(bounds[3]),
-            targeted_retention_rate: Some(bounds[4]),
+            continue_to_grade_10_share: Some(bounds[1]),
+            after_grade_11_share: Some(bounds[2]),
+            annual_dropout_rate: Some(bounds[3]),
+            retention_rate: Some(bounds[4]),
+            targeted_retention_rate: Some(bounds[5]),
         }),
     })
 }
