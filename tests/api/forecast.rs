@@ -89,6 +89,7 @@ pub async fn worked_example(app: &TestApp) -> Example {
     .await;
     let mut parameters = app.get_json("/api/v1/forecast/parameters", &admin).await;
     parameters["after_grade_9_share"] = json!(0.6);
+    parameters["continue_to_grade_10_share"] = json!(0.4);
     assert_eq!(
         app.put_json("/api/v1/forecast/parameters", &admin, &parameters)
             .await
@@ -158,6 +159,8 @@ fn expected_rows(e: &Example) -> Value {
                 "demand": two(demand), "supply": two(supply), "gap": two(demand - supply),
                 "coverage": if demand > 0.0 { json!(two(supply / demand)) } else { Value::Null },
                 "complete": true,
+                // P1's demand is posted for 2029 only; P2 has none.
+                "demand_known": code == "P1" && year <= 2029,
                 "supply_low": two(low), "supply_high": two(high),
                 "gap_low": two(demand - high), "gap_high": two(demand - low),
             }));
@@ -169,17 +172,19 @@ fn expected_rows(e: &Example) -> Value {
 fn expected(e: &Example) -> Value {
     json!({
         "as_of": 2025, "from": 2026, "to": 2030, "complete_until": 2030,
-        "parameters": {"after_grade_9_share": 0.6, "after_grade_11_share": 0.7, "annual_dropout_rate": 0.07,
-                       "retention_rate": 0.6, "targeted_retention_rate": 0.95},
+        "parameters": {"after_grade_9_share": 0.6, "continue_to_grade_10_share": 0.4, "after_grade_11_share": 0.7,
+                       "annual_dropout_rate": 0.07, "retention_rate": 0.6, "targeted_retention_rate": 0.95},
         "bounds": {
             "after_grade_9_share": {"low": 0.55, "high": 0.75},
+            "continue_to_grade_10_share": {"low": 0.25, "high": 0.45},
             "after_grade_11_share": {"low": 0.6, "high": 0.8},
             "annual_dropout_rate": {"low": 0.05, "high": 0.09},
             "retention_rate": {"low": 0.5, "high": 0.7},
             "targeted_retention_rate": {"low": 0.9, "high": 1.0}
         },
         "rows": expected_rows(e),
-        "unplaced": [{"year": 2028, "entry_grade": 11, "pupils": 11.2}]
+        "unplaced": [{"year": 2028, "entry_grade": 11, "pupils": 11.2}],
+        "demand_until": [{"profession_id": e.p1, "year": 2029}, {"profession_id": e.p2, "year": null}]
     })
 }
 
@@ -232,13 +237,13 @@ async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
     assert_eq!(lines.len(), 11);
     assert_eq!(
         lines[0],
-        "profession_id,profession_code,profession_title,year,demand,supply,gap,coverage,complete,supply_low,supply_high,gap_low,gap_high"
+        "profession_id,profession_code,profession_title,year,demand,supply,gap,coverage,complete,supply_low,supply_high,gap_low,gap_high,demand_known"
     );
     let p1 = &rows[3];
     assert_eq!(
         lines[4],
         format!(
-            "{},P1,Glass-forming machine operator,2029,20.00,9.31,10.69,0.47,true,{:.2},{:.2},{:.2},{:.2}",
+            "{},P1,Glass-forming machine operator,2029,20.00,9.31,10.69,0.47,true,{:.2},{:.2},{:.2},{:.2},true",
             e.p1,
             p1["supply_low"].as_f64().unwrap(),
             p1["supply_high"].as_f64().unwrap(),
@@ -249,7 +254,7 @@ async fn the_worked_example_gives_its_exact_numbers_to_every_role() {
     assert_eq!(
         lines[10],
         format!(
-            "{},P2,CNC machine operator,2030,0.00,4.42,-4.42,,true,{:.2},{:.2},{:.2},{:.2}",
+            "{},P2,CNC machine operator,2030,0.00,4.42,-4.42,,true,{:.2},{:.2},{:.2},{:.2},false",
             e.p2,
             rows[9]["supply_low"].as_f64().unwrap(),
             rows[9]["supply_high"].as_f64().unwrap(),
@@ -332,16 +337,21 @@ async fn explain_takes_a_cell_apart() {
     assert_eq!(explanation["supply_high"], row["supply_high"]);
     // The tornado: retention moves the cell, the grade-11 share does not.
     let sensitivity = explanation["sensitivity"].as_array().unwrap();
-    assert_eq!(sensitivity.len(), 5);
-    assert_eq!(sensitivity[1]["parameter"], "after_grade_11_share");
-    assert_eq!(
-        sensitivity[1]["supply_at_low"],
-        sensitivity[1]["supply_at_high"]
-    );
-    assert_eq!(sensitivity[3]["parameter"], "retention_rate");
+    assert_eq!(sensitivity.len(), 6);
+    for (i, parameter) in ["continue_to_grade_10_share", "after_grade_11_share"]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(sensitivity[i + 1]["parameter"], parameter);
+        assert_eq!(
+            sensitivity[i + 1]["supply_at_low"],
+            sensitivity[i + 1]["supply_at_high"]
+        );
+    }
+    assert_eq!(sensitivity[4]["parameter"], "retention_rate");
     let intake = 0.6 * (20.0 + 10.0 * 25.0 / 45.0);
     assert_eq!(
-        sensitivity[3]["supply_at_low"],
+        sensitivity[4]["supply_at_low"],
         json!(two(0.85 * (5.0 * 0.95 + (intake - 5.0) * 0.5)))
     );
     // A college sees the demand, not who posted it.

@@ -401,6 +401,7 @@ async fn bad_form_input_is_shown_again_with_every_bad_field_marked_and_the_input
     let mut form: Vec<(String, String)> = Vec::new();
     for name in [
         "after_grade_9_share",
+        "continue_to_grade_10_share",
         "after_grade_11_share",
         "annual_dropout_rate",
         "retention_rate",

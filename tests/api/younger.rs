@@ -149,7 +149,7 @@ async fn only_the_school_and_admins_write_and_bad_counts_store_nothing() {
 }
 
 #[tokio::test]
-async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below_grade_5() {
+async fn the_forecast_uses_each_schools_latest_year_and_counts_only_pupils_without_records() {
     let app = spawn_app().await;
     let w = World::build(&app).await;
     // One program after grade 9, one year long, seats from 2026 on.
@@ -172,8 +172,10 @@ async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below
     assert_eq!(response.status(), StatusCode::OK);
     let mut parameters = app.get_json("/api/v1/forecast/parameters", &w.admin).await;
     parameters["after_grade_9_share"] = json!(1.0);
+    parameters["continue_to_grade_10_share"] = json!(0.0);
     parameters["retention_rate"] = json!(1.0);
     parameters["bounds"]["after_grade_9_share"] = json!({"low": 1.0, "high": 1.0});
+    parameters["bounds"]["continue_to_grade_10_share"] = json!({"low": 0.0, "high": 0.0});
     parameters["bounds"]["retention_rate"] = json!({"low": 1.0, "high": 1.0});
     assert_eq!(
         app.put_json("/api/v1/forecast/parameters", &w.admin, &parameters)
@@ -210,8 +212,9 @@ async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below
         json!([{"grade": 4, "pupils": 30}, {"grade": 1, "pupils": 10}]),
     )
     .await;
-    // School B's latest year is 2024: grade 4 then is grade 5 in 2025, a pupil
-    // record by now (not counted again); grade 3 then leaves in 2031.
+    // School B's latest year is 2024: grade 4 then is grade 5 in 2025 and
+    // leaves after grade 9 in 2030, counted while the school has no records
+    // of it; grade 3 then leaves in 2031.
     put(
         w.school_b.0,
         w.school_b.1.clone(),
@@ -219,10 +222,7 @@ async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below
         json!([{"grade": 4, "pupils": 70}, {"grade": 3, "pupils": 12}]),
     )
     .await;
-    let forecast = app
-        .get_json("/api/v1/forecast?as_of=2025&from=2030&to=2036", &w.analyst)
-        .await;
-    let supply = |year: i64| {
+    let supply = |forecast: &Value, year: i64| {
         forecast["rows"]
             .as_array()
             .unwrap()
@@ -232,8 +232,24 @@ async fn the_forecast_uses_each_schools_latest_year_and_only_cohorts_still_below
             .as_f64()
             .unwrap()
     };
-    assert_eq!(supply(2031), 0.0);
-    assert_eq!(supply(2032), 42.0);
-    assert_eq!(supply(2035), 10.0);
-    assert_eq!(supply(2033), 0.0);
+    let forecast = app
+        .get_json("/api/v1/forecast?as_of=2025&from=2030&to=2036", &w.analyst)
+        .await;
+    assert_eq!(supply(&forecast, 2031), 70.0);
+    assert_eq!(supply(&forecast, 2032), 42.0);
+    assert_eq!(supply(&forecast, 2035), 10.0);
+    assert_eq!(supply(&forecast, 2033), 0.0);
+    // Once school B registers a pupil of that cohort, the record stands for
+    // that pupil and the count only for the other 69: still 70, never 71.
+    app.create(
+        "/api/v1/pupils",
+        &w.school_b.1,
+        json!({"school_id": w.school_b.0, "external_ref": "B-5-1", "grade": 5,
+               "academic_year": 2025, "consent": false}),
+    )
+    .await;
+    let forecast = app
+        .get_json("/api/v1/forecast?as_of=2025&from=2030&to=2036", &w.analyst)
+        .await;
+    assert_eq!(supply(&forecast, 2031), 70.0);
 }
