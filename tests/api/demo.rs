@@ -359,6 +359,113 @@ async fn the_demo_region_adds_up() {
         }
     }
 
+    // The demo tells the truth about its own schools (version 3): counts of
+    // grades 1 to 11 for every school for as_of - 6 ..= as_of, whose latest
+    // year is exactly the pupils registered.
+    let schools = all(&app, &admin, "/api/v1/organizations?kind=school").await;
+    let mut registered: std::collections::HashMap<(i64, i32), i64> = Default::default();
+    for record in &inputs.records {
+        *registered
+            .entry((record.school_id, record.grade))
+            .or_default() += record.pupils;
+    }
+    for school in &schools {
+        let id = school["id"].as_i64().unwrap();
+        let years = app
+            .get_json(&format!("/api/v1/schools/{id}/grade-counts"), &admin)
+            .await;
+        let years = years["items"].as_array().unwrap();
+        let recorded: Vec<i64> = years
+            .iter()
+            .map(|y| y["academic_year"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            recorded,
+            (i64::from(as_of) - 6..=i64::from(as_of))
+                .rev()
+                .collect::<Vec<_>>()
+        );
+        for year in years {
+            assert_eq!(year["grades"].as_array().unwrap().len(), 11);
+        }
+        for grade in years[0]["grades"].as_array().unwrap() {
+            let g = grade["grade"].as_i64().unwrap() as i32;
+            if g >= 5 {
+                assert_eq!(
+                    grade["pupils"].as_i64().unwrap(),
+                    registered.get(&(id, g)).copied().unwrap_or(0),
+                    "school {id}, grade {g}"
+                );
+            }
+        }
+    }
+    // About 61 % of grade 9 go on to grade 10, as the stored s10 says.
+    let stored = app.get_json("/api/v1/forecast/parameters", &admin).await;
+    assert_eq!(stored["continue_to_grade_10_share"], 0.6);
+    assert_eq!(stored["after_grade_9_share"], 0.37);
+    // Graduations up to as_of and destinations before it, for every program
+    // with an enrollment far enough back.
+    let program = inputs.programs[0].id;
+    let graduations = app
+        .get_json(&format!("/api/v1/programs/{program}/graduations"), &admin)
+        .await;
+    let years: Vec<i64> = graduations["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["year"].as_i64().unwrap())
+        .collect();
+    assert!(
+        years.len() >= 5 && years.iter().all(|y| *y <= i64::from(as_of)),
+        "{years:?}"
+    );
+    let destinations = app
+        .get_json(&format!("/api/v1/programs/{program}/destinations"), &admin)
+        .await;
+    let destinations = destinations["items"].as_array().unwrap();
+    assert!(!destinations.is_empty());
+    assert!(
+        destinations
+            .iter()
+            .all(|d| d["graduation_year"].as_i64().unwrap() < i64::from(as_of))
+    );
+    assert!(loaded.graduations > 0 && loaded.destinations > 0);
+    // Demand in the order of the region's published need of about 12,000 a year.
+    for year in as_of + 1..=as_of + 12 {
+        let demanded: f64 = forecast["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["year"] == year)
+            .map(|r| r["demand"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (10_000.0..=14_000.0).contains(&demanded),
+            "{year}: demand {demanded}"
+        );
+    }
+    // No artefact cliff: within the complete years no profession's supply
+    // falls by more than 15 % from one year to the next (seats and
+    // enrollments stay put in the demo, so nothing else explains one).
+    let rows = forecast["rows"].as_array().unwrap();
+    for pair in rows.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a["profession_id"] != b["profession_id"]
+            || a["complete"] != true
+            || b["complete"] != true
+        {
+            continue;
+        }
+        let (before, after) = (a["supply"].as_f64().unwrap(), b["supply"].as_f64().unwrap());
+        assert!(
+            before < 5.0 || after >= 0.85 * before,
+            "{} {} -> {}: {before} -> {after}",
+            a["profession_code"],
+            a["year"],
+            b["year"]
+        );
+    }
+
     // Career guidance: the last full academic year shows every band.
     let school = all(&app, &admin, "/api/v1/organizations?kind=school").await[0]["id"]
         .as_i64()

@@ -131,7 +131,7 @@ pub(super) fn load_programs(
         let targeted = ((f64::from(spec.targeted) * factor).round() as i32).min(seats);
         let institution_id = loaded.institutions[spec.institution];
         let program = programs::insert_in_transaction(conn, institution_id, &fields)?;
-        record_intakes(conn, scale, rng, program.id, seats, targeted)?;
+        record_intakes(conn, scale, program.id, seats, targeted)?;
         loaded.programs += 1;
         progress(Stage::Programs, n + 1, total);
     }
@@ -146,35 +146,25 @@ fn specialty_code_for(university: bool, code: &str) -> String {
     }
 }
 
-/// Seats from next year's intake on, and the four latest years' actual
-/// enrollments (up to the academic year in progress), so that every cohort
-/// that has started is known.
+/// Seats since ten years before the academic year in progress and again
+/// from next year's intake on (the history's enrollments, graduations and
+/// destinations come later, from `history`).
 fn record_intakes(
     conn: &mut DbConnection,
     scale: &Scale,
-    rng: &mut Rng,
     program_id: i64,
     seats: i32,
     targeted: i32,
 ) -> anyhow::Result<()> {
     let first_intake = scale.academic_year + 1;
-    programs::put_intake(
-        conn,
-        program_id,
-        &programs::Intake {
-            year: first_intake,
-            seats,
-            targeted_seats: targeted,
-        },
-    )?;
-    for start_year in (first_intake - 4)..first_intake {
-        let students = (f64::from(seats) * (0.85 + 0.15 * rng.unit())).round() as i32;
-        programs::put_enrollment(
+    for year in [first_intake - 11, first_intake] {
+        programs::put_intake(
             conn,
             program_id,
-            &programs::Enrollment {
-                start_year,
-                students,
+            &programs::Intake {
+                year,
+                seats,
+                targeted_seats: targeted,
             },
         )?;
     }
@@ -230,7 +220,7 @@ fn made_up_programs(
         let program = programs::insert_in_transaction(conn, loaded.institutions[k], &fields)?;
         let seats = 25 * rng.between(1, 4);
         let targeted = seats / 5 * rng.between(0, 2);
-        record_intakes(conn, scale, rng, program.id, seats, targeted)?;
+        record_intakes(conn, scale, program.id, seats, targeted)?;
         if rng.chance(0.25) {
             programs::put_intake(
                 conn,

@@ -29,10 +29,12 @@ pub fn load(
         )?;
         Ok(())
     })?;
-    let consenting =
+    let (consenting, region) =
         super::pupils::load_pupils(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)?;
     crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
-        super::pupils::load_younger(conn, scale, &mut loaded)?;
+        super::history::load_outcomes(conn, scale, &region, &mut rng, &mut loaded)
+    })?;
+    crate::db::write_transaction(conn, |conn| -> anyhow::Result<_> {
         if catalogue.demand_plans.is_empty() {
             super::demand::load_demand(conn, scale, catalogue, &mut rng, &mut loaded, &mut progress)
         } else {

@@ -11,6 +11,7 @@
 mod catalogue;
 mod demand;
 mod guidance;
+pub mod history;
 mod institutions;
 mod load;
 mod pupils;

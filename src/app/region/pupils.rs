@@ -1,9 +1,9 @@
 //! The pupils of every school, with their interests where their parents
-//! consented, and the counts of the younger grades.
+//! consented, and every school's counts of grades 1 to 11.
 
 use std::collections::HashMap;
 
-use super::scale::{GRADE_WEIGHTS, YOUNGER_WEIGHT};
+use super::history::{RegionCounts, STORED_COUNT_YEARS, school_counts};
 use super::{Catalogue, Loaded, Scale, Stage};
 use crate::db::{DbConnection, grade_counts, pupils};
 use crate::domain::pupil::{Interest, PupilFields};
@@ -83,6 +83,11 @@ fn interests(
 /// A consenting pupil, for career-guidance events: `(id, school_id, grade)`.
 pub(super) type Consenting = (i64, i64, i32);
 
+/// The pupils of every school, exactly its counts of grades 5 to 11 in the
+/// academic year in progress, and its counts of grades 1 to 11 for the
+/// years before (`history::school_counts`); returns the consenting pupils
+/// and the region's counts of the leaving grades.
+
 pub(super) fn load_pupils(
     conn: &mut DbConnection,
     scale: &Scale,
@@ -90,8 +95,9 @@ pub(super) fn load_pupils(
     rng: &mut Rng,
     loaded: &mut Loaded,
     progress: &mut impl FnMut(Stage, usize, usize),
-) -> anyhow::Result<Vec<Consenting>> {
-    let total_weight: f64 = GRADE_WEIGHTS.iter().map(|(_, w)| w).sum();
+) -> anyhow::Result<(Vec<Consenting>, RegionCounts)> {
+    let as_of = scale.academic_year;
+    let mut region = RegionCounts::default();
     let after_9 = catalogue.interest_weights(9);
     let after_11 = catalogue.interest_weights(11);
     let mut consenting = Vec::new();
@@ -104,16 +110,16 @@ pub(super) fn load_pupils(
             scale.pupils / scale.schools
         };
         let home_cluster = catalogue.home_clusters[n % catalogue.home_clusters.len()];
+        let counts = school_counts(rng, as_of, in_school);
+        region.add(&counts);
+        let grades: Vec<i32> = (5..=11)
+            .flat_map(|grade| {
+                let n = counts.get(&(as_of, grade)).copied().unwrap_or(0);
+                std::iter::repeat_n(grade, usize::try_from(n).unwrap_or(0))
+            })
+            .collect();
         let mut batch: Vec<PupilFields> = Vec::with_capacity(in_school);
-        for i in 0..in_school {
-            let mut pick = rng.unit() * total_weight;
-            let grade = GRADE_WEIGHTS
-                .iter()
-                .find(|(_, weight)| {
-                    pick -= weight;
-                    pick < 0.0
-                })
-                .map_or(11, |(grade, _)| *grade);
+        for (i, grade) in grades.into_iter().enumerate() {
             let consent = rng.chance(scale.consent);
             batch.push(PupilFields {
                 external_ref: format!("{}-{:05}", school_id, i + 1),
@@ -138,6 +144,15 @@ pub(super) fn load_pupils(
                 .filter_map(|pupil| ids.get(&pupil.external_ref).map(|id| (*id, pupil)))
                 .collect();
             pupils::replace_interests(conn, &stored)?;
+            for year in (as_of - STORED_COUNT_YEARS)..=as_of {
+                let grades: Vec<(i32, i32)> = (1..=11)
+                    .map(|grade| {
+                        let n = counts.get(&(year, grade)).copied().unwrap_or(0);
+                        (grade, i32::try_from(n).unwrap_or(i32::MAX))
+                    })
+                    .collect();
+                grade_counts::replace_year_in_transaction(conn, school_id, year, 1..=11, &grades)?;
+            }
             if catalogue.guidance {
                 consenting.extend(
                     stored
@@ -152,28 +167,6 @@ pub(super) fn load_pupils(
         progress(Stage::Pupils, done, scale.pupils);
     }
     loaded.pupils = done;
-    Ok(consenting)
-}
-
-/// Every school's counts of grades 1 to 4, in the same proportions as its pupils.
-pub(super) fn load_younger(
-    conn: &mut DbConnection,
-    scale: &Scale,
-    loaded: &mut Loaded,
-) -> anyhow::Result<()> {
-    let total_weight: f64 = GRADE_WEIGHTS.iter().map(|(_, w)| w).sum();
-    let per_school = scale.pupils as f64 / loaded.schools.len().max(1) as f64;
-    let count = (per_school * YOUNGER_WEIGHT / total_weight).round() as i32;
-    let grades: Vec<(i32, i32)> = (1..=4).map(|grade| (grade, count)).collect();
-    for school_id in &loaded.schools {
-        grade_counts::replace_year_in_transaction(
-            conn,
-            *school_id,
-            scale.academic_year,
-            1..=4,
-            &grades,
-        )?;
-    }
-    loaded.younger_schools = loaded.schools.len();
-    Ok(())
+    loaded.counted_schools = loaded.schools.len();
+    Ok((consenting, region))
 }

@@ -56,21 +56,6 @@ impl Scale {
 /// The share of the region's pupils at the scale a region's seats are given in.
 pub const REGION_PUPILS: f64 = 85_000.0;
 
-/// Pupils per grade 1 to 4 relative to the grades below: about 15,000 each
-/// (15,756 first-graders in 2023/24).
-pub(super) const YOUNGER_WEIGHT: f64 = 15.0;
-
-/// Pupils per grade relative to grade 5: grades 5-9 about 14,000 each, 10-11 about 8,500.
-pub(super) const GRADE_WEIGHTS: [(i32, f64); 7] = [
-    (5, 14.0),
-    (6, 14.0),
-    (7, 14.0),
-    (8, 14.0),
-    (9, 14.0),
-    (10, 8.5),
-    (11, 8.5),
-];
-
 /// What was made, with the ids a caller needs to go on (demo users, say).
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
@@ -82,8 +67,11 @@ pub struct Loaded {
     pub programs: usize,
     pub pupils: usize,
     pub demand_records: usize,
-    /// Schools with counts of their younger pupils.
-    pub younger_schools: usize,
+    /// Schools with counts of every grade (the school statistics).
+    pub counted_schools: usize,
+    /// Graduation and destination records of the years before.
+    pub graduations: usize,
+    pub destinations: usize,
     /// `(enterprise_id, profession_id, year)`: where demand grows by plan.
     pub growth_steps: Vec<(i64, i64, i32)>,
     pub events: usize,
