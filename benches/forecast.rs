@@ -25,7 +25,7 @@ use diesel::{Connection, PgConnection, RunQueryDsl};
 use kadry::db::{ConnectionManager, DatabaseUrl};
 use kadry::forecast::Inputs;
 use kadry::forecast::engine::{Window, run};
-use kadry::forecast::model::{InterestMass, ProgramInput, YoungerCount};
+use kadry::forecast::model::{InterestMass, ProgramInput, SchoolCount, SchoolRecords};
 use kadry::forecast::planner::{SeatPlanRequest, plan, plan_naive};
 use serde_json::{Value, json};
 
@@ -210,6 +210,13 @@ fn planner_alone(
 /// `factor` regions' worth of programs and pupils in one country.
 fn scaled(inputs: &Inputs, factor: i64) -> Inputs {
     let max_id = inputs.programs.iter().map(|p| p.id).max().unwrap_or(0);
+    let max_school = inputs
+        .records
+        .iter()
+        .map(|r| r.school_id)
+        .chain(inputs.counts.iter().map(|c| c.school_id))
+        .max()
+        .unwrap_or(0);
     let programs: Vec<ProgramInput> = (0..factor)
         .flat_map(|copy| {
             inputs.programs.iter().map(move |p| ProgramInput {
@@ -227,12 +234,21 @@ fn scaled(inputs: &Inputs, factor: i64) -> Inputs {
                 ..*m
             })
             .collect(),
-        younger: inputs
-            .younger
-            .iter()
-            .map(|c| YoungerCount {
-                pupils: c.pupils * factor as f64,
-                ..*c
+        // Each region's schools again, under ids of their own.
+        records: (0..factor)
+            .flat_map(|copy| {
+                inputs.records.iter().map(move |r| SchoolRecords {
+                    school_id: r.school_id + copy * (max_school + 1),
+                    ..*r
+                })
+            })
+            .collect(),
+        counts: (0..factor)
+            .flat_map(|copy| {
+                inputs.counts.iter().map(move |c| SchoolCount {
+                    school_id: c.school_id + copy * (max_school + 1),
+                    ..*c
+                })
             })
             .collect(),
         programs,

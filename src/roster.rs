@@ -261,6 +261,22 @@ pub fn parse_younger(csv: &[u8]) -> Result<Vec<YoungerRow>, Vec<FieldError>> {
 /// callers may narrow); every bad row is reported with its line, and a file
 /// without rows is refused.
 pub fn parse_numbers(csv: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<i64>)>, Vec<FieldError>> {
+    let (rows, errors) = parse_numbers_with_errors(csv, header)?;
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `parse_numbers` that goes on past bad rows: the good rows and every bad
+/// row's error, so that a caller can check the good ones too and report
+/// everything at once. A bad header or an empty file is refused outright.
+#[allow(clippy::type_complexity)]
+pub fn parse_numbers_with_errors(
+    csv: &[u8],
+    header: &[&str],
+) -> Result<(Vec<(u64, Vec<i64>)>, Vec<FieldError>), Vec<FieldError>> {
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for (line, record) in records(csv, header, &mut errors)? {
@@ -295,13 +311,9 @@ pub fn parse_numbers(csv: &[u8], header: &[&str]) -> Result<Vec<(u64, Vec<i64>)>
         }
     }
     if rows.is_empty() && errors.is_empty() {
-        errors.push(FieldError::on_line(1, "file", "has no rows"));
+        return Err(vec![FieldError::on_line(1, "file", "has no rows")]);
     }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+    Ok((rows, errors))
 }
 
 #[cfg(test)]

@@ -362,9 +362,9 @@ pub struct RegionImport {
 /// its line.
 pub async fn import_region(ctx: &Context, user: &AuthUser, csv: &[u8]) -> AppResult<RegionImport> {
     authorize(user, Action::ImportRegionCounts)?;
-    let rows = roster::parse_numbers(csv, &COUNTS_HEADER).map_err(AppError::Invalid)?;
+    let (rows, mut errors) =
+        roster::parse_numbers_with_errors(csv, &COUNTS_HEADER).map_err(AppError::Invalid)?;
     let range = Grades::All.range();
-    let mut errors = Vec::new();
     let mut by_school: BTreeMap<(i64, i32), Vec<(i32, i32)>> = BTreeMap::new();
     let mut lines: Vec<(u64, i64)> = Vec::new();
     let mut seen = HashSet::new();
@@ -389,6 +389,7 @@ pub async fn import_region(ctx: &Context, user: &AuthUser, csv: &[u8]) -> AppRes
             .or_default()
             .push((grade, pupils));
     }
+    errors.sort_by_key(|e| e.line);
     AppError::unless_empty(errors)?;
     let actor = *user;
     ctx.write(move |conn| {

@@ -11,6 +11,7 @@ mod demand;
 mod demo;
 mod disclosure;
 mod errors;
+mod evidence;
 mod forecast;
 mod guidance;
 mod health;

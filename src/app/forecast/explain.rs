@@ -60,6 +60,9 @@ pub struct Explanation {
     pub year: i32,
     /// Whether every cohort that could graduate into this cell is known.
     pub complete: bool,
+    /// Whether any enterprise has posted demand for this profession for this
+    /// year or a later one; where not, a negative gap is no surplus.
+    pub demand_known: bool,
     pub parameters: Parameters,
     pub bounds: Bounds,
     #[serde(serialize_with = "two_decimals")]
@@ -176,6 +179,7 @@ async fn explained(
         profession_title: profession.title.clone(),
         year,
         complete: prepared.complete(profession_id, year),
+        demand_known: prepared.demand_known(profession_id, year),
         parameters: basis.parameters,
         bounds: basis.bounds,
         demand: demand as f64,

@@ -87,7 +87,6 @@ pub(super) type Consenting = (i64, i64, i32);
 /// academic year in progress, and its counts of grades 1 to 11 for the
 /// years before (`history::school_counts`); returns the consenting pupils
 /// and the region's counts of the leaving grades.
-
 pub(super) fn load_pupils(
     conn: &mut DbConnection,
     scale: &Scale,

@@ -7,6 +7,7 @@ pub mod demand;
 pub mod forecast;
 pub mod guidance;
 pub mod home;
+pub mod outcomes;
 pub mod programs;
 pub mod pupils;
 
@@ -18,6 +19,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
     forecast::configure(cfg);
     programs::configure(cfg);
+    outcomes::configure(cfg);
     demand::configure(cfg);
     pupils::configure(cfg);
     guidance::configure(cfg);

@@ -1,4 +1,5 @@
-//! Programs, their seats per year and enrollments.
+//! Programs, their seats per year and enrollments (their graduations and
+//! destinations: `outcomes`).
 
 use crate::app::conditional::IfMatch;
 use crate::web::chrome::Chrome;
@@ -6,7 +7,7 @@ use crate::web::error::WebError;
 use crate::web::form::{Form, FormState, if_match, invalid_or, tag_of};
 use crate::web::render::{form_status, page_with, see_other};
 use crate::web::viewer::Viewer;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::app::{self, Context};
 use crate::domain::OrganizationKind;
@@ -17,6 +18,7 @@ use askama::Template;
 
 use crate::app::programs::{EnrollmentBody, IntakeBody, ProgramBody, Yearly};
 use crate::auth::policy::{Action, allows, authorize};
+use crate::db::outcomes::{Destination, Graduation};
 use crate::db::professions::Profession;
 use crate::db::programs::{Enrollment, Intake, Program, ProgramProfession};
 use crate::domain::Role;
@@ -218,6 +220,8 @@ struct ProgramPage {
     professions: Vec<Profession>,
     intakes: Vec<Intake>,
     enrollments: Vec<Enrollment>,
+    /// Per year: what the graduation and destination records say, if any.
+    outcomes: Vec<(i32, Option<Graduation>, Option<Destination>)>,
     may_manage: bool,
     state: FormState,
     next_year: i32,
@@ -261,12 +265,12 @@ impl ProgramPage {
     }
 }
 
-fn program_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
+pub(super) fn program_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
     raw.parse()
         .map_err(|_| viewer.error(AppError::NotFound("program".into())))
 }
 
-async fn program_page(
+pub(super) async fn program_page(
     viewer: &Viewer,
     ctx: &Context,
     id: i64,
@@ -281,6 +285,7 @@ async fn program_page(
     let enrollments = app::programs::enrollments(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
+    let outcomes = outcomes_by_year(ctx, viewer, id).await?;
     let names = institution_names(ctx, viewer).await?;
     let page_data = ProgramPage {
         c: viewer.chrome(&program.title),
@@ -294,6 +299,7 @@ async fn program_page(
         program,
         intakes,
         enrollments,
+        outcomes,
         state,
         next_year: crate::domain::numbers::current_academic_year() + 1,
     };
@@ -324,7 +330,7 @@ async fn delete(
     Ok(see_other("/programs"))
 }
 
-async fn saved_or_shown<T>(
+pub(super) async fn saved_or_shown<T>(
     viewer: &Viewer,
     ctx: &Context,
     id: i64,
@@ -442,4 +448,53 @@ async fn delete_enrollment(
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
     delete_yearly(req, viewer, ctx, path, body, Yearly::Enrollment).await
+}
+
+/// The destination fields in the API's order, with their Russian and English labels.
+pub const DESTINATION_FIELDS: [(&str, &str, &str); 7] = [
+    (
+        "employed_in_profession",
+        "работают по профессии в области",
+        "working in the profession in the region",
+    ),
+    (
+        "employed_in_profession_targeted",
+        "из них целевики",
+        "of them from targeted seats",
+    ),
+    (
+        "employed_other",
+        "работают не по профессии",
+        "working in another job",
+    ),
+    ("continued_study", "продолжили учёбу", "studying further"),
+    ("military_service", "служат в армии", "in military service"),
+    ("left_region", "уехали из области", "left the region"),
+    ("unknown", "неизвестно", "unknown"),
+];
+
+/// Every year with a graduation or destination record, latest first.
+async fn outcomes_by_year(
+    ctx: &Context,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<Vec<(i32, Option<Graduation>, Option<Destination>)>, WebError> {
+    let graduations = app::outcomes::graduations(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let destinations = app::outcomes::destinations(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let mut years: BTreeMap<i32, (Option<Graduation>, Option<Destination>)> = BTreeMap::new();
+    for graduation in graduations {
+        years.entry(graduation.year).or_default().0 = Some(graduation);
+    }
+    for destination in destinations {
+        years.entry(destination.graduation_year).or_default().1 = Some(destination);
+    }
+    Ok(years
+        .into_iter()
+        .rev()
+        .map(|(year, (graduation, destination))| (year, graduation, destination))
+        .collect())
 }

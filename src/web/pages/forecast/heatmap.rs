@@ -31,6 +31,10 @@ struct HeatRow {
 
 /// The colour class of a cell: the gap relative to demand, in bands.
 fn band(row: &Row) -> &'static str {
+    if !row.demand_known {
+        // No demand posted for the year yet: no surplus, no shortage, no colour.
+        return "unknown";
+    }
     if row.demand <= 0.0 {
         return if row.supply > 0.0 { "s3" } else { "none" };
     }
@@ -82,8 +86,15 @@ impl HeatmapPage {
                 ""
             } else {
                 c.tr(" — неполные данные", " — incomplete")
-            }
-        )
+            },
+        ) + if row.demand_known {
+            ""
+        } else {
+            c.tr(
+                " — потребность на этот год не указана",
+                " — no demand posted for this year",
+            )
+        }
     }
 }
 
