@@ -372,3 +372,71 @@ async fn younger_pupil_counts_from_the_command_line() {
     assert!(!not_a_school.status.success());
     assert!(text(&not_a_school.stderr).contains("not a school"));
 }
+
+#[tokio::test]
+async fn the_regions_records_from_the_command_line() {
+    let app = crate::helpers::spawn_app().await;
+    let w = crate::helpers::World::build(&app).await;
+    let program = app
+        .create(
+            "/api/v1/programs",
+            &w.admin,
+            serde_json::json!({"institution_id": w.college_a.0, "specialty_code": "18.02.05", "title": "Glass",
+                   "entry_grade": 9, "duration_months": 34,
+                   "professions": [{"profession_id": w.glass_operator, "share": 1.0}]}),
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (a, b) = (w.school_a.0, w.school_b.0);
+    let counts = file(
+        "counts.csv",
+        format!("school_id,academic_year,grade,pupils\n{a},2025,9,61\n{b},2025,10,40\n"),
+    );
+    let graduations = file(
+        "graduations.csv",
+        format!("program_id,year,graduates,targeted_graduates\n{program},2024,20,4\n"),
+    );
+    let destinations = file(
+        "destinations.csv",
+        format!("program_id,year,employed_in_profession,employed_in_profession_targeted,employed_other,continued_study,military_service,left_region,unknown\n{program},2024,10,4,5,2,1,1,1\n"),
+    );
+    for (what, path, said) in [
+        ("grade-counts", &counts, "2 counts for 2 school years"),
+        ("graduations", &graduations, "1 graduation records"),
+        ("destinations", &destinations, "1 destination records"),
+    ] {
+        let output = kadry(&app.db, &["import", what, path.to_str().unwrap()]);
+        assert!(output.status.success(), "{what}: {}", text(&output.stderr));
+        assert!(text(&output.stdout).contains(said), "{}", text(&output.stdout));
+    }
+    let read = app
+        .get_json(&format!("/api/v1/schools/{a}/grade-counts/2025"), &w.admin)
+        .await;
+    assert_eq!(read["grades"], serde_json::json!([{"grade": 9, "pupils": 61}]));
+    assert_eq!(
+        app.get_json(&format!("/api/v1/programs/{program}/destinations/2024"), &w.admin)
+            .await["unknown"],
+        1
+    );
+    // One bad row: nothing stored, every bad row named with its line.
+    let bad = file(
+        "bad.csv",
+        format!("program_id,year,graduates,targeted_graduates\n{program},2023,20,4\n{program},2022,5,6\n{program},2021,-1,0\n"),
+    );
+    let refused = kadry(&app.db, &["import", "graduations", bad.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let message = text(&refused.stderr);
+    assert!(
+        message.contains("line 3: targeted_graduates") && message.contains("line 4: graduates"),
+        "{message}"
+    );
+    let listed = app
+        .get_json(&format!("/api/v1/programs/{program}/graduations"), &w.admin)
+        .await;
+    assert_eq!(listed["total"], 1);
+}
