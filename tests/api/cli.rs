@@ -403,7 +403,9 @@ async fn the_regions_records_from_the_command_line() {
     );
     let destinations = file(
         "destinations.csv",
-        format!("program_id,year,employed_in_profession,employed_in_profession_targeted,employed_other,continued_study,military_service,left_region,unknown\n{program},2024,10,4,5,2,1,1,1\n"),
+        format!(
+            "program_id,year,employed_in_profession,employed_in_profession_targeted,employed_other,continued_study,military_service,left_region,unknown\n{program},2024,10,4,5,2,1,1,1\n"
+        ),
     );
     for (what, path, said) in [
         ("grade-counts", &counts, "2 counts for 2 school years"),
@@ -412,21 +414,33 @@ async fn the_regions_records_from_the_command_line() {
     ] {
         let output = kadry(&app.db, &["import", what, path.to_str().unwrap()]);
         assert!(output.status.success(), "{what}: {}", text(&output.stderr));
-        assert!(text(&output.stdout).contains(said), "{}", text(&output.stdout));
+        assert!(
+            text(&output.stdout).contains(said),
+            "{}",
+            text(&output.stdout)
+        );
     }
     let read = app
         .get_json(&format!("/api/v1/schools/{a}/grade-counts/2025"), &w.admin)
         .await;
-    assert_eq!(read["grades"], serde_json::json!([{"grade": 9, "pupils": 61}]));
     assert_eq!(
-        app.get_json(&format!("/api/v1/programs/{program}/destinations/2024"), &w.admin)
-            .await["unknown"],
+        read["grades"],
+        serde_json::json!([{"grade": 9, "pupils": 61}])
+    );
+    assert_eq!(
+        app.get_json(
+            &format!("/api/v1/programs/{program}/destinations/2024"),
+            &w.admin
+        )
+        .await["unknown"],
         1
     );
     // One bad row: nothing stored, every bad row named with its line.
     let bad = file(
         "bad.csv",
-        format!("program_id,year,graduates,targeted_graduates\n{program},2023,20,4\n{program},2022,5,6\n{program},2021,-1,0\n"),
+        format!(
+            "program_id,year,graduates,targeted_graduates\n{program},2023,20,4\n{program},2022,5,6\n{program},2021,-1,0\n"
+        ),
     );
     let refused = kadry(&app.db, &["import", "graduations", bad.to_str().unwrap()]);
     assert!(!refused.status.success());

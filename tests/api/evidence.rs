@@ -76,7 +76,10 @@ async fn school_counts_of_every_grade_are_written_by_the_school_and_read_protect
     }
     // The younger-pupil paths are the same counts' grades 1 to 4.
     let younger = app
-        .get_json(&format!("/api/v1/schools/{school}/younger-pupils/2025"), token)
+        .get_json(
+            &format!("/api/v1/schools/{school}/younger-pupils/2025"),
+            token,
+        )
         .await;
     assert_eq!(grades(&younger), [(1, 4)]);
     let listed = app
@@ -108,20 +111,37 @@ async fn school_counts_of_every_grade_are_written_by_the_school_and_read_protect
     }
     // Bad input names the field and stores nothing.
     for (bad, fields) in [
-        (json!({"grades": [{"grade": 0, "pupils": 3}]}), vec!["grades[0].grade"]),
-        (json!({"grades": [{"grade": 12, "pupils": 3}]}), vec!["grades[0].grade"]),
-        (json!({"grades": [{"grade": 5, "pupils": -1}]}), vec!["grades[0].pupils"]),
+        (
+            json!({"grades": [{"grade": 0, "pupils": 3}]}),
+            vec!["grades[0].grade"],
+        ),
+        (
+            json!({"grades": [{"grade": 12, "pupils": 3}]}),
+            vec!["grades[0].grade"],
+        ),
+        (
+            json!({"grades": [{"grade": 5, "pupils": -1}]}),
+            vec!["grades[0].pupils"],
+        ),
         (
             json!({"grades": [{"grade": 5, "pupils": 1}, {"grade": 5, "pupils": 2}]}),
             vec!["grades[1].grade"],
         ),
     ] {
-        assert_eq!(invalid_fields(app.put_json(&path, token, &bad).await).await, fields, "{bad}");
+        assert_eq!(
+            invalid_fields(app.put_json(&path, token, &bad).await).await,
+            fields,
+            "{bad}"
+        );
     }
     assert_eq!(
         invalid_fields(
-            app.put_json(&format!("/api/v1/schools/{school}/grade-counts/1999"), token, &body)
-                .await
+            app.put_json(
+                &format!("/api/v1/schools/{school}/grade-counts/1999"),
+                token,
+                &body
+            )
+            .await
         )
         .await,
         ["academic_year"]
@@ -144,7 +164,10 @@ async fn school_counts_of_every_grade_are_written_by_the_school_and_read_protect
         [(2, 30), (9, 61), (11, 44)]
     );
     // The school deletes the year; then it is gone.
-    assert_eq!(app.delete(&path, token).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&path, token).await.status(),
+        StatusCode::NO_CONTENT
+    );
     assert_problem(app.get(&path, token).await, StatusCode::NOT_FOUND).await;
     assert_problem(app.delete(&path, token).await, StatusCode::NOT_FOUND).await;
 }
@@ -159,7 +182,11 @@ async fn the_regions_counts_import_is_all_or_nothing_and_for_admins_only() {
         "school_id,academic_year,grade,pupils\n{a},2025,1,40\n{a},2025,9,61\n{b},2025,10,35\n{b},2024,10,33\n"
     );
     for other in [&w.analyst, &w.school_a.1, &w.college_a.1, &w.enterprise_a.1] {
-        assert_problem(post_csv(&app, path, other, &good).await, StatusCode::FORBIDDEN).await;
+        assert_problem(
+            post_csv(&app, path, other, &good).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     // Every bad row is named with its line; nothing is stored.
     let bad = format!(
@@ -236,11 +263,25 @@ async fn graduations_and_destinations_follow_their_rules_and_their_institution()
         (&w.analyst, StatusCode::FORBIDDEN),
     ] {
         assert_problem(app.put_json(&graduation(2024), other, &good).await, status).await;
-        assert_problem(app.put_json(&destination(2024), other, &places).await, status).await;
+        assert_problem(
+            app.put_json(&destination(2024), other, &places).await,
+            status,
+        )
+        .await;
     }
     let (college, admin) = (&w.college_a.1, &w.admin);
-    assert_eq!(app.put_json(&graduation(2024), college, &good).await.status(), StatusCode::OK);
-    assert_eq!(app.put_json(&destination(2024), admin, &places).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.put_json(&graduation(2024), college, &good)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.put_json(&destination(2024), admin, &places)
+            .await
+            .status(),
+        StatusCode::OK
+    );
     // Everyone signed in reads them.
     for reader in [&w.analyst, &w.school_a.1, &w.college_b.1, &w.enterprise_a.1] {
         assert_eq!(
@@ -254,10 +295,19 @@ async fn graduations_and_destinations_follow_their_rules_and_their_institution()
     }
     // The rules, each a 422 naming the field; nothing stored.
     for (body, fields) in [
-        (json!({"graduates": 10, "targeted_graduates": 11}), vec!["targeted_graduates"]),
-        (json!({"graduates": -1, "targeted_graduates": 0}), vec!["graduates"]),
+        (
+            json!({"graduates": 10, "targeted_graduates": 11}),
+            vec!["targeted_graduates"],
+        ),
+        (
+            json!({"graduates": -1, "targeted_graduates": 0}),
+            vec!["graduates"],
+        ),
         // Fewer graduates than the year's recorded destinations account for.
-        (json!({"graduates": 19, "targeted_graduates": 4}), vec!["graduates"]),
+        (
+            json!({"graduates": 19, "targeted_graduates": 4}),
+            vec!["graduates"],
+        ),
     ] {
         assert_eq!(
             invalid_fields(app.put_json(&graduation(2024), college, &body).await).await,
@@ -278,7 +328,10 @@ async fn graduations_and_destinations_follow_their_rules_and_their_institution()
     for (body, fields) in [
         // 21 accounted for, of 20 graduates.
         (with("unknown", 6), vec!["unknown"]),
-        (with("employed_in_profession_targeted", 5), vec!["employed_in_profession_targeted"]),
+        (
+            with("employed_in_profession_targeted", 5),
+            vec!["employed_in_profession_targeted"],
+        ),
         (with("military_service", -1), vec!["military_service"]),
         (
             with("employed_in_profession_targeted", 11),
@@ -301,11 +354,29 @@ async fn graduations_and_destinations_follow_their_rules_and_their_institution()
     );
     assert_eq!(app.get_json(&destination(2024), admin).await["unknown"], 5);
     // Deleting: the institution and admins; a missing year is 404.
-    assert_problem(app.delete(&destination(2024), &w.college_b.1).await, StatusCode::NOT_FOUND).await;
-    assert_eq!(app.delete(&destination(2024), college).await.status(), StatusCode::NO_CONTENT);
-    assert_problem(app.get(&destination(2024), college).await, StatusCode::NOT_FOUND).await;
-    assert_eq!(app.delete(&graduation(2024), admin).await.status(), StatusCode::NO_CONTENT);
-    assert_problem(app.delete(&graduation(2024), admin).await, StatusCode::NOT_FOUND).await;
+    assert_problem(
+        app.delete(&destination(2024), &w.college_b.1).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(
+        app.delete(&destination(2024), college).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.get(&destination(2024), college).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(
+        app.delete(&graduation(2024), admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_problem(
+        app.delete(&graduation(2024), admin).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -324,7 +395,11 @@ async fn graduation_and_destination_imports_store_all_rows_or_none() {
         [(3, "program_id".to_string())]
     );
     for other in [&w.school_a.1, &w.enterprise_a.1, &w.analyst] {
-        assert_problem(post_csv(&app, graduations, other, &csv).await, StatusCode::FORBIDDEN).await;
+        assert_problem(
+            post_csv(&app, graduations, other, &csv).await,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     // Every bad row listed with its line.
     let bad = format!(
@@ -346,7 +421,10 @@ async fn graduation_and_destination_imports_store_all_rows_or_none() {
     // Admins for every program.
     let response = post_csv(&app, graduations, &w.admin, &csv).await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"stored": 2}));
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"stored": 2})
+    );
     // Destinations are checked against the stored graduations.
     let head = "program_id,year,employed_in_profession,employed_in_profession_targeted,employed_other,continued_study,military_service,left_region,unknown\n";
     // Line 2 accounts for 21 of the 20 graduates of 2023; 2022 has no

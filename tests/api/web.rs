@@ -1538,3 +1538,148 @@ async fn two_people_saving_the_same_record_from_the_page_do_not_overwrite_each_o
         .await;
     assert_eq!(stored["grade"], 10);
 }
+
+#[tokio::test]
+async fn a_college_records_its_graduates_and_their_destinations_on_its_page() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let college = r.visitor(&app, "college_a").await;
+    let page = college.get(&format!("/programs/{}", r.program_a)).await;
+    assert!(
+        page.body.contains("id=\"graduation-form\"")
+            && page.body.contains("id=\"destination-form\"")
+    );
+    let graduations = format!("/programs/{}/graduations", r.program_a);
+    let destinations = format!("/programs/{}/destinations", r.program_a);
+    // A bad record is shown again with its field marked and nothing stored.
+    let answer = college
+        .post(
+            &graduations,
+            &[
+                ("graduation.year", "2024"),
+                ("graduation.graduates", "20"),
+                ("graduation.targeted_graduates", "21"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert!(
+        answer.marks("graduation.targeted_graduates"),
+        "{}",
+        answer.body
+    );
+    assert!(answer.body.contains("value=\"21\""));
+    let api = format!("/api/v1/programs/{}/graduations", r.program_a);
+    assert_eq!(app.get_json(&api, &r.w.admin).await["total"], 0);
+    let answer = college
+        .post(
+            &graduations,
+            &[
+                ("graduation.year", "2024"),
+                ("graduation.graduates", "20"),
+                ("graduation.targeted_graduates", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    // Destinations adding up to more than the 20 graduates: refused, marked.
+    let mut fields = vec![
+        ("destination.graduation_year", "2024"),
+        ("destination.employed_in_profession", "15"),
+    ];
+    fields.push(("destination.unknown", "6"));
+    let answer = college.post(&destinations, &fields).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.body
+    );
+    assert!(answer.marks("destination.unknown"), "{}", answer.body);
+    fields.pop();
+    fields.push(("destination.unknown", "5"));
+    let answer = college.post(&destinations, &fields).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let page = college.get(answer.location()).await;
+    let table = page.body.split("id=\"outcomes\"").nth(1).unwrap();
+    let row = table
+        .split("<tr><td>2024</td>")
+        .nth(1)
+        .unwrap()
+        .split("</tr>")
+        .next()
+        .unwrap();
+    assert!(
+        row.contains(">20<") && row.contains(">15<") && row.contains(">5<"),
+        "{row}"
+    );
+    // Another college sees the table but no form, and cannot write.
+    let other = r.visitor(&app, "college_b").await;
+    let seen = other.get(&format!("/programs/{}", r.program_a)).await;
+    assert!(seen.body.contains("id=\"outcomes\"") && !seen.body.contains("id=\"graduation-form\""));
+    let answer = other
+        .post(
+            &graduations,
+            &[
+                ("graduation.year", "2023"),
+                ("graduation.graduates", "9"),
+                ("graduation.targeted_graduates", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get_json(&api, &r.w.admin).await["total"], 1);
+    // The college deletes the destinations of 2024 from the page.
+    let answer = college
+        .post(
+            &format!("/programs/{}/destinations/2024/delete", r.program_a),
+            &[],
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_json(
+            &format!("/api/v1/programs/{}/destinations", r.program_a),
+            &r.w.admin
+        )
+        .await["total"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn years_without_posted_demand_are_no_data_on_the_heatmap_not_a_surplus() {
+    let app = spawn_app().await;
+    let r = Region::build(&app).await;
+    let analyst = r.visitor(&app, "analyst").await;
+    // Demand for CNC operators is posted for 2029 only.
+    let page = analyst
+        .get(&format!(
+            "/forecast?profession_id={}&from=2028&to=2031",
+            r.w.cnc_operator
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_ne!(
+        heatmap_cell(&page.body, r.w.cnc_operator, 2029),
+        "нет данных"
+    );
+    for year in [2030, 2031] {
+        assert_eq!(
+            heatmap_cell(&page.body, r.w.cnc_operator, year).trim_end_matches('*'),
+            "нет данных"
+        );
+    }
+    let cell = analyst
+        .get(&format!(
+            "/forecast/explain?profession_id={}&year=2031",
+            r.w.cnc_operator
+        ))
+        .await;
+    assert!(cell.body.contains("нет данных"), "{}", cell.body);
+}
