@@ -116,19 +116,10 @@ pub fn latest_counts(conn: &mut DbConnection) -> QueryResult<Vec<SchoolCount>> {
         .collect())
 }
 
-/// Pupil records per school, grade and academic year: step 1's `m`.
+/// Pupil records per school, grade and academic year: step 1's `m`, from
+/// the aggregate every pupil write keeps current.
 pub fn pupil_records(conn: &mut DbConnection) -> QueryResult<Vec<SchoolRecords>> {
-    use super::schema::pupils;
-    use diesel::dsl::count_star;
-    Ok(pupils::table
-        .group_by((pupils::school_id, pupils::grade, pupils::academic_year))
-        .select((
-            pupils::school_id,
-            pupils::grade,
-            pupils::academic_year,
-            count_star(),
-        ))
-        .load::<(i64, i32, i32, i64)>(conn)?
+    Ok(super::pupil_counts::cohorts(conn)?
         .into_iter()
         .map(|(school_id, grade, academic_year, pupils)| SchoolRecords {
             school_id,

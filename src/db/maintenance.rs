@@ -33,7 +33,7 @@ pub fn wipe(conn: &mut DbConnection) -> QueryResult<()> {
             "DELETE FROM event_registrations; DELETE FROM event_professions; DELETE FROM events;
              DELETE FROM shortages; DELETE FROM outbox; DELETE FROM invitations;
              DELETE FROM grade_counts; DELETE FROM program_graduations; DELETE FROM program_destinations;
-             DELETE FROM pupil_masses; DELETE FROM pupil_counts; DELETE FROM pupil_interests; DELETE FROM pupils;
+             DELETE FROM pupil_masses; DELETE FROM pupil_counts; DELETE FROM pupil_cohorts; DELETE FROM pupil_interests; DELETE FROM pupils;
              DELETE FROM demand; DELETE FROM program_enrollments; DELETE FROM program_intakes;
              DELETE FROM program_professions; DELETE FROM programs; DELETE FROM web_sessions; DELETE FROM users;
              DELETE FROM login_throttle; DELETE FROM organization_clusters; DELETE FROM organizations;

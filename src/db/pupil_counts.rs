@@ -1,6 +1,8 @@
-//! `pupil_counts`: pupils per school, grade and interest target, kept
+//! `pupil_counts`: pupils per school, grade and interest target, and
+//! `pupil_cohorts`: pupils per school, grade and academic year, kept
 //! current by every write of pupils and interests (in the same transaction),
-//! so that `/stats/pupils` and its kin never group every pupil.
+//! so that `/stats/pupils`, the forecast's cohort rule and their kin never
+//! group every pupil.
 //!
 //! A writer takes out what the pupils it touches count before it changes
 //! them and puts back what they count after: correct whatever the change
@@ -14,22 +16,32 @@ use diesel::upsert::excluded;
 use super::DbConnection;
 use super::cells::InterestCell;
 use super::masses::MassTarget;
-use super::schema::{pupil_counts, pupil_interests, pupils};
+use super::schema::{pupil_cohorts, pupil_counts, pupil_interests, pupils};
 
-/// Changes to the counts, gathered in memory and applied once.
+/// Changes to the counts, gathered in memory and applied once: per
+/// (school, grade, target), and per (school, grade, academic year).
 #[derive(Debug, Default)]
-pub struct Counts(HashMap<(i64, i32, MassTarget), i64>);
+pub struct Counts(
+    HashMap<(i64, i32, MassTarget), i64>,
+    HashMap<(i64, i32, i32), i64>,
+);
 
 impl Counts {
     /// Adds what these pupils count now, times `sign` (-1 before a change, +1 after it).
     pub fn count(&mut self, conn: &mut DbConnection, ids: &[i64], sign: i64) -> QueryResult<()> {
         for chunk in ids.chunks(5000) {
-            let rows: Vec<(i64, i64, i32)> = pupils::table
+            let rows: Vec<(i64, i64, i32, i32)> = pupils::table
                 .filter(pupils::id.eq_any(chunk))
-                .select((pupils::id, pupils::school_id, pupils::grade))
+                .select((
+                    pupils::id,
+                    pupils::school_id,
+                    pupils::grade,
+                    pupils::academic_year,
+                ))
                 .load(conn)?;
             let mut placed = HashMap::with_capacity(rows.len());
-            for (id, school_id, grade) in rows {
+            for (id, school_id, grade, academic_year) in rows {
+                *self.1.entry((school_id, grade, academic_year)).or_default() += sign;
                 *self
                     .0
                     .entry((school_id, grade, MassTarget::AllPupils))
@@ -57,6 +69,7 @@ impl Counts {
     /// Adds each change to its row in one upsert a chunk (atomic against
     /// concurrent writers; rows locked in a stable order).
     pub fn apply(self, conn: &mut DbConnection) -> QueryResult<()> {
+        apply_cohorts(conn, self.1)?;
         let mut changes: Vec<((i64, i32, MassTarget), i64)> =
             self.0.into_iter().filter(|(_, d)| *d != 0).collect();
         changes.sort_by_key(|(key, _)| *key);
@@ -89,6 +102,78 @@ impl Counts {
         }
         Ok(())
     }
+}
+
+/// Adds each change to its `pupil_cohorts` row (an upsert a chunk, rows in
+/// a stable order); rows that fall to 0 are removed.
+fn apply_cohorts(
+    conn: &mut DbConnection,
+    cohorts: HashMap<(i64, i32, i32), i64>,
+) -> QueryResult<()> {
+    let mut changes: Vec<((i64, i32, i32), i64)> =
+        cohorts.into_iter().filter(|(_, d)| *d != 0).collect();
+    changes.sort_by_key(|(key, _)| *key);
+    for chunk in changes.chunks(5000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|((school_id, grade, academic_year), pupils)| {
+                (
+                    pupil_cohorts::school_id.eq(*school_id),
+                    pupil_cohorts::grade.eq(*grade),
+                    pupil_cohorts::academic_year.eq(*academic_year),
+                    pupil_cohorts::pupils.eq(*pupils),
+                )
+            })
+            .collect();
+        crate::on_backend!(conn, |inner| diesel::insert_into(pupil_cohorts::table)
+            .values(&rows)
+            .on_conflict((
+                pupil_cohorts::school_id,
+                pupil_cohorts::grade,
+                pupil_cohorts::academic_year
+            ))
+            .do_update()
+            .set(pupil_cohorts::pupils.eq(pupil_cohorts::pupils + excluded(pupil_cohorts::pupils)))
+            .execute(inner))?;
+    }
+    if !changes.is_empty() {
+        diesel::delete(pupil_cohorts::table.filter(pupil_cohorts::pupils.le(0))).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Pupil records per school, grade and academic year, as kept.
+pub fn cohorts(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i32, i32, i64)>> {
+    pupil_cohorts::table
+        .filter(pupil_cohorts::pupils.gt(0))
+        .select((
+            pupil_cohorts::school_id,
+            pupil_cohorts::grade,
+            pupil_cohorts::academic_year,
+            pupil_cohorts::pupils,
+        ))
+        .order((
+            pupil_cohorts::school_id,
+            pupil_cohorts::grade,
+            pupil_cohorts::academic_year,
+        ))
+        .load(conn)
+}
+
+/// The same counted afresh from every pupil: what `pupil_cohorts` must
+/// always equal (the tests check it).
+pub fn cohorts_recomputed(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i32, i32, i64)>> {
+    use diesel::dsl::count_star;
+    pupils::table
+        .group_by((pupils::school_id, pupils::grade, pupils::academic_year))
+        .select((
+            pupils::school_id,
+            pupils::grade,
+            pupils::academic_year,
+            count_star(),
+        ))
+        .order((pupils::school_id, pupils::grade, pupils::academic_year))
+        .load(conn)
 }
 
 /// Runs `change` on these pupils inside the caller's transaction, keeping

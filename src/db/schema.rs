@@ -218,6 +218,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    pupil_cohorts (school_id, grade, academic_year) {
+        school_id -> BigInt,
+        grade -> Integer,
+        academic_year -> Integer,
+        pupils -> BigInt,
+    }
+}
+
+diesel::table! {
     program_graduations (program_id, year) {
         program_id -> BigInt,
         year -> Integer,

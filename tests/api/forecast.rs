@@ -655,10 +655,21 @@ fn masses(app: &TestApp) -> (Vec<String>, Vec<String>) {
         shown.sort();
         shown
     };
-    (
-        show(forecast::interest_masses(&mut conn).unwrap()),
-        show(forecast::recomputed_interest_masses(&mut conn).unwrap()),
-    )
+    // The kept pupil records per school, grade and year go with the masses.
+    let cohorts = |rows: Vec<(i64, i32, i32, i64)>| {
+        rows.into_iter()
+            .map(|(school, grade, year, pupils)| format!("cohort {school} {grade} {year} {pupils}"))
+            .collect::<Vec<String>>()
+    };
+    let mut kept = show(forecast::interest_masses(&mut conn).unwrap());
+    kept.extend(cohorts(
+        kadry::db::pupil_counts::cohorts(&mut conn).unwrap(),
+    ));
+    let mut fresh = show(forecast::recomputed_interest_masses(&mut conn).unwrap());
+    fresh.extend(cohorts(
+        kadry::db::pupil_counts::cohorts_recomputed(&mut conn).unwrap(),
+    ));
+    (kept, fresh)
 }
 
 #[tokio::test]

@@ -63,3 +63,16 @@ CREATE TABLE program_destinations (
     unknown INTEGER NOT NULL CHECK (unknown >= 0),
     PRIMARY KEY (program_id, graduation_year)
 );
+
+-- Pupil records per school, grade and academic year, kept current by every
+-- write of pupils (as pupil_counts is), so that the forecast's cohort rule
+-- reads a few hundred rows, never every pupil.
+CREATE TABLE pupil_cohorts (
+    school_id BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    grade INTEGER NOT NULL,
+    academic_year INTEGER NOT NULL,
+    pupils BIGINT NOT NULL,
+    PRIMARY KEY (school_id, grade, academic_year)
+);
+INSERT INTO pupil_cohorts (school_id, grade, academic_year, pupils)
+SELECT school_id, grade, academic_year, COUNT(*) FROM pupils GROUP BY school_id, grade, academic_year;

@@ -1,3 +1,4 @@
+DROP TABLE pupil_cohorts;
 DROP TABLE program_destinations;
 DROP TABLE program_graduations;
 

@@ -32,21 +32,49 @@ pub struct FlowCohort {
     pub graduation_year: i32,
 }
 
+/// Step 2 with a weight of 1 on every path: who would apply where, and the
+/// leavers with no eligible program. Step 2 is linear in the leavers, so
+/// every flow is these three scaled by its shares and added up: one
+/// distribution serves all the variants' runs.
+#[derive(Debug, Default)]
+pub(crate) struct UnitDistribution {
+    /// Per path of `Paths::paths`: applicants per (program index, exit year).
+    applicants: [HashMap<(usize, i32), f64>; 3],
+    /// Per path: leavers per (exit year, entry grade) with no eligible program.
+    pools: [BTreeMap<(i32, i32), f64>; 3],
+}
+
 impl Prepared<'_> {
+    /// Step 2 on every path with a weight of 1, once.
+    fn unit(&self) -> &UnitDistribution {
+        self.unit.get_or_init(|| {
+            let mut unit = UnitDistribution::default();
+            for (path, (grade, leavers)) in self.paths.paths().into_iter().enumerate() {
+                for (&year, by_target) in leavers {
+                    let pool = self.distribute(year, grade, by_target, &mut unit.applicants[path]);
+                    if pool > 0.0 {
+                        *unit.pools[path].entry((year, grade)).or_default() += pool;
+                    }
+                }
+            }
+            unit
+        })
+    }
+
     /// Steps 1 to 3 with the school-leaving shares.
     pub fn flow(&self, shares: LeavingShares) -> Flow {
+        let unit = self.unit();
         let mut applicants: HashMap<(usize, i32), f64> = HashMap::new();
         let mut unplaced: BTreeMap<(i32, i32), f64> = BTreeMap::new();
-        for year in self.paths.years() {
-            for grade in [9, 11] {
-                let leavers = self.paths.leavers(year, grade, shares);
-                if leavers.is_empty() {
-                    continue;
-                }
-                let pool = self.distribute(year, grade, &leavers, &mut applicants);
-                if pool > 0.0 {
-                    *unplaced.entry((year, grade)).or_default() += pool;
-                }
+        for (path, weight) in shares.weights().into_iter().enumerate() {
+            if weight <= 0.0 {
+                continue;
+            }
+            for (key, applied) in &unit.applicants[path] {
+                *applicants.entry(*key).or_default() += weight * applied;
+            }
+            for (key, pool) in &unit.pools[path] {
+                *unplaced.entry(*key).or_default() += weight * pool;
             }
         }
         let cohorts = self.intakes(&applicants, &mut unplaced);

@@ -25,6 +25,11 @@ impl LeavingShares {
         )
     }
 
+    /// The weight of each path of `Paths::paths`: p9, s10 × p11, p11.
+    pub fn weights(&self) -> [f64; 3] {
+        [self.p9, self.s10 * self.p11, self.p11]
+    }
+
     /// The shares with `s10` taken as `1 - p9` where `p9 + s10` exceeds 1.
     pub fn new(p9: f64, s10: f64, p11: f64) -> Self {
         Self {
@@ -142,18 +147,15 @@ impl Paths {
         self.counted.contains(&(exit_year, entry_grade))
     }
 
-    /// Exit years with any leavers.
-    pub(crate) fn years(&self) -> Vec<i32> {
-        let mut years: Vec<i32> = self
-            .after_9
-            .keys()
-            .chain(self.on_to_11.keys())
-            .chain(self.from_10.keys())
-            .copied()
-            .collect();
-        years.sort_unstable();
-        years.dedup();
-        years
+    /// The three paths with their entry grade, in the order of
+    /// `LeavingShares::weights`: after grade 9, staying on to grade 11,
+    /// from grade 10 or 11.
+    pub(crate) fn paths(&self) -> [(i32, &BTreeMap<i32, ByTarget>); 3] {
+        [
+            (9, &self.after_9),
+            (11, &self.on_to_11),
+            (11, &self.from_10),
+        ]
     }
 
     /// The leavers of exit year `year` and entry grade `grade` by target.

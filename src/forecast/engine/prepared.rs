@@ -18,6 +18,8 @@ pub struct Prepared<'a> {
     pub(crate) supplies: Vec<Vec<(usize, f64)>>,
     /// The latest year of demand per profession (step 5).
     pub demand_until: std::collections::HashMap<i64, i32>,
+    /// Step 2 on every path with a weight of 1, made at the first flow.
+    pub(crate) unit: std::sync::OnceLock<super::flow::UnitDistribution>,
 }
 
 impl<'a> Prepared<'a> {
@@ -42,6 +44,7 @@ impl<'a> Prepared<'a> {
             grid,
             supplies,
             demand_until: inputs.demand_until(),
+            unit: std::sync::OnceLock::new(),
         }
     }
 }
