@@ -41,26 +41,40 @@ impl Scaling {
 impl Prepared<'_> {
     /// Step 4: supply per grid cell from a flow's cohorts with one scaling.
     pub fn supply(&self, flow: &Flow, scaling: Scaling) -> Vec<f64> {
-        let mut supply = vec![0.0; self.grid.cells()];
-        for cohort in &flow.cohorts {
-            let program = &self.inputs.programs[cohort.program];
-            let retained = scaling.retained(program, cohort);
-            self.add_cohort(&mut supply, cohort, retained);
-        }
-        supply
+        self.supply_parts(flow, scaling.annual_dropout_rate)
+            .retained(scaling)
     }
 
-    fn add_cohort(&self, supply: &mut [f64], cohort: &FlowCohort, retained: f64) {
-        let years = self.grid.years();
-        let Ok(column) = usize::try_from(cohort.graduation_year - self.grid.from) else {
-            return;
+    /// Step 4 before retention, per grid cell: a flow's completing
+    /// graduates from targeted seats and from ordinary ones (each cohort's
+    /// completion times its profession shares). Supply is linear in the two
+    /// retention rates, so one set of parts serves every scaling with the
+    /// same dropout rate.
+    pub(crate) fn supply_parts(&self, flow: &Flow, annual_dropout_rate: f64) -> SupplyParts {
+        let cells = self.grid.cells();
+        let mut parts = SupplyParts {
+            targeted: vec![0.0; cells],
+            ordinary: vec![0.0; cells],
         };
-        if column >= years {
-            return;
+        let years = self.grid.years();
+        for cohort in &flow.cohorts {
+            let Ok(column) = usize::try_from(cohort.graduation_year - self.grid.from) else {
+                continue;
+            };
+            if column >= years {
+                continue;
+            }
+            let program = &self.inputs.programs[cohort.program];
+            let completion = program.completion(annual_dropout_rate);
+            let targeted = completion * cohort.targeted;
+            let ordinary = completion * (cohort.intake - cohort.targeted);
+            for (row, share) in &self.supplies[cohort.program] {
+                let cell = row * years + column;
+                parts.targeted[cell] += share * targeted;
+                parts.ordinary[cell] += share * ordinary;
+            }
         }
-        for (row, share) in &self.supplies[cohort.program] {
-            supply[row * years + column] += share * retained;
-        }
+        parts
     }
 
     /// The supply of one cell with one flow and one scaling.
@@ -88,18 +102,15 @@ impl Prepared<'_> {
                 for p11 in ends(p11) {
                     let flow = self.flow(LeavingShares::new(p9, s10, p11));
                     for annual_dropout_rate in ends(a) {
+                        let parts = self.supply_parts(&flow, annual_dropout_rate);
                         for retention_rate in ends(r) {
                             for targeted_retention_rate in ends(rt) {
-                                let scaling = Scaling {
-                                    annual_dropout_rate,
+                                parts.extend(
                                     retention_rate,
                                     targeted_retention_rate,
-                                };
-                                let supply = self.supply(&flow, scaling);
-                                for (i, value) in supply.into_iter().enumerate() {
-                                    low[i] = low[i].min(value);
-                                    high[i] = high[i].max(value);
-                                }
+                                    &mut low,
+                                    &mut high,
+                                );
                             }
                         }
                     }
@@ -145,6 +156,46 @@ impl Prepared<'_> {
             })
             .collect()
     }
+}
+
+/// A flow's completing graduates per cell, from targeted and from ordinary seats.
+#[derive(Debug, Clone)]
+pub(crate) struct SupplyParts {
+    targeted: Vec<f64>,
+    ordinary: Vec<f64>,
+}
+
+impl SupplyParts {
+    /// Supply per cell with these retention rates: `rt × targeted + r × ordinary`.
+    fn retained(&self, scaling: Scaling) -> Vec<f64> {
+        self.targeted
+            .iter()
+            .zip(&self.ordinary)
+            .map(|(t, o)| {
+                supply_of(
+                    *t,
+                    *o,
+                    scaling.retention_rate,
+                    scaling.targeted_retention_rate,
+                )
+            })
+            .collect()
+    }
+
+    /// Widens `low` and `high` to the supply with these retention rates.
+    fn extend(&self, r: f64, rt: f64, low: &mut [f64], high: &mut [f64]) {
+        for (i, (t, o)) in self.targeted.iter().zip(&self.ordinary).enumerate() {
+            let value = supply_of(*t, *o, r, rt);
+            low[i] = low[i].min(value);
+            high[i] = high[i].max(value);
+        }
+    }
+}
+
+/// One cell's supply from its parts: the same expression wherever it is
+/// computed, so that a variant at the central values equals the central run.
+fn supply_of(targeted: f64, ordinary: f64, r: f64, rt: f64) -> f64 {
+    targeted * rt + ordinary * r
 }
 
 /// One bar of the tornado chart.
