@@ -68,13 +68,21 @@ impl Application {
                     let path = request.path().to_string();
                     service.call(request).map(move |response| {
                         if let Ok(response) = &response {
+                            let status = response.status();
                             tracing::info!(
                                 %method,
                                 %path,
-                                status = response.status().as_u16(),
+                                status = status.as_u16(),
                                 millis = started.elapsed().as_millis() as u64,
                                 "request"
                             );
+                            // A 500 that did happen says why: the error the
+                            // response was made from (an invalid header, say).
+                            if status.is_server_error()
+                                && let Some(error) = response.response().error()
+                            {
+                                tracing::error!(%method, %path, cause = %error, "server error");
+                            }
                         }
                         response
                     })

@@ -36,9 +36,20 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only a path of this site: never a redirect elsewhere.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Only a path of this site: never a redirect elsewhere, never a header
+/// that cannot be sent. Accepted: a path starting with one `/`, of visible
+/// ASCII only (no control characters, no spaces, no backslash: browsers
+/// drop tabs and newlines and read `\\` as `/`, so `/\t/evil.example` is
+/// `//evil.example` to them), that parses as a path and query without a
+/// scheme or a host. Anything else goes to the home page.
+pub(crate) fn safe_next(next: &str) -> String {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic()) && !next.contains('\\');
+    let own_path = next.starts_with('/')
+        && !next.starts_with("//")
+        && next
+            .parse::<actix_web::http::Uri>()
+            .is_ok_and(|uri| uri.scheme().is_none() && uri.authority().is_none());
+    if visible && own_path {
         next.to_string()
     } else {
         "/".to_string()
@@ -229,4 +240,33 @@ async fn home(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, W
         organization,
         todo,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_path_of_kadry_itself_is_a_place_to_go_back_to() {
+        for good in ["/", "/forecast?from=2027&to=2030", "/programs/7", "/a%20b"] {
+            assert_eq!(safe_next(good), good);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/ /evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "/\u{7f}",
+            "/программы",
+            "/\u{200b}/evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
 }
