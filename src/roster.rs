@@ -53,14 +53,85 @@ pub struct RosterRow {
     pub pupil: PupilFields,
 }
 
-/// The records of a CSV file with exactly `header`, each with its line (the
-/// header is line 1); rows that cannot be read are added to `errors`. A
-/// byte-order mark is ignored.
-fn records(
+/// At most this many bad lines are listed; past them, only how many more.
+pub const MAX_BAD_LINES: usize = 1000;
+
+/// The errors of a file's bad lines: kept for the first `MAX_BAD_LINES`
+/// lines, only counted after them, so that a file of bad lines cannot make
+/// an answer (or the server's memory) grow with the file.
+#[derive(Debug, Default)]
+pub struct LineErrors {
+    kept: Vec<FieldError>,
+    lines: HashSet<u64>,
+    last_dropped: Option<u64>,
+    more: usize,
+}
+
+impl LineErrors {
+    pub fn push(&mut self, error: FieldError) {
+        let line = error.line.unwrap_or(0);
+        if self.lines.contains(&line) || self.lines.len() < MAX_BAD_LINES {
+            self.lines.insert(line);
+            self.kept.push(error);
+        } else if self.last_dropped != Some(line) {
+            self.last_dropped = Some(line);
+            self.more += 1;
+        }
+    }
+
+    pub fn extend(&mut self, errors: impl IntoIterator<Item = FieldError>) {
+        for error in errors {
+            self.push(error);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// Adds another collection's errors (kept ones within the cap, the
+    /// rest counted).
+    pub fn merge(&mut self, other: LineErrors) {
+        self.more += other.more;
+        self.extend(other.kept);
+    }
+
+    /// The kept errors by line, and a last one saying how many more lines were bad.
+    pub fn into_errors(self) -> Vec<FieldError> {
+        let mut errors = self.kept;
+        errors.sort_by_key(|e| e.line);
+        if self.more > 0 {
+            errors.push(FieldError::new(
+                "file",
+                format!(
+                    "{} more bad lines are not listed (the first {MAX_BAD_LINES} are)",
+                    self.more
+                ),
+            ));
+        }
+        errors
+    }
+}
+
+/// `errors` by line with at most `MAX_BAD_LINES` lines listed (and a last
+/// error saying how many more there were).
+pub fn capped(mut errors: Vec<FieldError>) -> Vec<FieldError> {
+    errors.sort_by_key(|e| e.line);
+    let mut kept = LineErrors::default();
+    kept.extend(errors);
+    kept.into_errors()
+}
+
+/// Calls `visit` with each record of a CSV file with exactly `header` and
+/// its line (the header is line 1), one record at a time, so that memory
+/// does not grow with the file; rows that cannot be read are added to
+/// `errors`. A byte-order mark is ignored.
+fn each_record(
     csv: &[u8],
     header: &[&str],
-    errors: &mut Vec<FieldError>,
-) -> Result<Vec<(u64, csv::StringRecord)>, Vec<FieldError>> {
+    errors: &mut LineErrors,
+    mut visit: impl FnMut(u64, &csv::StringRecord),
+) -> Result<(), Vec<FieldError>> {
     let csv = csv.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(csv);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -77,33 +148,45 @@ fn records(
             format!("must be exactly {}", header.join(",")),
         )]);
     }
-    let mut records = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let fallback_line = index as u64 + 2;
-        match record {
-            Ok(record) => {
+    let mut record = csv::StringRecord::new();
+    let mut index: u64 = 0;
+    loop {
+        let fallback_line = index + 2;
+        index += 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
                 let line = record.position().map_or(fallback_line, |p| p.line());
-                records.push((line, record));
+                visit(line, &record);
             }
             Err(error) => {
                 let line = error.position().map_or(fallback_line, |p| p.line());
+                let fatal = !matches!(
+                    error.kind(),
+                    csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }
+                );
                 errors.push(FieldError::on_line(line, "row", csv_error(&error)));
+                if fatal {
+                    break;
+                }
             }
         }
     }
-    Ok(records)
+    Ok(())
 }
 
-/// Parses and checks a whole roster; every bad row is reported with its line.
+/// Parses and checks a whole roster; every bad row is reported with its
+/// line (the first `MAX_BAD_LINES` of them, and how many more).
 pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Vec<FieldError>> {
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
+    let mut errors = LineErrors::default();
     let mut lines_by_ref: HashMap<String, u64> = HashMap::new();
-    for (line, record) in records(csv, &HEADER, &mut errors)? {
-        match parse_row(&record, targets) {
+    let mut bad = LineErrors::default();
+    each_record(csv, &HEADER, &mut errors, |line, record| {
+        match parse_row(record, targets) {
             Ok(pupil) => {
                 if let Some(first) = lines_by_ref.insert(pupil.external_ref.clone(), line) {
-                    errors.push(FieldError::on_line(
+                    bad.push(FieldError::on_line(
                         line,
                         "external_ref",
                         format!("repeats line {first}"),
@@ -112,20 +195,25 @@ pub fn parse(csv: &[u8], targets: &InterestTargets) -> Result<Vec<RosterRow>, Ve
                     rows.push(RosterRow { line, pupil });
                 }
             }
-            Err(row_errors) => errors.extend(
+            Err(row_errors) => bad.extend(
                 row_errors
                     .into_iter()
                     .map(|e| FieldError::on_line(line, e.field, e.message)),
             ),
         }
-    }
+    })?;
+    errors.merge(bad);
     if rows.is_empty() && errors.is_empty() {
-        errors.push(FieldError::on_line(2, "row", "the file has no pupils"));
+        return Err(vec![FieldError::on_line(
+            2,
+            "row",
+            "the file has no pupils",
+        )]);
     }
     if errors.is_empty() {
         Ok(rows)
     } else {
-        Err(errors)
+        Err(errors.into_errors())
     }
 }
 
@@ -278,15 +366,16 @@ pub fn parse_numbers_with_errors(
     header: &[&str],
 ) -> Result<(Vec<(u64, Vec<i64>)>, Vec<FieldError>), Vec<FieldError>> {
     let mut rows = Vec::new();
-    let mut errors = Vec::new();
-    for (line, record) in records(csv, header, &mut errors)? {
+    let mut errors = LineErrors::default();
+    let mut bad = LineErrors::default();
+    each_record(csv, header, &mut errors, |line, record| {
         if record.len() != header.len() {
-            errors.push(FieldError::on_line(
+            bad.push(FieldError::on_line(
                 line,
                 "row",
                 format!("has {} fields, not {}", record.len(), header.len()),
             ));
-            continue;
+            return;
         }
         let mut numbers = Vec::with_capacity(header.len());
         let mut ok = true;
@@ -301,7 +390,7 @@ pub fn parse_numbers_with_errors(
             match parsed {
                 Some(number) => numbers.push(number),
                 None => {
-                    errors.push(FieldError::on_line(line, *name, "must be a whole number"));
+                    bad.push(FieldError::on_line(line, *name, "must be a whole number"));
                     ok = false;
                 }
             }
@@ -309,7 +398,9 @@ pub fn parse_numbers_with_errors(
         if ok {
             rows.push((line, numbers));
         }
-    }
+    })?;
+    errors.merge(bad);
+    let errors = errors.into_errors();
     if rows.is_empty() && errors.is_empty() {
         return Err(vec![FieldError::on_line(1, "file", "has no rows")]);
     }

@@ -389,8 +389,7 @@ pub async fn import_region(ctx: &Context, user: &AuthUser, csv: &[u8]) -> AppRes
             .or_default()
             .push((grade, pupils));
     }
-    errors.sort_by_key(|e| e.line);
-    AppError::unless_empty(errors)?;
+    AppError::unless_empty(roster::capped(errors))?;
     let actor = *user;
     ctx.write(move |conn| {
         let mut errors = Vec::new();
@@ -413,7 +412,7 @@ pub async fn import_region(ctx: &Context, user: &AuthUser, csv: &[u8]) -> AppRes
                 ));
             }
         }
-        AppError::unless_empty(errors)?;
+        AppError::unless_empty(roster::capped(errors))?;
         store_region(conn, &by_school)?;
         let counts = by_school.values().map(Vec::len).sum();
         let changes = serde_json::json!({ "school_years": by_school.len(), "counts": counts });

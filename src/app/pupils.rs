@@ -288,11 +288,23 @@ pub async fn import_roster(
 ) -> AppResult<ImportSummary> {
     authorize(user, Action::ManagePupils { school_id })?;
     let actor = *user;
+    let (profession_ids, cluster_ids) = ctx
+        .run(move |conn| {
+            existing_school(conn, school_id)?;
+            Ok(references::interest_targets(conn)?)
+        })
+        .await?;
+    // The file is parsed and checked outside any transaction and without a
+    // connection: a big file must not hold the database's write lock (or a
+    // pooled connection) while it is read.
+    let rows = tokio::task::spawn_blocking(move || {
+        roster::parse(&csv, &InterestTargets::new(profession_ids, cluster_ids))
+    })
+    .await
+    .map_err(|error| AppError::Internal(anyhow::anyhow!("parsing a roster: {error}")))?
+    .map_err(AppError::Invalid)?;
     ctx.write(move |conn| {
         existing_school(conn, school_id)?;
-        let (profession_ids, cluster_ids) = references::interest_targets(conn)?;
-        let rows = roster::parse(&csv, &InterestTargets::new(profession_ids, cluster_ids))
-            .map_err(AppError::Invalid)?;
         let summary = store_roster(conn, school_id, &rows)?;
         let changes = serde_json::json!({
             "school_id": school_id,

@@ -121,8 +121,7 @@ pub async fn import_graduations(ctx: &Context, user: &AuthUser, csv: &[u8]) -> A
         .collect();
     errors.extend(twice(&rows, |g| g.year));
     errors.extend(parse_errors);
-    errors.sort_by_key(|e| e.line);
-    AppError::unless_empty(errors)?;
+    AppError::unless_empty(roster::capped(errors))?;
     let actor = *user;
     ctx.write(move |conn| {
         let mut errors = refuse_programs(conn, &actor, &rows)?;
@@ -135,7 +134,7 @@ pub async fn import_graduations(ctx: &Context, user: &AuthUser, csv: &[u8]) -> A
                 ));
             }
         }
-        AppError::unless_empty(errors)?;
+        AppError::unless_empty(roster::capped(errors))?;
         for (_, program_id, graduation) in &rows {
             outcomes::put_graduation(conn, *program_id, graduation)?;
         }
@@ -187,8 +186,7 @@ pub async fn import_destinations(
         .collect();
     errors.extend(twice(&rows, |d| d.graduation_year));
     errors.extend(parse_errors);
-    errors.sort_by_key(|e| e.line);
-    AppError::unless_empty(errors)?;
+    AppError::unless_empty(roster::capped(errors))?;
     let actor = *user;
     ctx.write(move |conn| {
         let mut errors = refuse_programs(conn, &actor, &rows)?;
@@ -202,7 +200,7 @@ pub async fn import_destinations(
                 ));
             }
         }
-        AppError::unless_empty(errors)?;
+        AppError::unless_empty(roster::capped(errors))?;
         for (_, program_id, destination) in &rows {
             outcomes::put_destination(conn, *program_id, destination)?;
         }
