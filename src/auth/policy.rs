@@ -56,6 +56,10 @@ pub enum Action {
     ManageNotifications,
     /// Importing the whole region's school counts at once: admins.
     ImportRegionCounts,
+    /// Publishing a forecast: analysts and admins.
+    PublishForecasts,
+    /// Deleting a published forecast: admins.
+    DeletePublishedForecasts,
     /// Creating, cancelling an event and recording its attendance: its organizer (a college or enterprise) and admins.
     ManageEvents { organizer_id: i64 },
 }
@@ -118,7 +122,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::ReadAllPupils
             | Action::SetForecastParameters
             | Action::ManageNotifications
-            | Action::ImportRegionCounts,
+            | Action::ImportRegionCounts
+            | Action::DeletePublishedForecasts,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
         (Role::College, Action::WritePrograms) => Allowed,
@@ -140,7 +145,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             Action::SeeDemandRecords
             | Action::ReadDemand { .. }
             | Action::ReadAllDemand
-            | Action::RunScenarios,
+            | Action::RunScenarios
+            | Action::PublishForecasts,
         ) => Allowed,
         (Role::Enterprise, Action::SeeDemandRecords | Action::WriteDemandRecords) => Allowed,
         (

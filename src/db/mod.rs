@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod outcomes;
 pub mod professions;
 pub mod programs;
+pub mod published;
 pub mod pupil_counts;
 pub mod pupil_stats;
 pub mod pupils;

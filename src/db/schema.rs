@@ -376,3 +376,17 @@ diesel::table! {
         generation -> BigInt,
     }
 }
+
+diesel::table! {
+    published_forecasts (id) {
+        id -> BigInt,
+        title -> Text,
+        as_of -> Integer,
+        from_year -> Integer,
+        to_year -> Integer,
+        published_at -> Timestamp,
+        published_by -> Nullable<BigInt>,
+        generation -> BigInt,
+        answer -> Text,
+    }
+}

@@ -22,6 +22,7 @@ pub mod plans;
 pub mod problem;
 pub mod professions;
 pub mod programs;
+pub mod published;
 pub mod pupils;
 pub mod recommendations;
 pub mod respond;

@@ -7,8 +7,8 @@ use super::openapi::{self, BearerAuth, CommonAnswers};
 use super::problem;
 use super::{
     audit, auth, clusters, demand, events, forecast, grade_counts, guidance, health, intakes,
-    notifications, organizations, outcomes, plans, professions, programs, pupils, recommendations,
-    roster, stats, users,
+    notifications, organizations, outcomes, plans, professions, programs, published, pupils,
+    recommendations, roster, stats, users,
 };
 
 /// Registers each handler with actix and documents it in the OpenAPI
@@ -117,6 +117,11 @@ api!(
     forecast::get_parameters,
     forecast::put_parameters,
     forecast::explain,
+    published::publish_forecast,
+    published::list_published,
+    published::get_published,
+    published::compare_published,
+    published::delete_published,
     plans::plan_seats,
     events::create_event,
     events::list_events,

@@ -20,6 +20,7 @@ mod notifications;
 mod pages;
 mod plans;
 mod programs;
+mod published;
 mod pupils;
 mod retention;
 mod roster;

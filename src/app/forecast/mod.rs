@@ -1,10 +1,12 @@
 //! The staffing-gap forecast as the application offers it: read by
 //! everyone (`stored`), scenarios by analysts and admins (`scenario`),
 //! parameters set by admins (`parameters`), any cell taken apart
-//! (`explain`); `span` says when it starts and which years it shows.
+//! (`explain`), published forecasts kept as they were (`published`); `span`
+//! says when it starts and which years it shows.
 
 mod explain;
 mod parameters;
+mod published;
 mod scenario;
 mod span;
 mod stored;
@@ -12,6 +14,11 @@ mod stored;
 pub use explain::{DemandPart, Explanation, SensitivityBar, SupplyLine, explain};
 pub use parameters::{
     BoundsBody, ParameterSet, ParameterSetJson, ParametersBody, parameters, set_parameters,
+};
+pub use published::{
+    ComparedRow, Comparison, PublishBody, PublishedAnswer, PublishedForecast,
+    answer as published_answer, compare as compare_published, delete as delete_published,
+    list as list_published, publish,
 };
 pub use scenario::{ScenarioBody, ScenarioIntake, apply_scenario, scenario, with_gap_before};
 pub use span::{Span, as_of, as_of_text};
