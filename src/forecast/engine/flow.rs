@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::paths::{ByTarget, LeavingShares};
 use super::prepared::{Prepared, Window};
+use super::unit::UnitDistribution;
 use crate::forecast::model::Seats;
 
 /// Steps 1 to 3 for one set of school-leaving shares: who applied where,
@@ -30,18 +31,6 @@ pub struct FlowCohort {
     pub actual: bool,
     pub targeted: f64,
     pub graduation_year: i32,
-}
-
-/// Step 2 with a weight of 1 on every path: who would apply where, and the
-/// leavers with no eligible program. Step 2 is linear in the leavers, so
-/// every flow is these three scaled by its shares and added up: one
-/// distribution serves all the variants' runs.
-#[derive(Debug, Default)]
-pub(crate) struct UnitDistribution {
-    /// Per path of `Paths::paths`: applicants per (program index, exit year).
-    applicants: [HashMap<(usize, i32), f64>; 3],
-    /// Per path: leavers per (exit year, entry grade) with no eligible program.
-    pools: [BTreeMap<(i32, i32), f64>; 3],
 }
 
 impl Prepared<'_> {

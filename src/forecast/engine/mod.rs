@@ -17,6 +17,7 @@ mod prepared;
 mod reach;
 mod run;
 mod supply;
+mod unit;
 mod window;
 
 pub use flow::{Flow, FlowCohort};

@@ -19,7 +19,7 @@ pub struct Prepared<'a> {
     /// The latest year of demand per profession (step 5).
     pub demand_until: std::collections::HashMap<i64, i32>,
     /// Step 2 on every path with a weight of 1, made at the first flow.
-    pub(crate) unit: std::sync::OnceLock<super::flow::UnitDistribution>,
+    pub(crate) unit: std::sync::OnceLock<super::unit::UnitDistribution>,
 }
 
 impl<'a> Prepared<'a> {
