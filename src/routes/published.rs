@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, IdempotencyKey};
 use super::problem::{ApiError, Problem};
 use super::{AppState, Listing, created};
 use crate::app::forecast::{self, Comparison, PublishBody, PublishedAnswer, PublishedForecast};
@@ -14,16 +14,19 @@ use crate::auth::AuthUser;
     responses(
         (status = 201, body = PublishedForecast, headers(("Location" = String))),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "a malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "an empty or too long title, a bad span", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an empty or too long title, a bad span, an Idempotency-Key used with another request", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/api/v1/forecast/published")]
 pub async fn publish_forecast(
     user: AuthUser,
     app: web::Data<AppState>,
+    key: IdempotencyKey,
     body: ApiJson<PublishBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let published = forecast::publish(&app, &user, body.0).await?;
+    let once = key.once(body.sent());
+    let published = forecast::publish(&app, &user, body.0, once).await?;
     created(
         format!("/api/v1/forecast/published/{}", published.id),
         &published,

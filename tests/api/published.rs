@@ -111,6 +111,35 @@ async fn a_published_forecast_stays_as_it_was_and_compares_with_today() {
 }
 
 #[tokio::test]
+async fn a_publication_retried_with_its_idempotency_key_is_published_once() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    let send = |key: &'static str| {
+        let app = &app;
+        let token = w.analyst.clone();
+        async move {
+            app.client
+                .post(app.url("/api/v1/forecast/published"))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .json(&json!({"title": "Прогноз"}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first: Value = send("publish-1").await.json().await.unwrap();
+    let again = send("publish-1").await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    assert_eq!(
+        app.get_json("/api/v1/forecast/published", &w.admin).await["total"],
+        1
+    );
+    assert_problem(send("a key with spaces").await, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
 async fn a_bad_publication_names_its_field_and_stores_nothing() {
     let app = spawn_app().await;
     let w = World::build(&app).await;

@@ -12,6 +12,7 @@ use super::span::{Span, as_of};
 use super::stored::{ForecastResponse, RowFilter, stored_forecast};
 use crate::app::Context;
 use crate::app::audit::log;
+use crate::app::conditional::Once;
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, authorize};
 use crate::db::audit::AuditAction;
@@ -39,7 +40,7 @@ pub struct PublishBody {
 }
 
 /// A published forecast as lists show it.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PublishedForecast {
     pub id: i64,
     pub title: String,
@@ -129,11 +130,13 @@ fn checked_title(title: &str) -> AppResult<String> {
     Ok(title.to_string())
 }
 
-/// Publishes the stored forecast of a span (analysts, admins).
+/// Publishes the stored forecast of a span (analysts, admins); with
+/// `once`, a retry with the same `Idempotency-Key` publishes nothing more.
 pub async fn publish(
     ctx: &Context,
     user: &AuthUser,
     body: PublishBody,
+    once: Option<Once>,
 ) -> AppResult<PublishedForecast> {
     authorize(user, Action::PublishForecasts)?;
     let title = checked_title(&body.title)?;
@@ -143,31 +146,30 @@ pub async fn publish(
     let answer = serde_json::to_string(&forecast)
         .map_err(|error| AppError::Internal(anyhow::anyhow!("writing a forecast: {error}")))?;
     let actor = *user;
-    let stored = ctx
-        .write(move |conn| {
-            let new = published::NewPublished {
-                title: &title,
-                as_of,
-                from: span.from,
-                to: span.to,
-                published_by: (actor != AuthUser::command_line()).then_some(actor.id),
-                generation: generation::current(conn)?,
-                answer: &answer,
-            };
-            let stored = published::insert(conn, &new)?;
-            let changes = serde_json::json!({"title": title, "as_of": as_of, "from": span.from, "to": span.to});
-            log(
-                conn,
-                &actor,
-                "published_forecast",
-                Some(stored.id),
-                AuditAction::Create,
-                Some(changes),
-            )?;
-            Ok(stored)
-        })
-        .await?;
-    Ok(stored.into())
+    ctx.create(user.id, once, move |conn| {
+        let new = published::NewPublished {
+            title: &title,
+            as_of,
+            from: span.from,
+            to: span.to,
+            published_by: (actor != AuthUser::command_line()).then_some(actor.id),
+            generation: generation::current(conn)?,
+            answer: &answer,
+        };
+        let stored = published::insert(conn, &new)?;
+        let changes =
+            serde_json::json!({"title": title, "as_of": as_of, "from": span.from, "to": span.to});
+        log(
+            conn,
+            &actor,
+            "published_forecast",
+            Some(stored.id),
+            AuditAction::Create,
+            Some(changes),
+        )?;
+        Ok(PublishedForecast::from(stored))
+    })
+    .await
 }
 
 /// Every published forecast, the latest first (everyone).
