@@ -131,21 +131,3 @@ pub fn pupil_records(conn: &mut DbConnection) -> QueryResult<Vec<SchoolRecords>>
         })
         .collect())
 }
-
-/// Every stored count as `(school_id, academic_year, grade, pupils)`, for the
-/// calibration and the region's exports.
-pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(i64, i32, i32, i32)>> {
-    grade_counts::table
-        .select((
-            grade_counts::school_id,
-            grade_counts::academic_year,
-            grade_counts::grade,
-            grade_counts::pupils,
-        ))
-        .order((
-            grade_counts::school_id,
-            grade_counts::academic_year,
-            grade_counts::grade,
-        ))
-        .load(conn)
-}

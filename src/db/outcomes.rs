@@ -2,7 +2,7 @@
 //! per calendar year and graduates' destinations about a year later.
 
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::DbConnection;
@@ -19,18 +19,7 @@ pub struct Graduation {
 }
 
 /// Where one year's graduates were about a year later.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Queryable,
-    Selectable,
-    Insertable,
-    Serialize,
-    Deserialize,
-    ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Queryable, Selectable, Insertable, Serialize, ToSchema)]
 #[diesel(table_name = program_destinations)]
 pub struct Destination {
     pub graduation_year: i32,
@@ -146,23 +135,4 @@ pub fn delete_destination(
     year: i32,
 ) -> QueryResult<bool> {
     Ok(diesel::delete(program_destinations::table.find((program_id, year))).execute(conn)? > 0)
-}
-
-/// Every graduation record as `(program_id, record)`, for the calibration.
-pub fn all_graduations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Graduation)>> {
-    program_graduations::table
-        .order((program_graduations::program_id, program_graduations::year))
-        .select((program_graduations::program_id, Graduation::as_select()))
-        .load(conn)
-}
-
-/// Every destination record as `(program_id, record)`, for the calibration.
-pub fn all_destinations(conn: &mut DbConnection) -> QueryResult<Vec<(i64, Destination)>> {
-    program_destinations::table
-        .order((
-            program_destinations::program_id,
-            program_destinations::graduation_year,
-        ))
-        .select((program_destinations::program_id, Destination::as_select()))
-        .load(conn)
 }
