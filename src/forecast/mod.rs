@@ -1,6 +1,7 @@
 //! The staffing-gap forecast of docs/forecast.md: a pure engine over aggregates, its variants, explanations, and scenarios on top of it.
 
 pub mod engine;
+pub mod evidence;
 pub mod explain;
 pub mod export;
 pub mod model;
