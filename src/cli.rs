@@ -5,11 +5,18 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, bail};
 
+mod base;
+mod evidence;
+
+use base::failure;
+pub use base::{Format, open, open_existing};
+pub use evidence::{CalibrateArgs, backtest, calibrate};
+
+use crate::app;
 use crate::app::demo::DemoOutcome;
 use crate::app::forecast::{ForecastResponse, Span};
 use crate::app::region::{Loaded, Scale, Stage};
 use crate::app::users::NewUserBody;
-use crate::app::{self, Context};
 use crate::auth::AuthUser;
 use crate::config::Settings;
 use crate::domain::count_en;
@@ -17,56 +24,12 @@ use crate::error::AppError;
 use crate::forecast::export::rows_as_csv;
 use crate::forecast::model::two_decimals_text;
 
-/// Migrates and opens the configured database, with the application's context.
-pub async fn open(settings: &Settings) -> anyhow::Result<Context> {
-    let pool = crate::db::prepare(&settings.database).await?;
-    Ok(Context::new(settings, pool))
-}
-
-/// Opens the configured database for a command that reads (or adds to)
-/// data already there: a SQLite file that does not exist is refused, naming
-/// it, rather than created empty.
-pub async fn open_existing(settings: &Settings) -> anyhow::Result<Context> {
-    if let crate::config::DatabaseUrl::Sqlite(path) = &settings.database.url
-        && !path.exists()
-    {
-        anyhow::bail!(
-            "there is no database at {} (KADRY_DATABASE_URL); create one with `kadry migrate`, or load the demo with `kadry demo`",
-            path.display()
-        );
-    }
-    open(settings).await
-}
-
-/// An application error as the command line says it: invalid fields named
-/// as the options that carry them (`--to: ...`).
-fn failure(error: AppError) -> anyhow::Error {
-    match error {
-        AppError::Invalid(errors) => anyhow::anyhow!(
-            "{}",
-            errors
-                .iter()
-                .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ),
-        other => anyhow::anyhow!("{}", other.describe()),
-    }
-}
-
 /// `--as-of`, `--from`, `--to` as given; the defaults are the API's.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ForecastWindow {
     pub as_of: Option<i32>,
     pub from: Option<i32>,
     pub to: Option<i32>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Csv,
-    Json,
 }
 
 /// `kadry forecast`: the same table as `GET /api/v1/forecast`, printed.
@@ -265,6 +228,15 @@ pub async fn load_demo(
         None => eprintln!(
             "kadry: the database already holds the Vladimir demo; serving it as it is (`kadry demo --replace` loads it afresh)"
         ),
+    }
+    if !outcome.calibrated.is_empty() {
+        eprintln!(
+            "kadry: calibrated {} from the demo's records (`kadry calibrate` shows the table)",
+            outcome.calibrated.join(", ")
+        );
+    }
+    if let Some((id, title)) = &outcome.published {
+        eprintln!("kadry: published «{title}» (/forecast/published/{id}) to compare with today's");
     }
     Ok(outcome)
 }

@@ -76,6 +76,42 @@ enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(User),
+    /// Estimate the parameters from the region's records (step 10 of
+    /// docs/forecast.md) and print the table; --apply stores them.
+    Calibrate {
+        /// The academic year the records run up to (default: the clock's).
+        #[arg(long)]
+        as_of: Option<i32>,
+        /// Years of records, 1 to 15 (default 5).
+        #[arg(long)]
+        window: Option<i32>,
+        /// Store the estimates of the parameters with at least 3 valid years.
+        #[arg(long)]
+        apply: bool,
+        /// With --apply: also set each program's proposed completion rate.
+        #[arg(long)]
+        programs: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Forecast again from what was known at past origins and score it
+    /// against what happened, beside the naive forecast (step 11).
+    Backtest {
+        /// The academic year the records run up to (default: the clock's).
+        #[arg(long)]
+        as_of: Option<i32>,
+        /// The first origin (default: --as-of - 5).
+        #[arg(long)]
+        first_origin: Option<i32>,
+        /// The last origin (default: --as-of - 1).
+        #[arg(long)]
+        last_origin: Option<i32>,
+        /// Years of records each origin's calibration uses (default 5).
+        #[arg(long)]
+        window: Option<i32>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Fill an empty database with a deterministic synthetic region (numbered
     /// names) of the given size, for trying kadry and its benchmarks at scale.
     Generate {
@@ -224,6 +260,38 @@ fn main() -> ExitCode {
             } => {
                 let window = cli::ForecastWindow { as_of, from, to };
                 print!("{}", cli::forecast(&settings, window, profession, format).await?);
+                Ok(())
+            }
+            Command::Calibrate {
+                as_of,
+                window,
+                apply,
+                programs,
+                format,
+            } => {
+                let args = cli::CalibrateArgs {
+                    as_of,
+                    window,
+                    apply,
+                    programs,
+                };
+                print!("{}", cli::calibrate(&settings, args, format).await?);
+                Ok(())
+            }
+            Command::Backtest {
+                as_of,
+                first_origin,
+                last_origin,
+                window,
+                format,
+            } => {
+                let asked = kadry::app::forecast::BacktestAsked {
+                    as_of,
+                    first_origin,
+                    last_origin,
+                    window,
+                };
+                print!("{}", cli::backtest(&settings, asked, format).await?);
                 Ok(())
             }
             Command::Demo {

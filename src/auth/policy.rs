@@ -60,6 +60,10 @@ pub enum Action {
     PublishForecasts,
     /// Deleting a published forecast: admins.
     DeletePublishedForecasts,
+    /// Reading calibration and the backtest: analysts and admins.
+    ReadEvidence,
+    /// Applying calibration to the stored parameters: admins.
+    ApplyCalibration,
     /// Creating, cancelling an event and recording its attendance: its organizer (a college or enterprise) and admins.
     ManageEvents { organizer_id: i64 },
 }
@@ -123,7 +127,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::SetForecastParameters
             | Action::ManageNotifications
             | Action::ImportRegionCounts
-            | Action::DeletePublishedForecasts,
+            | Action::DeletePublishedForecasts
+            | Action::ApplyCalibration,
         ) => Forbidden,
         (Role::College, Action::ManagePrograms { institution_id }) => own(institution_id),
         (Role::College, Action::WritePrograms) => Allowed,
@@ -146,7 +151,8 @@ fn decide(user: &AuthUser, action: Action) -> Decision {
             | Action::ReadDemand { .. }
             | Action::ReadAllDemand
             | Action::RunScenarios
-            | Action::PublishForecasts,
+            | Action::PublishForecasts
+            | Action::ReadEvidence,
         ) => Allowed,
         (Role::Enterprise, Action::SeeDemandRecords | Action::WriteDemandRecords) => Allowed,
         (

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod demand;
 pub mod errors;
 pub mod events;
+pub mod evidence;
 pub mod forecast;
 pub mod generation;
 pub mod grade_counts;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clusters;
 pub mod demand;
 pub mod events;
+pub mod evidence;
 pub mod extract;
 pub mod forecast;
 pub mod grade_counts;

@@ -6,9 +6,9 @@ use actix_web::web;
 use super::openapi::{self, BearerAuth, CommonAnswers};
 use super::problem;
 use super::{
-    audit, auth, clusters, demand, events, forecast, grade_counts, guidance, health, intakes,
-    notifications, organizations, outcomes, plans, professions, programs, published, pupils,
-    recommendations, roster, stats, users,
+    audit, auth, clusters, demand, events, evidence, forecast, grade_counts, guidance, health,
+    intakes, notifications, organizations, outcomes, plans, professions, programs, published,
+    pupils, recommendations, roster, stats, users,
 };
 
 /// Registers each handler with actix and documents it in the OpenAPI
@@ -122,6 +122,9 @@ api!(
     published::get_published,
     published::compare_published,
     published::delete_published,
+    evidence::get_calibration,
+    evidence::apply_calibration,
+    evidence::get_backtest,
     plans::plan_seats,
     events::create_event,
     events::list_events,

@@ -4,6 +4,7 @@
 mod auth;
 mod browser;
 mod cache;
+mod calibration;
 mod catalogue;
 mod cli;
 mod conditional;

@@ -4,6 +4,7 @@
 //! (`explain`), published forecasts kept as they were (`published`); `span`
 //! says when it starts and which years it shows.
 
+mod evidence;
 mod explain;
 mod parameters;
 mod published;
@@ -11,6 +12,7 @@ mod scenario;
 mod span;
 mod stored;
 
+pub use evidence::{ApplyBody, BacktestAsked, apply_calibration, backtest, calibration};
 pub use explain::{DemandPart, Explanation, SensitivityBar, SupplyLine, explain};
 pub use parameters::{
     BoundsBody, ParameterSet, ParameterSetJson, ParametersBody, parameters, set_parameters,

@@ -118,7 +118,11 @@ impl ParametersBody {
 
 /// Values and bounds in [0, 1], each bound's low at most its high, each
 /// value within its bounds, and `p9 + s10 <= 1` (named on both).
-fn check_parameter_set(parameters: &Parameters, bounds: &Bounds, prefix: &str) -> AppResult<()> {
+pub(super) fn check_parameter_set(
+    parameters: &Parameters,
+    bounds: &Bounds,
+    prefix: &str,
+) -> AppResult<()> {
     let mut errors = Vec::new();
     let (p9, s10) = (
         parameters.after_grade_9_share,
