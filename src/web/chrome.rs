@@ -111,6 +111,12 @@ impl Chrome {
         links
     }
 
+    /// Whether the user may read what the forecast rests on (`/forecast/evidence`).
+    pub fn may_read_evidence(&self) -> bool {
+        self.user
+            .is_some_and(|user| allows(&user, Action::ReadEvidence))
+    }
+
     pub fn is_current(&self, href: &str) -> bool {
         self.path == href
     }

@@ -4,6 +4,12 @@
 
 use std::fmt::Write;
 
+mod evidence;
+mod text;
+
+pub use evidence::{LeadBars, RatioPoint, ratio_strip, wape_chart};
+use text::{escape, nice_step};
+
 use crate::domain::Language;
 
 const WIDTH: f64 = 760.0;
@@ -22,32 +28,6 @@ pub struct YearPoint {
     pub supply_low: f64,
     pub supply_high: f64,
     pub complete: bool,
-}
-
-/// A round step for about `target` ticks over `span`.
-fn nice_step(span: f64, target: f64) -> f64 {
-    let raw = (span / target).max(1e-9);
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let fraction = raw / magnitude;
-    let nice = if fraction <= 1.0 {
-        1.0
-    } else if fraction <= 2.0 {
-        2.0
-    } else if fraction <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * magnitude
-}
-
-/// Text as SVG (XML) text or an attribute value, escaped as askama escapes
-/// the pages' HTML.
-fn escape(text: &str) -> String {
-    match askama::filters::escape(text, askama::filters::Html) {
-        Ok(escaped) => escaped.to_string(),
-        Err(never) => match never {},
-    }
 }
 
 /// Demand and supply per year with supply's low-high band; years after the

@@ -25,6 +25,7 @@ fn pages(r: &Region) -> Vec<(String, [u16; 5])> {
         ),
         ("/forecast.csv".into(), [OK, OK, OK, OK, OK]),
         ("/forecast.xlsx".into(), [OK, OK, OK, OK, OK]),
+        ("/forecast/evidence".into(), [OK, OK, NO, NO, NO]),
         ("/scenario".into(), [OK, OK, NO, NO, NO]),
         ("/plans/seats".into(), [OK, OK, NO, NO, NO]),
         ("/programs".into(), [OK, OK, OK, OK, OK]),
