@@ -11,6 +11,9 @@
 //!    5; the country: 2,000 in steps of 10) against the same server, as a
 //!    ratio to `GET /api/v1/forecast` in the same run; and the planner alone
 //!    as the programs and the steps grow, with the naive greedy for scale.
+//! 4. `GET /api/v1/forecast/calibration` and `GET /api/v1/forecast/backtest`
+//!    (five origins) end to end, each right after a change, as ratios to
+//!    `GET /api/v1/forecast` in the same run.
 //!
 //! Scales: `KADRY_BENCH_SCALES` (default `region`; `region,country` adds
 //! 1,000,000 pupils). Backends: SQLite always; PostgreSQL too when
@@ -407,6 +410,51 @@ async fn end_to_end(scale: &str, backend: &str, url: &str) {
             .unwrap();
         health_times.push(started.elapsed());
     }
+    // Calibration and the backtest (5 origins), each right after a change.
+    let mut evidence_times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    for n in 0..(REQUESTS / 2) {
+        for (i, path) in ["/api/v1/forecast/calibration", "/api/v1/forecast/backtest"]
+            .iter()
+            .enumerate()
+        {
+            let changed = client
+                .put(format!(
+                    "{}/api/v1/programs/{program}/intakes/2028",
+                    server.base
+                ))
+                .bearer_auth(&token)
+                .json(&json!({"seats": 40 + ((n * 2 + i) % 4) as i64 * 10, "targeted_seats": 0}))
+                .send()
+                .await
+                .unwrap();
+            assert!(changed.status().is_success());
+            let started = Instant::now();
+            let response = client
+                .get(format!("{}{path}", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{path}");
+            let _: Value = response.json().await.unwrap();
+            evidence_times[i].push(started.elapsed());
+        }
+    }
+    let forecast_median = median(forecast_times.clone());
+    for (name, times) in [
+        ("GET /api/v1/forecast/calibration", &evidence_times[0]),
+        (
+            "GET /api/v1/forecast/backtest (5 origins)",
+            &evidence_times[1],
+        ),
+    ] {
+        let time = median(times.clone());
+        println!(
+            "[{scale} {backend}] {name} after a change: median {:.1} ms = {:.2} forecasts' time",
+            ms(time),
+            time.as_secs_f64() / forecast_median.as_secs_f64()
+        );
+    }
     let (budget, step) = if scale == "region" {
         (500, 5)
     } else {
@@ -430,7 +478,6 @@ async fn end_to_end(scale: &str, backend: &str, url: &str) {
         plan_times.push(started.elapsed());
     }
     let plan_median = median(plan_times);
-    let forecast_median = median(forecast_times.clone());
     println!(
         "[{scale} {backend}] POST /api/v1/plans/seats ({budget} seats in steps of {step}: {} steps, {} allocated, unmet demand {} -> {}): median {:.1} ms = {:.1} forecasts' time",
         planned["steps"].as_array().map_or(0, Vec::len),

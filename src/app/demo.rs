@@ -4,7 +4,8 @@
 //! Both are application use cases the command line calls.
 
 use super::region::{self, Catalogue, Loaded, Scale, Stage};
-use super::{Context, notifications};
+use super::{Context, forecast, notifications};
+use crate::auth::AuthUser;
 use crate::db::{DbConnection, maintenance, organizations, users};
 use crate::domain::{Password, Role};
 use crate::error::{AppError, AppResult};
@@ -16,6 +17,10 @@ pub struct DemoOutcome {
     pub users: Vec<DemoUser>,
     /// Shortages present at load, recorded as already told (no burst of email).
     pub shortages_known: usize,
+    /// The parameters calibration set from the demo's history, by name.
+    pub calibrated: Vec<String>,
+    /// The forecast of the year before, published, as (id, title).
+    pub published: Option<(i64, String)>,
 }
 
 /// Loads the Vladimir region into the database (empty, or wiped with
@@ -28,6 +33,7 @@ pub async fn load(
     replace: bool,
     progress: impl FnMut(Stage, usize, usize) + Send + 'static,
 ) -> AppResult<DemoOutcome> {
+    let as_of = scale.academic_year;
     let (loaded, users) = bulk(ctx, move |conn| {
         let mut progress = progress;
         if maintenance::has_data(conn)? {
@@ -48,6 +54,10 @@ pub async fn load(
         Ok((Some(loaded), users))
     })
     .await?;
+    let (calibrated, published) = match &loaded {
+        Some(_) => calibrate_and_publish(ctx, as_of).await?,
+        None => (Vec::new(), None),
+    };
     let shortages_known = match &loaded {
         Some(_) => notifications::acknowledge_shortages(ctx).await?,
         None => 0,
@@ -56,7 +66,50 @@ pub async fn load(
         loaded,
         users,
         shortages_known,
+        calibrated,
+        published,
     })
+}
+
+/// The demo's history put to work: calibration as of `as_of` applied (its
+/// audit line says so), and the forecast of the year before published, so
+/// that a newcomer sees where each rate came from and a forecast to compare.
+async fn calibrate_and_publish(
+    ctx: &Context,
+    as_of: i32,
+) -> AppResult<(Vec<String>, Option<(i64, String)>)> {
+    let admin = AuthUser::command_line();
+    let calibration = forecast::calibration(ctx, &admin, Some(as_of), None).await?;
+    forecast::apply_calibration(
+        ctx,
+        &admin,
+        forecast::ApplyBody {
+            as_of: Some(as_of),
+            ..forecast::ApplyBody::default()
+        },
+    )
+    .await?;
+    let calibrated = calibration
+        .parameters
+        .iter()
+        .filter(|p| p.enough && p.estimate.is_some())
+        .map(|p| p.name.clone())
+        .collect();
+    let last_year = as_of - 1;
+    let title = format!("Прогноз {last_year}/{as_of} учебного года");
+    let published = forecast::publish(
+        ctx,
+        &admin,
+        forecast::PublishBody {
+            title: title.clone(),
+            from: None,
+            to: None,
+            as_of: Some(last_year),
+        },
+        None,
+    )
+    .await?;
+    Ok((calibrated, Some((published.id, title))))
 }
 
 /// Fills an empty database with a numbered region of this scale.

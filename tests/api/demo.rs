@@ -399,10 +399,36 @@ async fn the_demo_region_adds_up() {
             }
         }
     }
-    // About 61 % of grade 9 go on to grade 10, as the stored s10 says.
+    // The stored parameters are the calibration of the demo's own history
+    // (every parameter has five years that count), near the true rates it
+    // was made from: about 60 % of grade 9 go on to grade 10.
     let stored = app.get_json("/api/v1/forecast/parameters", &admin).await;
-    assert_eq!(stored["continue_to_grade_10_share"], 0.6);
-    assert_eq!(stored["after_grade_9_share"], 0.37);
+    let calibration = app.get_json("/api/v1/forecast/calibration", &admin).await;
+    for p in calibration["parameters"].as_array().unwrap() {
+        let name = p["name"].as_str().unwrap();
+        assert_eq!(p["enough"], true, "{name}");
+        assert_eq!(stored[name], p["estimate"], "{name}");
+        assert_eq!(stored["bounds"][name]["low"], p["low"], "{name}");
+        assert_eq!(stored["bounds"][name]["high"], p["high"], "{name}");
+    }
+    let s10 = stored["continue_to_grade_10_share"].as_f64().unwrap();
+    assert!((0.58..0.62).contains(&s10), "{s10}");
+    let p9 = stored["after_grade_9_share"].as_f64().unwrap();
+    assert!((0.34..0.40).contains(&p9), "{p9}");
+    let audit = app
+        .get_json("/api/v1/audit?entity=forecast_parameters", &admin)
+        .await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|line| line["changes"]["calibration"]["window"] == 5),
+        "{audit}"
+    );
+    // And last year's forecast is published, to compare with today's.
+    let published = app.get_json("/api/v1/forecast/published", &admin).await;
+    assert_eq!(published["items"][0]["as_of"], as_of - 1, "{published}");
     // Graduations up to as_of and destinations before it, for every program
     // with an enrollment far enough back.
     let program = inputs.programs[0].id;
