@@ -323,6 +323,19 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
         .await;
     browser.wait_for("#tornado svg").await;
     browser.screenshot("explain").await;
+    // What the forecast rests on, from the cell's link: the demo's
+    // calibration (six parameters, each with its chart) and the backtest.
+    browser.click("#evidence-link").await;
+    browser.wait_for("#calibration-table").await;
+    assert_eq!(browser.path().await, "/forecast/evidence");
+    let source = browser.source().await;
+    assert_eq!(source.matches("data-parameter=").count(), 6);
+    assert_eq!(source.matches("class=\"strip\"").count(), 6);
+    assert!(
+        browser.text("#verdicts").await.contains("наивн"),
+        "the backtest says how the model fares against the naive forecast"
+    );
+    browser.screenshot("evidence").await;
 
     // A scenario and a seat plan run from their forms.
     browser.open("/scenario").await;
