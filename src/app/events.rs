@@ -13,6 +13,7 @@ use super::conditional::{IfMatch, Once};
 use super::{Context, pupils, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
+use crate::auth::token::random_hex;
 use crate::db::audit::AuditAction;
 use crate::db::events::{self, Event, NewEvent, Refusal};
 use crate::db::locks::Lock;
@@ -242,13 +243,14 @@ fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
 /// Registers a pupil (its school, admins): a conflict when full, cancelled or
 /// already registered; invalid when the pupil's grade is below the event's or
 /// it has no consent. The organizer and the school are told, by counts only.
+/// Returns the registration's ticket code, for the school to give the pupil.
 pub async fn register(
     ctx: &Context,
     user: &AuthUser,
     event_id: i64,
     pupil_id: i64,
     once: Option<Once>,
-) -> AppResult<()> {
+) -> AppResult<String> {
     let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ManagePupils {
         school_id,
     })
@@ -273,7 +275,8 @@ pub async fn register(
             ));
         }
         AppError::unless_empty(errors)?;
-        match events::register_in_transaction(conn, event_id, pupil_id, pupil.school_id)? {
+        let code = random_hex(TICKET_BYTES)?;
+        match events::register_in_transaction(conn, event_id, pupil_id, pupil.school_id, &code)? {
             Ok(()) => {}
             Err(Refusal::Full) => return Err(AppError::Conflict("the event is full".into())),
             Err(Refusal::Cancelled) => {
@@ -315,7 +318,8 @@ pub async fn register(
             Some(pupil_id),
             AuditAction::Create,
             Some(changes),
-        )
+        )?;
+        Ok(ticket_text(&code))
     })
     .await
 }
@@ -411,29 +415,122 @@ pub async fn cancel(
     .await
 }
 
-/// Records who came (its organizer, admins). Listed pupils who are not
-/// registered for the event are left out without saying which: the answer
-/// must not tell an organizer which pupil ids are registered. Returns the
-/// ids as listed, sorted and without repeats.
+/// A registration's code: 8 random bytes (64 bits) as 16 hex digits.
+const TICKET_BYTES: usize = 8;
+
+/// A code as written on a ticket (`3f9a-1c0e-77b2-d4e5`), in any case, with
+/// or without the dashes and spaces, as it is stored; `None` if it is not one.
+pub fn ticket_code(written: &str) -> Option<String> {
+    let code: String = written
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (code.len() == TICKET_BYTES * 2 && code.bytes().all(|b| b.is_ascii_hexdigit())).then_some(code)
+}
+
+/// A stored code as a ticket shows it: four groups of four.
+pub fn ticket_text(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A school's pupil registered for an event, with the ticket to give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchoolTicket {
+    pub pupil_id: i64,
+    pub external_ref: String,
+    /// As the ticket shows it: `3f9a-1c0e-77b2-d4e5`.
+    pub code: String,
+    pub attended: bool,
+}
+
+/// The caller's school's pupils registered for the event, with their
+/// tickets (a school; the read is logged). Other roles get none.
+pub async fn school_tickets(
+    ctx: &Context,
+    user: &AuthUser,
+    event_id: i64,
+) -> AppResult<Vec<SchoolTicket>> {
+    let Some(school_id) = user
+        .organization_id
+        .filter(|_| user.role == crate::domain::Role::School)
+    else {
+        return Ok(Vec::new());
+    };
+    authorize(user, Action::ReadPupils { school_id })?;
+    let rows = ctx
+        .run(move |conn| Ok(events::school_registrations(conn, event_id, school_id)?))
+        .await?;
+    if !rows.is_empty() {
+        let read = serde_json::json!({ "school_id": school_id, "event_id": event_id, "tickets": rows.len() });
+        audit::pupils_read(ctx, user, None, read).await?;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(pupil_id, external_ref, code, attended)| SchoolTicket {
+            pupil_id,
+            external_ref,
+            code: ticket_text(&code),
+            attended,
+        })
+        .collect())
+}
+
+/// Records who came (its organizer, admins), by the codes of the
+/// registrations: each registered pupil's school gives the pupil a ticket
+/// with its code, and the organizer records the codes of those who came.
+/// The organizer never names a pupil: nothing it sends can tell it who is
+/// registered. A code that is no registration of the event is a 422 (codes
+/// are 64 random bits: only a ticket tells one). Returns the codes as
+/// stored, sorted and without repeats.
 pub async fn attendance(
     ctx: &Context,
     user: &AuthUser,
     event_id: i64,
-    mut pupil_ids: Vec<i64>,
+    written: Vec<String>,
     if_match: IfMatch,
-) -> AppResult<Vec<i64>> {
+) -> AppResult<Vec<String>> {
     organized_event(ctx, user, event_id).await?;
     let actor = *user;
-    pupil_ids.sort_unstable();
-    pupil_ids.dedup();
-    let stored = pupil_ids.clone();
+    let mut errors = Vec::new();
+    let mut codes = Vec::with_capacity(written.len());
+    for (i, text) in written.iter().enumerate() {
+        match ticket_code(text) {
+            Some(code) => codes.push((i, code)),
+            None => errors.push(FieldError::new(
+                format!("codes[{i}]"),
+                "is not a ticket's code: 16 letters a-f and digits, as 3f9a-1c0e-77b2-d4e5",
+            )),
+        }
+    }
+    AppError::unless_empty(errors)?;
     ctx.write(move |conn| {
         if_match.check(conn, Lock::Event(event_id), |conn| {
             event_as_seen(conn, &actor, event_id)
         })?;
-        let registered = events::registered_among(conn, event_id, &stored)?;
-        events::set_attendance(conn, event_id, &registered)?;
-        let changes = serde_json::json!({ "attended": registered.len() });
+        let asked: Vec<String> = codes.iter().map(|(_, code)| code.clone()).collect();
+        let known: HashSet<String> = events::codes_among(conn, event_id, &asked)?
+            .into_iter()
+            .collect();
+        let unknown: Vec<FieldError> = codes
+            .iter()
+            .filter(|(_, code)| !known.contains(code))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("codes[{i}]"),
+                    "no registration for this event has this code",
+                )
+            })
+            .collect();
+        AppError::unless_empty(unknown)?;
+        let mut stored: Vec<String> = known.into_iter().collect();
+        stored.sort_unstable();
+        events::set_attendance(conn, event_id, &stored)?;
+        let changes = serde_json::json!({ "attended": stored.len() });
         log(
             conn,
             &actor,
@@ -441,10 +538,10 @@ pub async fn attendance(
             Some(event_id),
             AuditAction::Update,
             Some(changes),
-        )
+        )?;
+        Ok(stored)
     })
-    .await?;
-    Ok(pupil_ids)
+    .await
 }
 
 /// The events a pupil is registered for, and the guidance hours of those

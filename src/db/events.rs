@@ -9,7 +9,7 @@ use diesel::sql_types::BigInt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::schema::{event_professions, event_registrations, events};
+use super::schema::{event_professions, event_registrations, events, pupils};
 use super::{DbConnection, MultiBackend};
 use crate::domain::Page;
 
@@ -213,6 +213,7 @@ pub fn register_in_transaction(
     event_id: i64,
     pupil_id: i64,
     school_id: i64,
+    code: &str,
 ) -> QueryResult<Result<(), Refusal>> {
     let already: bool = diesel::select(diesel::dsl::exists(
         event_registrations::table
@@ -250,32 +251,34 @@ pub fn register_in_transaction(
             event_registrations::school_id.eq(school_id),
             event_registrations::attended.eq(false),
             event_registrations::registered_at.eq(chrono::Utc::now().naive_utc()),
+            event_registrations::code.eq(code),
         ))
         .execute(conn)?;
     Ok(Ok(()))
 }
 
-/// Registers many pupils `(pupil_id, school_id)` of a new event at once, as
+/// Registers many pupils `(pupil_id, school_id, code)` of a new event at once, as
 /// attended or not, and sizes the event to them with places to spare (a
 /// tenth more, and ten); for loading a region. Call inside a transaction.
 pub fn register_many_in_transaction(
     conn: &mut DbConnection,
     event_id: i64,
-    pupils: &[(i64, i64)],
+    pupils: &[(i64, i64, String)],
     attended: bool,
 ) -> QueryResult<()> {
     let now = chrono::Utc::now().naive_utc();
-    // 5 columns a row: within SQLite's 32766 and PostgreSQL's 65535 bound values.
-    for chunk in pupils.chunks(6000) {
+    // 6 columns a row: within SQLite's 32766 and PostgreSQL's 65535 bound values.
+    for chunk in pupils.chunks(5000) {
         let rows: Vec<_> = chunk
             .iter()
-            .map(|(pupil_id, school_id)| {
+            .map(|(pupil_id, school_id, code)| {
                 (
                     event_registrations::event_id.eq(event_id),
                     event_registrations::pupil_id.eq(*pupil_id),
                     event_registrations::school_id.eq(*school_id),
                     event_registrations::attended.eq(attended),
                     event_registrations::registered_at.eq(now),
+                    event_registrations::code.eq(code),
                 )
             })
             .collect();
@@ -354,36 +357,53 @@ pub fn cancel(conn: &mut DbConnection, event_id: i64) -> QueryResult<bool> {
         > 0)
 }
 
-/// The registered pupils among `pupil_ids`.
-pub fn registered_among(
+/// Of `codes`, those that are registrations of the event.
+pub fn codes_among(
     conn: &mut DbConnection,
     event_id: i64,
-    pupil_ids: &[i64],
-) -> QueryResult<Vec<i64>> {
+    codes: &[String],
+) -> QueryResult<Vec<String>> {
     event_registrations::table
         .filter(event_registrations::event_id.eq(event_id))
-        .filter(event_registrations::pupil_id.eq_any(pupil_ids))
-        .select(event_registrations::pupil_id)
+        .filter(event_registrations::code.eq_any(codes))
+        .select(event_registrations::code)
         .load(conn)
 }
 
-/// Marks exactly `pupil_ids` as having attended; call inside a transaction.
-pub fn set_attendance(
-    conn: &mut DbConnection,
-    event_id: i64,
-    pupil_ids: &[i64],
-) -> QueryResult<()> {
+/// Marks exactly the registrations with `codes` as attended; call inside a transaction.
+pub fn set_attendance(conn: &mut DbConnection, event_id: i64, codes: &[String]) -> QueryResult<()> {
     diesel::update(event_registrations::table.filter(event_registrations::event_id.eq(event_id)))
         .set(event_registrations::attended.eq(false))
         .execute(conn)?;
     diesel::update(
         event_registrations::table
             .filter(event_registrations::event_id.eq(event_id))
-            .filter(event_registrations::pupil_id.eq_any(pupil_ids)),
+            .filter(event_registrations::code.eq_any(codes)),
     )
     .set(event_registrations::attended.eq(true))
     .execute(conn)?;
     Ok(())
+}
+
+/// A school's pupils registered for an event, with their tickets:
+/// `(pupil_id, external_ref, code, attended)` by reference.
+pub fn school_registrations(
+    conn: &mut DbConnection,
+    event_id: i64,
+    school_id: i64,
+) -> QueryResult<Vec<(i64, String, String, bool)>> {
+    event_registrations::table
+        .inner_join(pupils::table.on(pupils::id.eq(event_registrations::pupil_id)))
+        .filter(event_registrations::event_id.eq(event_id))
+        .filter(event_registrations::school_id.eq(school_id))
+        .select((
+            pupils::id,
+            pupils::external_ref,
+            event_registrations::code,
+            event_registrations::attended,
+        ))
+        .order(pupils::external_ref)
+        .load(conn)
 }
 
 /// Attended events of a school's pupils: `(pupil_id, event_id, hours, starts_at)`.
@@ -428,33 +448,38 @@ pub struct PupilEvent {
     pub hours: f64,
     pub cancelled: bool,
     pub attended: bool,
+    /// The registration's code, which the pupil shows the organizer.
+    pub code: String,
 }
 
 /// The events a pupil is registered for, latest first.
 pub fn of_pupil(conn: &mut DbConnection, pupil_id: i64) -> QueryResult<Vec<PupilEvent>> {
-    let rows: Vec<(i64, String, NaiveDateTime, f64, bool, bool)> = event_registrations::table
-        .inner_join(events::table.on(events::id.eq(event_registrations::event_id)))
-        .filter(event_registrations::pupil_id.eq(pupil_id))
-        .select((
-            events::id,
-            events::title,
-            events::starts_at,
-            events::hours,
-            events::cancelled,
-            event_registrations::attended,
-        ))
-        .order((events::starts_at.desc(), events::id.desc()))
-        .load(conn)?;
+    let rows: Vec<(i64, String, NaiveDateTime, f64, bool, bool, String)> =
+        event_registrations::table
+            .inner_join(events::table.on(events::id.eq(event_registrations::event_id)))
+            .filter(event_registrations::pupil_id.eq(pupil_id))
+            .select((
+                events::id,
+                events::title,
+                events::starts_at,
+                events::hours,
+                events::cancelled,
+                event_registrations::attended,
+                event_registrations::code,
+            ))
+            .order((events::starts_at.desc(), events::id.desc()))
+            .load(conn)?;
     Ok(rows
         .into_iter()
         .map(
-            |(event_id, title, starts_at, hours, cancelled, attended)| PupilEvent {
+            |(event_id, title, starts_at, hours, cancelled, attended, code)| PupilEvent {
                 event_id,
                 title,
                 starts_at,
                 hours,
                 cancelled,
                 attended,
+                code,
             },
         )
         .collect())

@@ -330,6 +330,7 @@ diesel::table! {
         school_id -> BigInt,
         attended -> Bool,
         registered_at -> Timestamp,
+        code -> Text,
     }
 }
 

@@ -92,6 +92,9 @@ pub struct RegistrationBody {
 pub struct Registration {
     pub event_id: i64,
     pub pupil_id: i64,
+    /// The ticket's code (`3f9a-1c0e-77b2-d4e5`): the school gives it to the
+    /// pupil, who shows it at the event; the organizer records attendance by it.
+    pub code: String,
 }
 
 /// Registers a pupil (its school, admins): 409 when full or already
@@ -117,10 +120,14 @@ pub async fn register(
     let event_id = id.into_inner();
     let pupil_id = body.0.pupil_id;
     let once = key.once(body.sent());
-    events::register(&app, &user, event_id, pupil_id, once).await?;
+    let code = events::register(&app, &user, event_id, pupil_id, once).await?;
     created(
         format!("/api/v1/events/{event_id}/registrations/{pupil_id}"),
-        &Registration { event_id, pupil_id },
+        &Registration {
+            event_id,
+            pupil_id,
+            code,
+        },
     )
 }
 
@@ -156,14 +163,18 @@ pub async fn cancel(
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendanceBody {
-    /// Exactly the registered pupils who came.
-    pub pupil_ids: Vec<i64>,
+    /// Exactly the registrations that came, by the codes on their tickets
+    /// (`3f9a-1c0e-77b2-d4e5`, dashes and case as you like): each
+    /// registered pupil's school gives the pupil the ticket. Never pupil ids.
+    #[schema(max_items = 10000)]
+    pub codes: Vec<String>,
 }
 
-/// Records who came (its organizer, admins); only registered pupils.
+/// Records who came (its organizer, admins), by the codes of the tickets
+/// the pupils brought; a code that is no registration of the event is a 422.
 #[utoipa::path(put, path = "/api/v1/events/{id}/attendance", tag = "guidance", security(("bearer" = [])), request_body = AttendanceBody,
     params(("id" = i64, Path, description = "the event's id")),
-    responses((status = 200, body = AttendanceBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, description = "a body that is not a list of ids", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "the codes recorded, as stored (16 hex digits), sorted", body = AttendanceBody), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 412, body = Problem, content_type = "application/problem+json"), (status = 422, description = "a code that is not a ticket's, or no registration of the event", body = Problem, content_type = "application/problem+json")))]
 #[put("/api/v1/events/{id}/attendance")]
 pub async fn attendance(
     user: AuthUser,
@@ -172,7 +183,6 @@ pub async fn attendance(
     body: ApiJson<AttendanceBody>,
     if_match: IfMatchHeader,
 ) -> Result<HttpResponse, ApiError> {
-    let pupil_ids =
-        events::attendance(&app, &user, id.into_inner(), body.0.pupil_ids, if_match.0).await?;
-    Ok(HttpResponse::Ok().json(AttendanceBody { pupil_ids }))
+    let codes = events::attendance(&app, &user, id.into_inner(), body.0.codes, if_match.0).await?;
+    Ok(HttpResponse::Ok().json(AttendanceBody { codes }))
 }

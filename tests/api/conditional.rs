@@ -190,7 +190,7 @@ async fn every_conditional_write_refuses_a_stale_tag_with_412_and_changes_nothin
     }
     for (method, suffix, body) in [
         ("post", "cancel", None),
-        ("put", "attendance", Some(json!({"pupil_ids": []}))),
+        ("put", "attendance", Some(json!({"codes": []}))),
     ] {
         let id = app
             .create("/api/v1/events", &plant, event(w.enterprise_a.0))

@@ -25,7 +25,7 @@ async fn setup() -> (TestApp, World, SmtpSink) {
     (app, w, sink)
 }
 
-async fn event(
+pub(crate) async fn event(
     app: &TestApp,
     token: &str,
     organizer: i64,
@@ -43,7 +43,7 @@ async fn event(
     .await
 }
 
-async fn pupil(
+pub(crate) async fn pupil(
     app: &TestApp,
     token: &str,
     school: i64,
@@ -58,7 +58,7 @@ async fn pupil(
     app.create("/api/v1/pupils", token, body).await
 }
 
-fn this_year(month_day: &str) -> String {
+pub(crate) fn this_year(month_day: &str) -> String {
     format!(
         "{}-{month_day}T10:00:00Z",
         academic_year() + if month_day < "09" { 1 } else { 0 }
@@ -349,54 +349,77 @@ async fn guidance_hours_add_up_across_events_and_academic_years() {
         )
         .await,
     ];
+    let mut first_tickets = Vec::new();
     for id in events {
         let path = format!("/api/v1/events/{id}/registrations");
+        let mut tickets = Vec::new();
         for pupil_id in [busy, idle] {
-            assert_eq!(
-                app.post_json(&path, token, &json!({"pupil_id": pupil_id}))
-                    .await
-                    .status(),
-                StatusCode::CREATED
-            );
+            let response = app
+                .post_json(&path, token, &json!({"pupil_id": pupil_id}))
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let registration: Value = response.json().await.unwrap();
+            let code = registration["code"].as_str().unwrap().to_string();
+            // Four groups of four hex digits: 64 random bits.
+            assert_eq!(code.len(), 19, "{code}");
+            tickets.push(code);
         }
-        // Only the busy pupil came.
+        // Only the busy pupil came: the organizer records its ticket.
         let attendance = format!("/api/v1/events/{id}/attendance");
+        let came = json!({"codes": [tickets[0]]});
         assert_problem(
-            app.put_json(&attendance, &w.college_b.1, &json!({"pupil_ids": [busy]}))
-                .await,
+            app.put_json(&attendance, &w.college_b.1, &came).await,
             StatusCode::NOT_FOUND,
         )
         .await;
         assert_problem(
-            app.put_json(&attendance, token, &json!({"pupil_ids": [busy]}))
-                .await,
+            app.put_json(&attendance, token, &came).await,
             StatusCode::FORBIDDEN,
         )
         .await;
         assert_eq!(
-            app.put_json(&attendance, organizer.0, &json!({"pupil_ids": [busy]}))
-                .await
-                .status(),
+            app.put_json(&attendance, organizer.0, &came).await.status(),
             StatusCode::OK
         );
+        if first_tickets.is_empty() {
+            first_tickets = tickets;
+        }
     }
-    // A pupil who is not registered is left out, and the answer does not say
-    // which listed ids are registered: it is the same for any list.
-    let stranger = pupil(&app, &w.school_b.1, w.school_b.0, "stranger", 8, true).await;
+    // The organizer names tickets, never pupils: pupil ids are refused, and so
+    // is a code that is no ticket of the event (another event's, a made-up
+    // one); a ticket is read in any case, with or without its dashes.
     let attendance = format!("/api/v1/events/{}/attendance", events[0]);
-    let mut answers = Vec::new();
-    for listed in [json!([busy, stranger]), json!([stranger, busy])] {
-        let response = app
-            .put_json(&attendance, organizer.0, &json!({ "pupil_ids": listed }))
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        answers.push(response.json::<Value>().await.unwrap());
-    }
-    assert_eq!(answers[0], answers[1]);
-    assert_eq!(
-        answers[0]["pupil_ids"],
-        json!([busy.min(stranger), busy.max(stranger)])
-    );
+    let refused = app
+        .put_json(&attendance, organizer.0, &json!({"pupil_ids": [busy]}))
+        .await;
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    let fields = invalid_fields(
+        app.put_json(
+            &attendance,
+            organizer.0,
+            &json!({"codes": [first_tickets[0], "0123-4567-89ab-cdef", "not a code"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(fields, ["codes[2]"], "the malformed one first, alone");
+    let fields = invalid_fields(
+        app.put_json(
+            &attendance,
+            organizer.0,
+            &json!({"codes": [first_tickets[0], "0123-4567-89ab-cdef"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(fields, ["codes[1]"]);
+    let plain = first_tickets[0].replace('-', "").to_uppercase();
+    let response = app
+        .put_json(&attendance, organizer.0, &json!({"codes": [plain]}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["codes"], json!([first_tickets[0].replace('-', "")]));
 
     let report = app
         .get_json(&format!("/api/v1/schools/{school}/guidance-report"), token)

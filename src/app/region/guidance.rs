@@ -104,7 +104,7 @@ pub(super) fn load_guidance(
                 loaded.events += 1;
             }
         }
-        let mut registrations: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
+        let mut registrations: HashMap<i64, Vec<(i64, i64, String)>> = HashMap::new();
         for (pupil_id, school_id, grade_now) in consenting {
             let grade = grade_now - (scale.academic_year - year);
             if grade < 5 {
@@ -129,10 +129,12 @@ pub(super) fn load_guidance(
                 }
             }
             for event_id in chosen {
+                // Demo tickets come from the seed, so the same seed gives the same demo.
+                let code = format!("{:016x}", rng.next_u64());
                 registrations
                     .entry(event_id)
                     .or_default()
-                    .push((*pupil_id, *school_id));
+                    .push((*pupil_id, *school_id, code));
             }
         }
         for (event_id, _, _) in &held {
@@ -159,12 +161,13 @@ pub(super) fn load_guidance(
                 profession_ids: shown.iter().copied().take(2).collect(),
             },
         )?;
-        let pupils: Vec<(i64, i64)> = (0..20 + rng.below(30))
+        let pupils: Vec<(i64, i64, String)> = (0..20 + rng.below(30))
             .map(|_| consenting[rng.below(consenting.len().max(1))])
             .filter(|(_, _, grade)| *grade >= 7)
             .map(|(id, school, _)| (id, school))
             .collect::<std::collections::BTreeMap<i64, i64>>()
             .into_iter()
+            .map(|(id, school)| (id, school, format!("{:016x}", rng.next_u64())))
             .collect();
         loaded.registrations += pupils.len();
         loaded.events += 1;

@@ -256,6 +256,8 @@ struct EventPage {
     organizer: String,
     organizes: bool,
     pupils: Vec<Pupil>,
+    /// The school's own registered pupils with their tickets.
+    tickets: Vec<crate::app::events::SchoolTicket>,
     state: FormState,
     message: Option<String>,
 }
@@ -308,8 +310,12 @@ async fn event_page(
         }
         _ => Vec::new(),
     };
+    let tickets = app::events::school_tickets(ctx, &viewer.user, id)
+        .await
+        .map_err(|e| viewer.error(e))?;
     let page_data = EventPage {
         c: viewer.chrome(&event.title),
+        tickets,
         organizer,
         organizes,
         event,
@@ -389,7 +395,7 @@ async fn register(
     let mut done = 0;
     for pupil_id in ids {
         match app::events::register(&ctx, &viewer.user, id, pupil_id, None).await {
-            Ok(()) => done += 1,
+            Ok(_) => done += 1,
             Err(error) => {
                 let state = invalid_or(error, &form, viewer.lang)?;
                 let message = format!(
@@ -423,6 +429,16 @@ async fn unregister(
     Ok(see_other(&format!("/events/{id}")))
 }
 
+/// The codes typed on the attendance form: one per line or comma-separated.
+fn typed_codes(form: &Form) -> Vec<String> {
+    form.get("codes")
+        .split(['\n', ',', ';'])
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 async fn attendance(
     req: HttpRequest,
     viewer: Viewer,
@@ -430,12 +446,40 @@ async fn attendance(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, WebError> {
-    let (form, id, ids) = match pupils_posted(&req, &viewer, &ctx, &id, &body).await? {
-        Ok(posted) => posted,
-        Err(shown_again) => return Ok(shown_again),
-    };
-    match app::events::attendance(&ctx, &viewer.user, id, ids, IfMatch::Absent).await {
+    let form = viewer.checked(&req, &body)?;
+    let id = event_id(&viewer, &id)?;
+    let codes = typed_codes(&form);
+    match app::events::attendance(&ctx, &viewer.user, id, codes.clone(), IfMatch::Absent).await {
         Ok(_) => Ok(see_other(&format!("/events/{id}?attendance=1"))),
+        Err(AppError::Invalid(errors)) => {
+            // The API names `codes[i]`; the page names the code as typed.
+            let errors = errors
+                .into_iter()
+                .map(|e| {
+                    let typed = e
+                        .field
+                        .strip_prefix("codes[")
+                        .and_then(|rest| rest.strip_suffix(']'))
+                        .and_then(|i| i.parse::<usize>().ok())
+                        .and_then(|i| codes.get(i))
+                        .cloned()
+                        .unwrap_or_default();
+                    let message = if e.message.starts_with("no registration") {
+                        viewer.tr(
+                            "нет такого билета на это событие",
+                            "no ticket of this event has this code",
+                        )
+                    } else {
+                        viewer.tr(
+                            "не код билета (16 знаков: цифры и буквы a–f)",
+                            "not a ticket's code (16 digits and letters a-f)",
+                        )
+                    };
+                    FieldError::new("codes", format!("{typed}: {message}"))
+                })
+                .collect();
+            event_page(&viewer, &ctx, id, FormState::failed(&form, errors), None).await
+        }
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
             event_page(&viewer, &ctx, id, state, None).await

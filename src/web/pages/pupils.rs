@@ -192,6 +192,11 @@ struct PupilPage {
 }
 
 impl PupilPage {
+    /// A ticket's code as printed: `3f9a-1c0e-77b2-d4e5`.
+    fn ticket(&self, code: &str) -> String {
+        app::events::ticket_text(code)
+    }
+
     /// A field of the change form: as typed, else as stored.
     fn edit_value(&self, name: &str) -> String {
         let stored = match name {

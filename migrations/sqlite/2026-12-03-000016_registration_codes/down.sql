@@ -1,0 +1,2 @@
+DROP INDEX event_registrations_code;
+ALTER TABLE event_registrations DROP COLUMN code;
