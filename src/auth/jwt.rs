@@ -34,6 +34,7 @@ pub struct JwtKeys {
 
 impl JwtKeys {
     pub fn new(secret: &[u8], settings: &AuthSettings) -> Self {
+        super::hs256::install();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);

@@ -1,5 +1,6 @@
 //! Who acts (`AuthUser`: passwords, tokens) and what each role may do (`policy`).
 
+mod hs256;
 pub mod jwt;
 pub mod password;
 pub mod policy;
