@@ -78,6 +78,35 @@ pub struct Once {
     pub fingerprint: String,
 }
 
+/// `value` with every number that is a whole number written as an integer
+/// (`3.0` as `3`), as the API reads such numbers.
+fn whole_numbers_as_integers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) => match number.as_f64() {
+            Some(x)
+                if !number.is_i64()
+                    && !number.is_u64()
+                    && x.fract() == 0.0
+                    && x.abs() < 9_007_199_254_740_992.0 =>
+            {
+                Value::from(x as i64)
+            }
+            _ => Value::Number(number),
+        },
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(whole_numbers_as_integers).collect())
+        }
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .map(|(name, value)| (name, whole_numbers_as_integers(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 impl Once {
     /// The key when it is 1 to 255 visible ASCII characters.
     pub fn new(key: &str, method: &str, path: &str, body: &[u8]) -> Option<Self> {
@@ -86,10 +115,13 @@ impl Once {
         if !valid {
             return None;
         }
-        // A JSON body is compared as JSON (keys sorted, spacing dropped), so a
-        // client that writes the same request out again matches.
+        // A JSON body is compared as JSON, as the API reads it (keys sorted,
+        // spacing dropped, a whole number written with a fraction as the
+        // integer it is: `3.0` is `3`), so a client that writes the same
+        // request out again matches.
         let canonical = serde_json::from_slice::<serde_json::Value>(body)
             .ok()
+            .map(whole_numbers_as_integers)
             .and_then(|value| serde_json::to_vec(&value).ok());
         let body = canonical.as_deref().unwrap_or(body);
         let mut digest = Sha256::new();
@@ -145,6 +177,11 @@ impl Context {
                             "was used in the last 24 hours for another request",
                         ));
                     }
+                    if answer == idempotency::FORGOTTEN {
+                        return Err(AppError::Conflict(
+                            "what this Idempotency-Key created has been deleted since".into(),
+                        ));
+                    }
                     serde_json::from_str(&answer).map_err(|e| AppError::Internal(e.into()))
                 }
             }
@@ -170,6 +207,15 @@ mod tests {
         assert_eq!(one, spaced, "the same JSON, written otherwise");
         let other = Once::new("k", "POST", "/p", b"{\"a\": 1}").map(|once| once.fingerprint);
         assert_ne!(one, other);
+        // A whole number with a fraction is the integer it is, as the API reads it.
+        let fraction = Once::new("k", "POST", "/p", b"{\"a\": [1.0, {\"b\": 3.0}]}")
+            .map(|once| once.fingerprint);
+        let whole =
+            Once::new("k", "POST", "/p", b"{\"a\": [1, {\"b\": 3}]}").map(|once| once.fingerprint);
+        assert_eq!(fraction, whole);
+        let half = Once::new("k", "POST", "/p", b"{\"a\": [1.5, {\"b\": 3}]}")
+            .map(|once| once.fingerprint);
+        assert_ne!(half, whole);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::audit::{self, log, logged};
 use super::conditional::{IfMatch, Once};
+use super::retention::past_retention;
 use super::{Context, existing_school, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
@@ -17,7 +18,7 @@ use crate::db::{DbConnection, DbError, conflict_as, pupil_counts, pupil_stats};
 use crate::domain::disclosure;
 use crate::domain::pupil::{Interest, PupilFields, RawPupil};
 use crate::domain::{OrganizationKind, Page, Role};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::roster::{self, ImportSummary, InterestTargets, RosterRow};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -158,6 +159,9 @@ pub async fn create(
     }
     .check()
     .map_err(AppError::Invalid)?;
+    if let Some(error) = past_retention(ctx, fields.grade, fields.academic_year, None) {
+        return Err(AppError::Invalid(vec![error]));
+    }
     let actor = *user;
     ctx.create(user.id, once, move |conn| {
         require_kind(
@@ -214,6 +218,9 @@ pub async fn patch(
     })
     .await?;
     let fields: PupilFields = patch.applied_to(pupil).check().map_err(AppError::Invalid)?;
+    if let Some(error) = past_retention(ctx, fields.grade, fields.academic_year, None) {
+        return Err(AppError::Invalid(vec![error]));
+    }
     let actor = *user;
     ctx.write(move |conn| {
         check_references(conn, &interest_references(&fields.interests))?;
@@ -303,12 +310,28 @@ pub async fn import_roster(
     .await
     .map_err(|error| AppError::Internal(anyhow::anyhow!("parsing a roster: {error}")))?
     .map_err(AppError::Invalid)?;
+    let past: Vec<FieldError> = rows
+        .iter()
+        .filter_map(|row| {
+            past_retention(
+                ctx,
+                row.pupil.grade,
+                row.pupil.academic_year,
+                Some(row.line),
+            )
+        })
+        .take(crate::roster::MAX_BAD_LINES)
+        .collect();
+    AppError::unless_empty(past)?;
     ctx.write(move |conn| {
         existing_school(conn, school_id)?;
-        let summary = store_roster(conn, school_id, &rows)?;
+        let (summary, created, updated) = store_roster(conn, school_id, &rows)?;
+        // Which pupils the import touched, by id: the line says who changed.
         let changes = serde_json::json!({
             "school_id": school_id,
             "roster": { "created": summary.created, "updated": summary.updated },
+            "created_ids": created,
+            "updated_ids": updated,
         });
         log(
             conn,
@@ -328,7 +351,7 @@ fn store_roster(
     conn: &mut DbConnection,
     school_id: i64,
     rows: &[RosterRow],
-) -> AppResult<ImportSummary> {
+) -> AppResult<(ImportSummary, Vec<i64>, Vec<i64>)> {
     let mut ids = pupils::all_ids_by_ref(conn, school_id)?;
     let (existing, new): (Vec<&RosterRow>, Vec<&RosterRow>) = rows
         .iter()
@@ -354,10 +377,19 @@ fn store_roster(
         stored.push((id, &row.pupil));
     }
     pupils::replace_interests(conn, &stored)?;
-    Ok(ImportSummary {
-        created: new.len(),
-        updated: existing.len(),
-    })
+    let id_of = |row: &&RosterRow| ids.get(&row.pupil.external_ref).copied();
+    let mut created: Vec<i64> = new.iter().filter_map(id_of).collect();
+    let mut updated: Vec<i64> = existing.iter().filter_map(id_of).collect();
+    created.sort_unstable();
+    updated.sort_unstable();
+    Ok((
+        ImportSummary {
+            created: new.len(),
+            updated: existing.len(),
+        },
+        created,
+        updated,
+    ))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]

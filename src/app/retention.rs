@@ -13,7 +13,7 @@ use super::audit::log;
 use crate::auth::AuthUser;
 use crate::db::audit::AuditAction;
 use crate::db::{idempotency, outbox, pupils};
-use crate::error::AppResult;
+use crate::error::{AppResult, FieldError};
 
 /// Pupils deleted per transaction.
 const BATCH: i64 = 200;
@@ -30,6 +30,31 @@ pub struct Pruned {
 /// year `L` is kept until the end of `L + keep_pupil_years`.
 pub fn kept_from(now: NaiveDateTime, keep_pupil_years: i32) -> i32 {
     now.year() - keep_pupil_years.max(0)
+}
+
+/// Whether a pupil in `grade` during `academic_year` left school (in the
+/// summer of `academic_year + 12 - grade`) longer ago than kadry keeps
+/// pupils: such a record would be deleted at once, so it is refused (422 on
+/// `academic_year`, or `line`'s in a roster) instead of stored.
+pub fn past_retention(
+    ctx: &Context,
+    grade: i32,
+    academic_year: i32,
+    line: Option<u64>,
+) -> Option<FieldError> {
+    let now = chrono::Utc::now().naive_utc();
+    let kept_from = kept_from(now, ctx.retention.keep_pupil_years);
+    let left = academic_year + 12 - grade;
+    (left < kept_from).then(|| {
+        let message = format!(
+            "a pupil in grade {grade} in {academic_year} left school in {left}: kadry keeps pupils only {} years after they leave",
+            ctx.retention.keep_pupil_years.max(0)
+        );
+        match line {
+            Some(line) => FieldError::on_line(line, "academic_year", message),
+            None => FieldError::new("academic_year", message),
+        }
+    })
 }
 
 /// Deletes the records of pupils who left school long enough ago (with their

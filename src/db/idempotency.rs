@@ -71,3 +71,20 @@ pub fn delete_older(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResu
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
         .execute(conn)
 }
+
+/// What a kept answer becomes when the record it made is deleted: the key
+/// stays used (a retry creates nothing), but answers no record.
+pub const FORGOTTEN: &str = "{\"forgotten\":true}";
+
+/// Forgets the kept answer of the create that made pupil `id` (its name
+/// must not outlive its record); call inside the pupil's deletion. A
+/// pupil's answer is its record as the API writes it, which begins with
+/// its `id` and `school_id`.
+pub fn forget_pupil(conn: &mut DbConnection, id: i64) -> QueryResult<usize> {
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::answer.like(format!("{{\"id\":{id},\"school_id\":%"))),
+    )
+    .set(idempotency_keys::answer.eq(FORGOTTEN))
+    .execute(conn)
+}

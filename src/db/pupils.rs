@@ -362,6 +362,7 @@ pub fn delete_in_transaction(conn: &mut DbConnection, id: i64) -> QueryResult<bo
         remove_interests(conn, &[id], &mut deltas)?;
         let deleted = diesel::delete(pupils::table.find(id)).execute(conn)? > 0;
         deltas.apply(conn)?;
+        super::idempotency::forget_pupil(conn, id)?;
         Ok(deleted)
     })
 }

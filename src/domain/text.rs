@@ -18,12 +18,37 @@ impl Label {
         if text.chars().any(char::is_control) {
             return Err("must not contain control characters".into());
         }
+        if let Some((at, c)) = text.chars().enumerate().find(|(_, c)| invisible(*c)) {
+            return Err(format!(
+                "must not contain invisible characters (zero-width or text-direction marks): U+{:04X} at character {}",
+                u32::from(c),
+                at + 1
+            ));
+        }
         Ok(Self(text.to_string()))
     }
 
     pub fn into_inner(self) -> String {
         self.0
     }
+}
+
+/// Characters that show nothing but change how text reads or compares:
+/// zero-width spaces and joiners, text-direction marks, embeddings,
+/// overrides and isolates, invisible operators, the byte-order mark, the
+/// soft hyphen. Two references that look alike must be alike.
+pub fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
 }
 
 /// A profession's code, such as an ОКПДТР number (`15181`) or a specialty
@@ -96,6 +121,18 @@ impl fmt::Debug for Password {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_label_with_an_invisible_character_is_refused_and_says_which() {
+        let error = Label::parse("8\u{200B}А-01", 64).unwrap_err();
+        assert!(error.contains("U+200B at character 2"), "{error}");
+        assert!(Label::parse("Иван\u{202E}", 64).is_err());
+        assert!(Label::parse("\u{FEFF}Иван", 64).is_err());
+        assert_eq!(
+            Label::parse(" Иван Петров ", 64).unwrap().into_inner(),
+            "Иван Петров"
+        );
+    }
 
     #[test]
     fn labels_are_trimmed_and_bounded() {

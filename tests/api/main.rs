@@ -1,6 +1,7 @@
 //! Black-box tests: the real server on port 0, a fresh database per test,
 //! SQLite by default and PostgreSQL when KADRY_TEST_DATABASE_URL is set.
 
+mod attendance;
 mod auth;
 mod browser;
 mod cache;
@@ -13,6 +14,7 @@ mod demo;
 mod disclosure;
 mod errors;
 mod evidence;
+mod findings;
 mod forecast;
 mod guidance;
 mod health;

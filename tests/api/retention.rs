@@ -8,7 +8,19 @@ use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{JWT_SECRET, TestApp, World, connect, spawn_app};
+use crate::helpers::{
+    JWT_SECRET, TestApp, TestDatabase, World, connect, spawn_app, spawn_app_with,
+};
+
+/// A server that keeps pupils 30 years after they leave, so that a test can
+/// write a pupil who left long ago; `kadry prune` then runs with the
+/// default retention (one year), as if the years had passed.
+async fn spawn_keeping_long() -> TestApp {
+    spawn_app_with(TestDatabase::new(), |settings| {
+        settings.retention.keep_pupil_years = 30;
+    })
+    .await
+}
 
 pub fn prune(app: &TestApp) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_kadry"))
@@ -51,7 +63,7 @@ async fn grade_count(app: &TestApp, w: &World, grade: i64) -> i64 {
 #[tokio::test]
 async fn leavers_are_deleted_after_the_retention_with_their_registrations_and_the_log_keeps_only_that()
  {
-    let app = spawn_app().await;
+    let app = spawn_keeping_long().await;
     let w = World::build(&app).await;
     // Grade 11 in 2019/20 left in summer 2020: kept to the end of 2021, gone now.
     let old = pupil(&app, &w, "OLD-11", 11, 2019).await;
@@ -204,4 +216,47 @@ async fn sent_messages_are_deleted_after_the_configured_days_and_the_others_stay
         .collect();
     assert!(!left.contains(&ids[0]));
     assert!(left.contains(&ids[1]) && left.contains(&ids[2]));
+}
+
+#[tokio::test]
+async fn a_pupil_past_the_retention_is_refused_rather_than_stored() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    // Grade 11 in 2019/20 left in 2020: past the default year of retention.
+    let body = json!({"school_id": w.school_a.0, "external_ref": "OLD-11", "grade": 11, "academic_year": 2019, "consent": false});
+    let response = app.post_json("/api/v1/pupils", &w.admin, &body).await;
+    assert_eq!(
+        crate::helpers::invalid_fields(response).await,
+        ["academic_year"]
+    );
+    let kept = kadry::domain::numbers::current_academic_year();
+    let young = pupil(&app, &w, "NOW-8", 8, kept).await;
+    let moved = app
+        .patch_json(
+            &format!("/api/v1/pupils/{young}"),
+            &w.admin,
+            &json!({"grade": 11, "academic_year": 2019}),
+        )
+        .await;
+    assert_eq!(
+        crate::helpers::invalid_fields(moved).await,
+        ["academic_year"]
+    );
+    let csv = format!(
+        "external_ref,grade,academic_year,consent,display_name,interests\nA-1,8,{kept},false,,\nOLD-2,11,2018,false,,\n"
+    );
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/schools/{}/pupils/import", w.school_a.0)))
+        .bearer_auth(&w.admin)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let problem = crate::helpers::assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(problem["errors"][0]["line"], 3, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "academic_year");
+    let listed = app.get_json("/api/v1/pupils", &w.admin).await;
+    assert_eq!(listed["total"], 1, "nothing of the roster stored: {listed}");
 }
