@@ -62,6 +62,7 @@ impl Application {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(extract::problem_for_bare_errors))
                 .wrap_fn(crate::web::secure)
+                .wrap_fn(|request, service| service.call(crate::http::pace::pace(request)))
                 .wrap_fn(|request, service| {
                     let started = Instant::now();
                     let method = request.method().clone();

@@ -1,10 +1,12 @@
 //! What both faces that speak HTTP (the API in `routes`, the pages in `web`)
 //! share, so that neither owns what the other uses: the status of each
-//! application error, the limits on request bodies, and file downloads.
+//! application error, the limits on request bodies and their pace, and file
+//! downloads.
 //! It sits below the faces and above `app`; neither face imports the other.
 
 pub mod download;
 pub mod limits;
+pub mod pace;
 
 use actix_web::http::StatusCode;
 

@@ -206,8 +206,17 @@ fn read_limited(
         }
         let mut body = BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk
-                .map_err(|_| ApiError::BadRequest("the request body could not be read".into()))?;
+            let chunk = chunk.map_err(|error| {
+                ApiError::BadRequest(if crate::http::pace::too_slow(&error) {
+                    format!(
+                        "{}: a body must come at 1 KiB a second or faster after its first {} seconds",
+                        crate::http::pace::TOO_SLOW,
+                        crate::http::pace::GRACE.as_secs()
+                    )
+                } else {
+                    "the request body could not be read".into()
+                })
+            })?;
             if body.len() + chunk.len() > limit {
                 return Err(ApiError::PayloadTooLarge(limit));
             }

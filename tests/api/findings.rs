@@ -146,3 +146,71 @@ async fn a_rosters_audit_line_names_the_pupils_it_created_and_updated() {
     assert_eq!(line["changes"]["created_ids"], json!([new]));
     assert_eq!(line["changes"]["updated_ids"], json!([existing]));
 }
+
+#[tokio::test]
+async fn a_body_sent_a_byte_a_second_is_cut_after_the_grace() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{{"
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let dripping = tokio::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(std::time::Duration::from_secs(30), reader.read(&mut answer))
+        .await
+        .expect("the server answers a dripping body within 30 s, not never");
+    let elapsed = started.elapsed();
+    dripping.abort();
+    let n = read.unwrap_or(0);
+    let text = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("too slowly"), "{text}");
+    // Not before the grace of 10 seconds (a slow but honest client gets it).
+    assert!(elapsed >= std::time::Duration::from_secs(9), "{elapsed:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_records_id_is_never_given_to_the_next_one() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    let (school, token) = &w.school_a;
+    let year = kadry::domain::numbers::current_academic_year();
+    let body = |reference: &str| json!({"school_id": school, "external_ref": reference, "grade": 8, "academic_year": year, "consent": false});
+    let last = app.create("/api/v1/pupils", token, body("8А-01")).await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/pupils/{last}"), token)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    // The deleted pupil had the highest id: SQLite without AUTOINCREMENT
+    // would give it again, and the audit lines about it would name the new one.
+    let next = app.create("/api/v1/pupils", token, body("8А-02")).await;
+    assert!(next > last, "{next} after {last}");
+    let demand = json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year + 2, "headcount": 3});
+    let first = app
+        .create("/api/v1/demand", &w.enterprise_a.1, demand.clone())
+        .await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/demand/{first}"), &w.enterprise_a.1)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let second = app
+        .create("/api/v1/demand", &w.enterprise_a.1, demand)
+        .await;
+    assert!(second > first, "{second} after {first}");
+}
