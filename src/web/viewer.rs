@@ -101,18 +101,46 @@ impl Viewer {
     }
 }
 
-/// 403 when the request names an origin other than kadry's own.
+/// 403 when the request names an origin other than kadry's own: the
+/// origin of `KADRY_PUBLIC_URL` (what a deployment behind a proxy sets, as
+/// its email links need it anyway), or `http://` and the `Host` the
+/// request came to. Forwarded headers (`X-Forwarded-Host`, `Forwarded`,
+/// `X-Forwarded-Proto`) are never believed: any client can send them.
 pub fn check_origin(req: &HttpRequest, lang: Language) -> Result<(), WebError> {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return Ok(());
     };
-    let info = req.connection_info();
-    let own = format!("{}://{}", info.scheme(), info.host());
-    if origin.to_str().ok() == Some(own.as_str()) {
+    let origin = origin.to_str().unwrap_or_default();
+    let public = req
+        .app_data::<web::Data<Context>>()
+        .and_then(|ctx| origin_of(&ctx.letterhead.public_url));
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()));
+    let direct = host.map(|host| format!("http://{host}"));
+    if !origin.is_empty()
+        && (public.as_deref() == Some(origin) || direct.as_deref() == Some(origin))
+    {
         Ok(())
     } else {
         Err(WebError::Csrf(lang))
     }
+}
+
+/// `scheme://host[:port]` of a URL, as a browser writes an `Origin`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            authority.to_ascii_lowercase()
+        )
+    })
 }
 
 /// The session cookie: HttpOnly, SameSite=Strict, Secure when kadry is served over https.
@@ -123,4 +151,23 @@ pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
         .same_site(SameSite::Strict)
         .secure(secure)
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_public_urls_origin_is_its_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://Kadry.Example.ru/base/?x#y").as_deref(),
+            Some("https://kadry.example.ru")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(origin_of("kadry.example"), None);
+        assert_eq!(origin_of("https:///path"), None);
+    }
 }

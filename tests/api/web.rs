@@ -293,6 +293,15 @@ async fn a_form_without_the_sessions_csrf_token_or_from_another_origin_is_refuse
             [&[("csrf", plant.csrf.as_str())][..], &fields].concat(),
             vec![("origin", "http://evil.example")],
         ),
+        (
+            "another origin that forwarded headers vouch for",
+            [&[("csrf", plant.csrf.as_str())][..], &fields].concat(),
+            vec![
+                ("origin", "http://evil.example"),
+                ("x-forwarded-host", "evil.example"),
+                ("forwarded", "host=evil.example;proto=http"),
+            ],
+        ),
     ];
     for (what, form, headers) in attempts {
         let answer = plant.post_raw("/demand", &form, &headers).await;
