@@ -1,0 +1,2 @@
+-- PostgreSQL's sequences never give an id twice: nothing to change.
+SELECT 1;
