@@ -79,8 +79,7 @@ async fn calibrate_and_publish(
     as_of: i32,
 ) -> AppResult<(Vec<String>, Option<(i64, String)>)> {
     let admin = AuthUser::command_line();
-    let calibration = forecast::calibration(ctx, &admin, Some(as_of), None).await?;
-    forecast::apply_calibration(
+    let applied = forecast::apply_calibration(
         ctx,
         &admin,
         forecast::ApplyBody {
@@ -89,12 +88,6 @@ async fn calibrate_and_publish(
         },
     )
     .await?;
-    let calibrated = calibration
-        .parameters
-        .iter()
-        .filter(|p| p.enough && p.estimate.is_some())
-        .map(|p| p.name.clone())
-        .collect();
     let last_year = as_of - 1;
     let title = format!("Прогноз {last_year}/{as_of} учебного года");
     let published = forecast::publish(
@@ -109,7 +102,7 @@ async fn calibrate_and_publish(
         None,
     )
     .await?;
-    Ok((calibrated, Some((published.id, title))))
+    Ok((applied.parameters, Some((published.id, title))))
 }
 
 /// Fills an empty database with a numbered region of this scale.

@@ -63,35 +63,23 @@ pub async fn calibrate(
             window: args.window,
             programs: Some(args.programs),
         };
-        let set = app::forecast::apply_calibration(&ctx, &user, body)
+        let applied = app::forecast::apply_calibration(&ctx, &user, body)
             .await
             .map_err(failure)?;
-        let applied: Vec<&str> = calibration
-            .parameters
-            .iter()
-            .filter(|p| p.enough && p.estimate.is_some())
-            .map(|p| p.name.as_str())
-            .collect();
         out.push_str(&format!(
             "\napplied: {}{}\n",
-            if applied.is_empty() {
+            if applied.parameters.is_empty() {
                 "nothing (no parameter has 3 valid years)".to_string()
             } else {
-                applied.join(", ")
+                applied.parameters.join(", ")
             },
             if args.programs {
-                format!(
-                    "; completion rates of {} programs",
-                    calibration
-                        .programs
-                        .iter()
-                        .filter(|p| p.proposed.is_some())
-                        .count()
-                )
+                format!("; completion rates of {} programs", applied.programs)
             } else {
                 String::new()
             }
         ));
+        let set = applied.set;
         for ((name, value), bound) in set.parameters.named().into_iter().zip(set.bounds.all()) {
             out.push_str(&format!(
                 "  {name:<28} {value:.4} ({:.4}..{:.4})\n",

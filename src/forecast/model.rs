@@ -416,7 +416,12 @@ pub fn complete_until(rows: &[Row], from: i32, to: i32) -> Option<i32> {
 /// out, in every format the same way: the correct rounding of the f64 value,
 /// as `format!("{:.2}")` prints it.
 pub fn round2(value: f64) -> f64 {
-    let rounded: f64 = format!("{value:.2}").parse().unwrap_or(value);
+    rounded(value, 2)
+}
+
+/// `value` to `decimals` places as `format!("{:.N}")` prints it, no negative zero.
+pub fn rounded(value: f64, decimals: usize) -> f64 {
+    let rounded: f64 = format!("{value:.decimals$}").parse().unwrap_or(value);
     if rounded == 0.0 { 0.0 } else { rounded }
 }
 

@@ -59,8 +59,8 @@ pub async fn apply_calibration(
     app: web::Data<AppState>,
     body: ApiJson<ApplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let set = forecast::apply_calibration(&app, &user, body.0).await?;
-    Ok(HttpResponse::Ok().json(set))
+    let applied = forecast::apply_calibration(&app, &user, body.0).await?;
+    Ok(HttpResponse::Ok().json(applied.set))
 }
 
 #[derive(Deserialize, IntoParams)]

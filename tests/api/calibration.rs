@@ -477,3 +477,77 @@ async fn the_api_the_command_line_and_the_page_show_the_same_numbers() {
         }
     }
 }
+
+#[tokio::test]
+async fn on_the_page_admins_apply_analysts_publish_and_nobody_else_may() {
+    let app = spawn_app().await;
+    let w = World::build(&app).await;
+    records(&app, &w).await;
+    let analyst_email = crate::pages::user_in(&app, &w.admin, "analyst", None).await;
+    let analyst = Visitor::sign_in(&app, &analyst_email, crate::helpers::PASSWORD).await;
+    let admin = Visitor::sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let before = stored(&app, &w.admin).await;
+    // The analyst reads the page, but has no apply form and may not post it.
+    let page = analyst.get("/forecast/evidence").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("id=\"apply-form\""));
+    let refused = analyst
+        .post("/forecast/evidence/apply", &[("window", "5")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(stored(&app, &w.admin).await, before, "nothing applied");
+    // A window out of range is shown again, marked, and the tables still stand.
+    let bad = admin.get("/forecast/evidence?window=16").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.marks("window"));
+    assert!(bad.body.contains("id=\"calibration-table\""));
+    // The admin applies; the page says so.
+    let page = admin.get("/forecast/evidence").await;
+    assert!(page.body.contains("id=\"apply-form\""));
+    let applied = admin
+        .post("/forecast/evidence/apply", &[("window", "5")])
+        .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER, "{}", applied.body);
+    assert!(applied.location().contains("done=applied"));
+    assert_ne!(stored(&app, &w.admin).await, before);
+    assert!(
+        admin
+            .get(applied.location())
+            .await
+            .body
+            .contains("id=\"status\"")
+    );
+    // Publishing: an empty title is marked, a good one leads to its page.
+    let empty = analyst
+        .post("/forecast/published", &[("title", "  ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.marks("title"));
+    let published = analyst
+        .post("/forecast/published", &[("title", "Прогноз к КЦП")])
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let location = published.location().split('?').next().unwrap().to_string();
+    let page = analyst.get(&location).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Прогноз к КЦП") && page.body.contains("id=\"comparison\""));
+    assert!(
+        !page.body.contains("id=\"delete-form\""),
+        "analysts do not delete"
+    );
+    let refused = analyst.post(&format!("{location}/delete"), &[]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(analyst.get(&location).await.status, StatusCode::OK);
+    let deleted = admin.post(&format!("{location}/delete"), &[]).await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get(&location).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.get("/forecast/published/x").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

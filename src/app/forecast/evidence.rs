@@ -43,6 +43,15 @@ pub struct ApplyBody {
     pub programs: Option<bool>,
 }
 
+/// What applying calibration stored: the parameters and bounds after it,
+/// the parameters that took their estimates, how many programs their rates.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub set: ParameterSet,
+    pub parameters: Vec<String>,
+    pub programs: usize,
+}
+
 /// A backtest's years as asked.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BacktestAsked {
@@ -190,7 +199,7 @@ pub async fn apply_calibration(
     ctx: &Context,
     user: &AuthUser,
     body: ApplyBody,
-) -> AppResult<ParameterSet> {
+) -> AppResult<Applied> {
     authorize(user, Action::ApplyCalibration)?;
     let (as_of, window) = checked(body.as_of, body.window)?;
     let calibration = calibrated(ctx, CountsRead::Exact, as_of, window).await?;
@@ -231,7 +240,11 @@ pub async fn apply_calibration(
             AuditAction::Update,
             Some(changes),
         )?;
-        Ok(set)
+        Ok(Applied {
+            set,
+            parameters: applied,
+            programs: rates.len(),
+        })
     })
     .await
 }

@@ -102,6 +102,14 @@ impl Sums {
         self.naive_absolute += (naive - actual).abs() as f64;
     }
 
+    fn merge(&mut self, other: &Sums) {
+        self.pairs += other.pairs;
+        self.actual += other.actual;
+        self.error += other.error;
+        self.absolute += other.absolute;
+        self.naive_absolute += other.naive_absolute;
+    }
+
     fn score(&self) -> Score {
         let of = |sum: f64| (self.actual != 0).then(|| sum / self.actual as f64);
         Score {
@@ -267,11 +275,7 @@ pub fn backtest(
                 .iter()
                 .filter(|((s, _), _)| s == stage)
                 .map(|((_, lead), lead_sums)| {
-                    overall.pairs += lead_sums.pairs;
-                    overall.actual += lead_sums.actual;
-                    overall.error += lead_sums.error;
-                    overall.absolute += lead_sums.absolute;
-                    overall.naive_absolute += lead_sums.naive_absolute;
+                    overall.merge(lead_sums);
                     let score = lead_sums.score();
                     LeadScore {
                         lead: *lead,

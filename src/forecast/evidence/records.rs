@@ -69,8 +69,7 @@ pub enum CountsRead {
 
 /// Rates are written rounded to four decimals, as `format!("{:.4}")` prints them.
 pub fn round4(value: f64) -> f64 {
-    let rounded: f64 = format!("{value:.4}").parse().unwrap_or(value);
-    if rounded == 0.0 { 0.0 } else { rounded }
+    crate::forecast::model::rounded(value, 4)
 }
 
 pub fn four_decimals<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {

@@ -464,7 +464,8 @@ async fn attendance(
                         .and_then(|i| codes.get(i))
                         .cloned()
                         .unwrap_or_default();
-                    let message = if e.message.starts_with("no registration") {
+                    // A well-formed code that was refused is no ticket of the event.
+                    let message = if app::events::ticket_code(&typed).is_some() {
                         viewer.tr(
                             "нет такого билета на это событие",
                             "no ticket of this event has this code",

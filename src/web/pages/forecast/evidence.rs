@@ -123,10 +123,41 @@ fn verdict(stage: &StageScores, lang: Language) -> String {
     let name = stage_name(stage.stage, lang);
     let pct = |v: f64| format!("{} %", lang.number(round4(v) * 100.0, 1));
     let (Some(model), Some(naive)) = (stage.overall.wape, stage.overall.naive_wape) else {
-        return match lang {
-            Language::Ru => format!("{name}: нет пар для сравнения (нет записей)."),
-            Language::En => format!("{name}: no pairs to score (no records)."),
-        };
+        let none = lang.tr(
+            "нет пар для сравнения (нет записей)",
+            "no pairs to score (no records)",
+        );
+        return format!("{name}: {none}.");
+    };
+    let naive_is = lang.tr(
+        "наивный прогноз («как в последний известный год»)",
+        "the naive forecast (\"as in the latest known year\")",
+    );
+    let better = model < naive;
+    let (model, naive) = (pct(model), pct(naive));
+    let overall = if model == naive {
+        match lang {
+            Language::Ru => {
+                format!("модель ошибается столько же, сколько {naive_is}: {model} в среднем")
+            }
+            Language::En => format!("the model is as far off as {naive_is}: {model} overall"),
+        }
+    } else if better {
+        match lang {
+            Language::Ru => {
+                format!("модель точнее, чем {naive_is}: {model} против {naive} в среднем")
+            }
+            Language::En => format!("the model beats {naive_is}: {model} against {naive} overall"),
+        }
+    } else {
+        match lang {
+            Language::Ru => {
+                format!("модель ошибается больше, чем {naive_is}: {model} против {naive} в среднем")
+            }
+            Language::En => {
+                format!("the model is further off than {naive_is}: {model} against {naive} overall")
+            }
+        }
     };
     let worse: Vec<String> = stage
         .leads
@@ -134,71 +165,18 @@ fn verdict(stage: &StageScores, lang: Language) -> String {
         .filter(|l| matches!((l.wape, l.naive_wape), (Some(m), Some(n)) if m > n))
         .map(|l| l.lead.to_string())
         .collect();
-    let leads = worse.join(", ");
-    if pct(model) == pct(naive) {
-        return match lang {
-            Language::Ru => format!(
-                "{name}: модель ошибается столько же, сколько наивный прогноз («как в последний известный год»): {} в среднем{}.",
-                pct(model),
-                if worse.is_empty() {
-                    String::new()
-                } else {
-                    format!("; хуже на горизонтах {leads} лет")
-                }
-            ),
-            Language::En => format!(
-                "{name}: the model is as far off as the naive forecast (\"as in the latest known year\"): {} overall{}.",
-                pct(model),
-                if worse.is_empty() {
-                    String::new()
-                } else {
-                    format!("; worse at leads {leads}")
-                }
-            ),
-        };
-    }
-    match (lang, model > naive) {
-        (Language::Ru, true) => format!(
-            "{name}: модель ошибается больше наивного прогноза («как в последний известный год»): {} против {} в среднем{}.",
-            pct(model),
-            pct(naive),
-            if worse.is_empty() {
-                String::new()
-            } else {
-                format!("; хуже на горизонтах {leads} лет")
-            }
-        ),
-        (Language::En, true) => format!(
-            "{name}: the model is further off than the naive forecast (\"as in the latest known year\"): {} against {} overall{}.",
-            pct(model),
-            pct(naive),
-            if worse.is_empty() {
-                String::new()
-            } else {
-                format!("; worse at leads {leads}")
-            }
-        ),
-        (Language::Ru, false) => format!(
-            "{name}: модель точнее наивного прогноза: {} против {} в среднем{}.",
-            pct(model),
-            pct(naive),
-            if worse.is_empty() {
-                String::new()
-            } else {
-                format!(", но хуже на горизонтах {leads} лет")
-            }
-        ),
-        (Language::En, false) => format!(
-            "{name}: the model beats the naive forecast: {} against {} overall{}.",
-            pct(model),
-            pct(naive),
-            if worse.is_empty() {
-                String::new()
-            } else {
-                format!(", but is worse at leads {leads}")
-            }
-        ),
-    }
+    let leads = match (worse.is_empty(), better, lang) {
+        (true, _, _) => String::new(),
+        (false, true, Language::Ru) => {
+            format!(", но хуже на горизонтах (лет вперёд): {}", worse.join(", "))
+        }
+        (false, true, Language::En) => format!(", but is worse at leads {}", worse.join(", ")),
+        (false, false, Language::Ru) => {
+            format!("; хуже на горизонтах (лет вперёд): {}", worse.join(", "))
+        }
+        (false, false, Language::En) => format!("; worse at leads {}", worse.join(", ")),
+    };
+    format!("{name}: {overall}{leads}.")
 }
 
 fn parameter_rows(calibration: &Calibration, lang: Language) -> Vec<ParameterRow> {
@@ -478,4 +456,60 @@ pub(super) async fn delete_published(
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other("/forecast/evidence?done=deleted"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::evidence::{LeadScore, Score};
+
+    fn stage(model: Option<f64>, naive: Option<f64>, leads: &[(f64, f64)]) -> StageScores {
+        StageScores {
+            stage: Stage::Graduates,
+            overall: Score {
+                pairs: 10,
+                actual: 100,
+                wape: model,
+                bias: model,
+                naive_wape: naive,
+            },
+            leads: leads
+                .iter()
+                .enumerate()
+                .map(|(i, (m, n))| LeadScore {
+                    lead: i as i32 + 1,
+                    pairs: 5,
+                    actual: 50,
+                    wape: Some(*m),
+                    bias: Some(*m),
+                    naive_wape: Some(*n),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_says_plainly_where_the_model_does_worse() {
+        let ru = Language::Ru;
+        let worse = verdict(&stage(Some(0.147), Some(0.041), &[(0.08, 0.03)]), ru);
+        assert_eq!(
+            worse,
+            "выпуск: модель ошибается больше, чем наивный прогноз («как в последний известный год»): 14,7 % против 4,1 % в среднем; хуже на горизонтах (лет вперёд): 1."
+        );
+        let better = verdict(
+            &stage(Some(0.02), Some(0.05), &[(0.01, 0.04), (0.09, 0.05)]),
+            Language::En,
+        );
+        assert_eq!(
+            better,
+            "graduates: the model beats the naive forecast (\"as in the latest known year\"): 2.0 % against 5.0 % overall, but is worse at leads 2."
+        );
+        let level = verdict(&stage(Some(0.0350), Some(0.0349), &[]), ru);
+        assert!(
+            level.contains("столько же") && level.contains("3,5 %"),
+            "{level}"
+        );
+        let none = verdict(&stage(None, None, &[]), ru);
+        assert_eq!(none, "выпуск: нет пар для сравнения (нет записей).");
+    }
 }
