@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 
-use crate::domain::Language;
+use crate::domain::{Language, Zone};
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -34,6 +34,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_EMAIL_KEEP_SENT_DAYS", "email.keep_sent_days"),
     ("KADRY_KEEP_PUPIL_YEARS", "retention.keep_pupil_years"),
     ("KADRY_PRUNE_EVERY_SECONDS", "retention.prune_every_seconds"),
+    ("KADRY_TIME_ZONE", "region.time_zone"),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,7 +45,16 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub email: EmailSettings,
     pub retention: RetentionSettings,
+    pub region: RegionSettings,
     pub log: LogSettings,
+}
+
+/// The region kadry serves.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSettings {
+    /// The local time pages show and take.
+    pub time_zone: Zone,
 }
 
 /// How long personal data is kept (see config/default.toml).

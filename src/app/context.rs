@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::cache::ReadCache;
 use crate::config::{RetentionSettings, Settings, ThrottleSettings};
 use crate::db::{self, DbConnection, DbPool, generation};
+use crate::domain::Zone;
 use crate::error::AppResult;
 use crate::notify::Letterhead;
 
@@ -24,6 +25,8 @@ pub struct Context {
     pub keep_sent_days: i64,
     /// Answers kept while the data's generation stays (see `cache`).
     pub cache: Arc<ReadCache>,
+    /// The region's local time, for pages.
+    pub zone: Zone,
 }
 
 impl Context {
@@ -36,6 +39,7 @@ impl Context {
             retention: settings.retention,
             keep_sent_days: settings.email.keep_sent_days,
             cache: Default::default(),
+            zone: settings.region.time_zone.clone(),
         }
     }
 

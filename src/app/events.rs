@@ -13,14 +13,13 @@ use super::conditional::{IfMatch, Once};
 use super::{Context, pupils, require_kind};
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows, authorize, authorize_record};
-use crate::auth::token::random_hex;
 use crate::db::audit::AuditAction;
-use crate::db::events::{self, Event, NewEvent, Refusal};
+use crate::db::events::{self, Event, NewEvent};
 use crate::db::locks::Lock;
 use crate::db::references::{Reference, check_references};
 use crate::db::{self, DbConnection, organizations, outbox};
 use crate::domain::disclosure;
-use crate::domain::numbers::{Grade, current_academic_year, grade_in};
+use crate::domain::numbers::Grade;
 use crate::domain::{Label, OrganizationKind, Page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::templates::{self, EventNews};
@@ -228,7 +227,7 @@ fn protect_registered(
 /// Registrations per school `(school_id, count)` added up as a reader sees
 /// them: the schools `own` says are the reader's exactly, the others each
 /// rounded (see `domain::disclosure`).
-fn protected_total(schools: &[(i64, i64)], own: impl Fn(i64) -> bool) -> i32 {
+pub(super) fn protected_total(schools: &[(i64, i64)], own: impl Fn(i64) -> bool) -> i32 {
     let total: i64 = schools
         .iter()
         .map(|(school_id, count)| disclosure::shown(*count, own(*school_id)))
@@ -236,131 +235,8 @@ fn protected_total(schools: &[(i64, i64)], own: impl Fn(i64) -> bool) -> i32 {
     i32::try_from(total).unwrap_or(i32::MAX)
 }
 
-fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
+pub(super) fn event_in(conn: &mut DbConnection, event_id: i64) -> AppResult<Event> {
     events::find(conn, event_id)?.ok_or_else(|| AppError::not_found("event", event_id))
-}
-
-/// Registers a pupil (its school, admins): a conflict when full, cancelled or
-/// already registered; invalid when the pupil's grade is below the event's or
-/// it has no consent. The organizer and the school are told, by counts only.
-/// Returns the registration's ticket code, for the school to give the pupil.
-pub async fn register(
-    ctx: &Context,
-    user: &AuthUser,
-    event_id: i64,
-    pupil_id: i64,
-    once: Option<Once>,
-) -> AppResult<String> {
-    let pupil = pupils::visible(ctx, user, pupil_id, |school_id| Action::ManagePupils {
-        school_id,
-    })
-    .await?;
-    let head = ctx.letterhead.clone();
-    let actor = *user;
-    ctx.create(user.id, once, move |conn| {
-        let event = event_in(conn, event_id)?;
-        let mut errors = Vec::new();
-        if !pupil.consent {
-            errors.push(FieldError::new(
-                "pupil_id",
-                "the pupil has no parental consent",
-            ));
-        }
-        let grade_now = grade_in(pupil.grade, pupil.academic_year, current_academic_year())
-            .clamp(pupil.grade, 11);
-        if grade_now < event.min_grade {
-            errors.push(FieldError::new(
-                "pupil_id",
-                format!("the pupil's grade is below {}", event.min_grade),
-            ));
-        }
-        AppError::unless_empty(errors)?;
-        let code = random_hex(TICKET_BYTES)?;
-        match events::register_in_transaction(conn, event_id, pupil_id, pupil.school_id, &code)? {
-            Ok(()) => {}
-            Err(Refusal::Full) => return Err(AppError::Conflict("the event is full".into())),
-            Err(Refusal::Cancelled) => {
-                return Err(AppError::Conflict("the event is cancelled".into()));
-            }
-            Err(Refusal::AlreadyRegistered) => {
-                return Err(AppError::Conflict("the pupil is already registered".into()));
-            }
-        }
-        // Only the school is told, with its own count: a message to the
-        // organizer per registration would let it count each school's pupils.
-        let (school, school_email) = organizations::name_and_email(conn, pupil.school_id)?;
-        let schools = events::registered_by_school(conn, event_id)?;
-        let of_school = schools
-            .iter()
-            .find(|(school_id, _)| *school_id == pupil.school_id)
-            .map_or(0, |(_, count)| *count);
-        let registered = protected_total(&schools, |school_id| school_id == pupil.school_id);
-        let news = EventNews {
-            event_id,
-            title: &event.title,
-            starts_at: &event.starts_at,
-        };
-        let email = templates::registration(
-            &head,
-            &school_email,
-            &news,
-            &school,
-            of_school,
-            registered,
-            event.capacity,
-        );
-        outbox::enqueue(conn, &[email])?;
-        let changes = serde_json::json!({ "event_id": event_id });
-        log(
-            conn,
-            &actor,
-            "registration",
-            Some(pupil_id),
-            AuditAction::Create,
-            Some(changes),
-        )?;
-        Ok(ticket_text(&code))
-    })
-    .await
-}
-
-/// Withdraws a pupil's registration (its school, admins).
-pub async fn unregister(
-    ctx: &Context,
-    user: &AuthUser,
-    event_id: i64,
-    pupil_id: i64,
-) -> AppResult<()> {
-    authorize(user, Action::SeePupilRecords)?;
-    let school_id = ctx
-        .run(move |conn| Ok(db::pupils::school_of(conn, pupil_id)?))
-        .await?
-        .ok_or_else(|| AppError::not_found("pupil", pupil_id))?;
-    authorize_record(user, Action::ManagePupils { school_id }, "pupil", pupil_id)?;
-    let actor = *user;
-    let removed = ctx
-        .write(move |conn| {
-            let removed = events::unregister_in_transaction(conn, event_id, pupil_id)?;
-            if removed {
-                let changes = serde_json::json!({ "event_id": event_id });
-                log(
-                    conn,
-                    &actor,
-                    "registration",
-                    Some(pupil_id),
-                    AuditAction::Delete,
-                    Some(changes),
-                )?;
-            }
-            Ok(removed)
-        })
-        .await?;
-    if !removed {
-        return Err(AppError::NotFound(format!(
-            "a registration of pupil {pupil_id} for event {event_id}"
-        )));
-    }
-    Ok(())
 }
 
 /// The event for its organizer: not found for other organizers, forbidden for other roles.
@@ -416,7 +292,7 @@ pub async fn cancel(
 }
 
 /// A registration's code: 8 random bytes (64 bits) as 16 hex digits.
-const TICKET_BYTES: usize = 8;
+pub(super) const TICKET_BYTES: usize = 8;
 
 /// A code as written on a ticket (`3f9a-1c0e-77b2-d4e5`), in any case, with
 /// or without the dashes and spaces, as it is stored; `None` if it is not one.
@@ -436,48 +312,6 @@ pub fn ticket_text(code: &str) -> String {
         .map(|group| String::from_utf8_lossy(group).into_owned())
         .collect::<Vec<_>>()
         .join("-")
-}
-
-/// A school's pupil registered for an event, with the ticket to give it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchoolTicket {
-    pub pupil_id: i64,
-    pub external_ref: String,
-    /// As the ticket shows it: `3f9a-1c0e-77b2-d4e5`.
-    pub code: String,
-    pub attended: bool,
-}
-
-/// The caller's school's pupils registered for the event, with their
-/// tickets (a school; the read is logged). Other roles get none.
-pub async fn school_tickets(
-    ctx: &Context,
-    user: &AuthUser,
-    event_id: i64,
-) -> AppResult<Vec<SchoolTicket>> {
-    let Some(school_id) = user
-        .organization_id
-        .filter(|_| user.role == crate::domain::Role::School)
-    else {
-        return Ok(Vec::new());
-    };
-    authorize(user, Action::ReadPupils { school_id })?;
-    let rows = ctx
-        .run(move |conn| Ok(events::school_registrations(conn, event_id, school_id)?))
-        .await?;
-    if !rows.is_empty() {
-        let read = serde_json::json!({ "school_id": school_id, "event_id": event_id, "tickets": rows.len() });
-        audit::pupils_read(ctx, user, None, read).await?;
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(pupil_id, external_ref, code, attended)| SchoolTicket {
-            pupil_id,
-            external_ref,
-            code: ticket_text(&code),
-            attended,
-        })
-        .collect())
 }
 
 /// Records who came (its organizer, admins), by the codes of the

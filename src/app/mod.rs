@@ -30,6 +30,7 @@ pub mod programs;
 pub mod pupils;
 pub mod recommendations;
 pub mod region;
+pub mod registrations;
 pub mod retention;
 pub mod sessions;
 pub mod users;

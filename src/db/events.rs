@@ -148,6 +148,8 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Event>> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Filter {
     pub from: Option<NaiveDateTime>,
+    /// Events that started before this, latest first.
+    pub before: Option<NaiveDateTime>,
     pub profession_id: Option<i64>,
     /// Events a pupil of this grade may attend (`min_grade <= grade`).
     pub grade: Option<i32>,
@@ -157,6 +159,9 @@ fn filtered(filter: Filter) -> events::BoxedQuery<'static, MultiBackend> {
     let mut query = events::table.into_boxed();
     if let Some(from) = filter.from {
         query = query.filter(events::starts_at.ge(from));
+    }
+    if let Some(before) = filter.before {
+        query = query.filter(events::starts_at.lt(before));
     }
     if let Some(grade) = filter.grade {
         query = query.filter(events::min_grade.le(grade));
@@ -173,14 +178,15 @@ fn filtered(filter: Filter) -> events::BoxedQuery<'static, MultiBackend> {
     query
 }
 
-/// Soonest first; two round trips whatever the page size.
+/// Soonest first (latest first with `before`); two round trips whatever the page size.
 pub fn list(conn: &mut DbConnection, filter: Filter, page: Page) -> QueryResult<(Vec<Event>, i64)> {
-    let rows: Vec<(EventRow, i64)> = filtered(filter)
-        .select((EventRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")))
-        .order((events::starts_at, events::id))
-        .limit(page.limit)
-        .offset(page.offset)
-        .load(conn)?;
+    let query = filtered(filter).select((EventRow::as_select(), sql::<BigInt>("COUNT(*) OVER ()")));
+    let query = if filter.before.is_some() {
+        query.order((events::starts_at.desc(), events::id.desc()))
+    } else {
+        query.order((events::starts_at.asc(), events::id.asc()))
+    };
+    let rows: Vec<(EventRow, i64)> = query.limit(page.limit).offset(page.offset).load(conn)?;
     let (rows, total) =
         super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))?;
     if rows.is_empty() {
@@ -504,4 +510,43 @@ pub fn unregister_everywhere_in_transaction(
     diesel::delete(event_registrations::table.filter(event_registrations::pupil_id.eq(pupil_id)))
         .execute(conn)?;
     Ok(())
+}
+
+/// A pupil of a school as a school sees it when it registers pupils.
+#[derive(Debug, Clone, Queryable)]
+pub struct SchoolPupil {
+    pub id: i64,
+    pub external_ref: String,
+    pub display_name: Option<String>,
+    /// As of `academic_year`.
+    pub grade: i32,
+    pub academic_year: i32,
+    pub consent: bool,
+}
+
+/// Every pupil of a school (by reference) and the ids of those registered
+/// for the event.
+pub fn school_pupils(
+    conn: &mut DbConnection,
+    event_id: i64,
+    school_id: i64,
+) -> QueryResult<(Vec<SchoolPupil>, Vec<i64>)> {
+    let pupils = pupils::table
+        .filter(pupils::school_id.eq(school_id))
+        .select((
+            pupils::id,
+            pupils::external_ref,
+            pupils::display_name,
+            pupils::grade,
+            pupils::academic_year,
+            pupils::consent,
+        ))
+        .order(pupils::external_ref)
+        .load(conn)?;
+    let registered = event_registrations::table
+        .filter(event_registrations::event_id.eq(event_id))
+        .filter(event_registrations::school_id.eq(school_id))
+        .select(event_registrations::pupil_id)
+        .load(conn)?;
+    Ok((pupils, registered))
 }

@@ -9,6 +9,7 @@ pub mod numbers;
 mod page;
 pub mod pupil;
 mod text;
+pub mod zone;
 
 pub use email::EmailAddress;
 pub use kinds::{OrganizationKind, OutboxStatus, Role};
@@ -17,6 +18,7 @@ pub use message::Email;
 pub use numbers::Grade;
 pub use page::Page;
 pub use text::{Label, Password, ProfessionCode, count_en, count_ru, specialty_code};
+pub use zone::Zone;
 
 /// Parses several fields at once and answers 422 listing every invalid one,
 /// not just the first: `parse_fields!(name = "name" => Label::parse(&body.name))`.

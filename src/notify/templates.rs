@@ -163,18 +163,22 @@ struct Registration<'a, 'e> {
     ru: bool,
     event: &'a EventNews<'e>,
     school: &'a str,
+    added: usize,
     of_school: i64,
     registered: i32,
     capacity: i32,
 }
 
-/// A registration, to the registering school: how many of its pupils are
-/// registered (never who), and the protected total.
+/// Registrations, to the registering school, one per batch: how many of
+/// its pupils were registered now and are in all (never who), and the
+/// protected total.
+#[allow(clippy::too_many_arguments)]
 pub fn registration(
     head: &Letterhead,
     recipient: &str,
     event: &EventNews<'_>,
     school: &str,
+    added: usize,
     of_school: i64,
     registered: i32,
     capacity: i32,
@@ -184,6 +188,7 @@ pub fn registration(
         ru: head.language == Language::Ru,
         event,
         school,
+        added,
         of_school,
         registered,
         capacity,

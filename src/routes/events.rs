@@ -9,6 +9,7 @@ use super::extract::{ApiJson, IdempotencyKey, IfMatchHeader};
 use super::problem::{ApiError, Problem};
 use super::{AppState, Listing, created, page, tagged};
 use crate::app::events::{self, NewEventBody};
+use crate::app::registrations;
 use crate::auth::AuthUser;
 use crate::db::events::{Event, Filter};
 
@@ -64,6 +65,7 @@ pub async fn list_events(
         from: query.from.and_then(events::start_of),
         profession_id: query.profession_id,
         grade: query.grade,
+        before: None,
     };
     let listing = events::list_events(&app, &user, filter, page).await?;
     Ok(HttpResponse::Ok().json(Listing::from(listing)))
@@ -120,7 +122,7 @@ pub async fn register(
     let event_id = id.into_inner();
     let pupil_id = body.0.pupil_id;
     let once = key.once(body.sent());
-    let code = events::register(&app, &user, event_id, pupil_id, once).await?;
+    let code = registrations::register(&app, &user, event_id, pupil_id, once).await?;
     created(
         format!("/api/v1/events/{event_id}/registrations/{pupil_id}"),
         &Registration {
@@ -142,7 +144,7 @@ pub async fn unregister(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (event_id, pupil_id) = path.into_inner();
-    events::unregister(&app, &user, event_id, pupil_id).await?;
+    registrations::unregister(&app, &user, event_id, pupil_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

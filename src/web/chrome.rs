@@ -3,8 +3,8 @@
 
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows};
-use crate::domain::Language;
 use crate::domain::Role;
+use crate::domain::{Language, Zone};
 
 /// What every page's frame needs: language, user, CSRF token, title.
 pub struct Chrome {
@@ -13,6 +13,10 @@ pub struct Chrome {
     pub csrf: String,
     pub title: String,
     pub path: String,
+    /// The region's local time, for every time a page shows.
+    pub zone: Zone,
+    /// What the last save did ("Сохранено."), shown at the top of the page.
+    pub notice: Option<String>,
 }
 
 impl Chrome {
@@ -24,6 +28,8 @@ impl Chrome {
             csrf: String::new(),
             title: title.to_string(),
             path: path.to_string(),
+            zone: Zone::default(),
+            notice: None,
         }
     }
 
@@ -56,6 +62,22 @@ impl Chrome {
     /// A count, in the page's format.
     pub fn int(&self, x: impl Numeric) -> String {
         self.lang.number(x.value(), 0)
+    }
+
+    /// An RFC 3339 instant in the region's local time, written the page's
+    /// way ("18 марта 2027, 12:00").
+    pub fn when(&self, rfc3339: &str) -> String {
+        self.zone.written_rfc3339(rfc3339, self.lang)
+    }
+
+    /// A field's path (`intakes[2].seats`) as the page names it.
+    pub fn field_name(&self, path: &str) -> String {
+        super::wording::field(path, self.lang)
+    }
+
+    /// The local time's offset, for labels ("UTC+3").
+    pub fn zone_label(&self) -> String {
+        self.zone.label()
     }
 
     pub fn role(&self) -> Option<Role> {

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use super::chrome::Chrome;
+use super::wording;
 use crate::domain::Language;
 use crate::error::AppError;
 
@@ -126,7 +127,10 @@ fn describe(error: &AppError, lang: Language) -> (&'static str, String) {
             lang.tr("Нужно войти", "Please sign in"),
             lang.tr("Войдите заново.", "Sign in again.").to_string(),
         ),
-        AppError::Conflict(message) => (lang.tr("Конфликт", "Conflict"), message.clone()),
+        AppError::Conflict(message) => (
+            lang.tr("Конфликт", "Conflict"),
+            wording::message(message, lang),
+        ),
         AppError::PreconditionFailed => (
             lang.tr("Запись изменилась", "The record has changed"),
             lang.tr(
@@ -139,7 +143,13 @@ fn describe(error: &AppError, lang: Language) -> (&'static str, String) {
             lang.tr("Неверные данные", "Invalid input"),
             errors
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        wording::field(&e.field, lang),
+                        wording::message(&e.message, lang)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         ),

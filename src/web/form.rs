@@ -3,25 +3,34 @@
 //! carries.
 
 use super::error::WebError;
+use super::wording;
 use crate::app::conditional::{IfMatch, entity_tag};
 use crate::domain::Language;
 use crate::error::{AppError, FieldError};
 
-/// A posted form's fields (every value of a repeated name kept in order).
+/// A posted form's fields (every value of a repeated name kept in order),
+/// and the language of the page it came from, which its errors are said in.
 #[derive(Debug, Default)]
 pub struct Form {
     fields: Vec<(String, String)>,
+    lang: Language,
 }
 
 impl Form {
-    pub fn parse(body: &[u8]) -> Self {
+    pub fn parse(body: &[u8], lang: Language) -> Self {
         Self {
             fields: serde_urlencoded::from_bytes(body).unwrap_or_default(),
+            lang,
         }
     }
 
-    pub fn from_pairs(fields: Vec<(String, String)>) -> Self {
-        Self { fields }
+    pub fn from_pairs(fields: Vec<(String, String)>, lang: Language) -> Self {
+        Self { fields, lang }
+    }
+
+    /// A query string's fields.
+    pub fn of_query(query: &str, lang: Language) -> Self {
+        Self::from_pairs(serde_urlencoded::from_str(query).unwrap_or_default(), lang)
     }
 
     /// The first value of `name`, trimmed; "" when absent.
@@ -97,10 +106,17 @@ pub struct FormState {
 }
 
 impl FormState {
+    /// The form shown again with `errors`, each said in the form's language.
     pub fn failed(form: &Form, errors: Vec<FieldError>) -> Self {
         Self {
             values: form.fields.clone(),
-            errors,
+            errors: errors
+                .into_iter()
+                .map(|mut e| {
+                    e.message = wording::message(&e.message, form.lang);
+                    e
+                })
+                .collect(),
         }
     }
 

@@ -9,11 +9,13 @@ pub mod chrome;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod notice;
 pub mod pager;
 pub mod pages;
 pub mod render;
 pub mod svg;
 pub mod viewer;
+pub mod wording;
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};

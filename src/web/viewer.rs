@@ -16,7 +16,7 @@ use crate::app::Context;
 use crate::app::sessions;
 use crate::auth::AuthUser;
 use crate::auth::token::same_secret;
-use crate::domain::Language;
+use crate::domain::{Language, Zone};
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "kadry_session";
@@ -28,6 +28,10 @@ pub struct Viewer {
     pub csrf: String,
     pub lang: Language,
     pub path: String,
+    /// The query string, for the notice a redirect after a save asks for.
+    pub query: String,
+    /// The region's local time.
+    pub zone: Zone,
 }
 
 impl FromRequest for Viewer {
@@ -37,6 +41,7 @@ impl FromRequest for Viewer {
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let lang = lang_of(req);
         let path = req.path().to_string();
+        let query = req.query_string().to_string();
         let next = match req.query_string() {
             "" => path.clone(),
             query => format!("{path}?{query}"),
@@ -54,6 +59,8 @@ impl FromRequest for Viewer {
                     csrf: session.csrf,
                     lang,
                     path,
+                    query,
+                    zone: ctx.zone.clone(),
                 }),
                 Err(AppError::Unauthenticated) => Err(WebError::SignIn(next)),
                 Err(other) => Err(WebError::new(other, lang)),
@@ -70,6 +77,8 @@ impl Viewer {
             csrf: self.csrf.clone(),
             title: title.to_string(),
             path: self.path.clone(),
+            zone: self.zone.clone(),
+            notice: super::notice::of_query(&self.query, self.lang),
         }
     }
 
@@ -84,7 +93,7 @@ impl Viewer {
     /// The fields of a posted form, once its CSRF token and origin are
     /// checked: 403 (and nothing done) otherwise.
     pub fn checked(&self, req: &HttpRequest, body: &[u8]) -> Result<Form, WebError> {
-        let form = Form::parse(body);
+        let form = Form::parse(body, self.lang);
         self.check_token(req, form.get("csrf"))?;
         Ok(form)
     }

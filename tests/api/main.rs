@@ -13,6 +13,7 @@ mod demand;
 mod demo;
 mod disclosure;
 mod errors;
+mod event_pages;
 mod evidence;
 mod findings;
 mod forecast;

@@ -250,8 +250,7 @@ async fn notifications(
     viewer: Viewer,
     ctx: web::Data<Context>,
 ) -> Result<HttpResponse, WebError> {
-    let query =
-        Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default());
+    let query = Form::of_query(req.query_string(), viewer.lang);
     let status = match query.get("status") {
         "" => None,
         raw => Some(

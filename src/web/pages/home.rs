@@ -77,7 +77,7 @@ async fn login(
 ) -> Result<HttpResponse, WebError> {
     let lang = lang_of(&req);
     check_origin(&req, lang)?;
-    let form = Form::parse(&body);
+    let form = Form::parse(&body, lang);
     let client = req.peer_addr().map(|address| address.ip());
     let email = form.get("email").to_string();
     let next = safe_next(form.get("next"));

@@ -55,10 +55,6 @@ fn school_of(viewer: &Viewer, asked: Option<i64>) -> Result<i64, WebError> {
     }
 }
 
-fn query_form(req: &HttpRequest) -> Form {
-    Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default())
-}
-
 /// Schools by id and name, for an admin's choice (nobody else chooses).
 async fn schools(ctx: &Context, viewer: &Viewer) -> Result<Vec<(i64, String)>, WebError> {
     if viewer.user.role != Role::Admin {
@@ -93,7 +89,7 @@ async fn list_page(
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
     authorize(&viewer.user, Action::SeePupilRecords).map_err(|e| viewer.error(e))?;
-    let query = query_form(req);
+    let query = super::query_form(req);
     let mut errors = Vec::new();
     let asked: Option<i64> = query.optional("school_id", &mut errors, viewer.lang);
     let mut pager = Pager::of(req, PAGE_SIZE);
@@ -395,7 +391,7 @@ async fn read_upload(
             fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
-    Ok((Form::from_pairs(fields), file))
+    Ok((Form::from_pairs(fields, viewer.lang), file))
 }
 
 async fn import(
@@ -411,10 +407,7 @@ async fn import(
             return import_page(
                 &viewer,
                 &ctx,
-                FormState {
-                    values: Vec::new(),
-                    errors,
-                },
+                FormState::failed(&Form::from_pairs(Vec::new(), viewer.lang), errors),
                 None,
             )
             .await;
@@ -477,7 +470,7 @@ async fn younger_page(
     ctx: &Context,
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
-    let query = query_form(req);
+    let query = super::query_form(req);
     let mut ignored = Vec::new();
     let schools = schools(ctx, viewer).await?;
     let asked = query

@@ -85,7 +85,7 @@ pub(super) async fn explain(
     viewer: Viewer,
     ctx: web::Data<Context>,
 ) -> Result<HttpResponse, WebError> {
-    let form = Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default());
+    let form = Form::of_query(req.query_string(), viewer.lang);
     let mut errors = Vec::new();
     let profession_id: Option<i64> = form.number("profession_id", &mut errors, viewer.lang);
     let year: Option<i32> = form.number("year", &mut errors, viewer.lang);

@@ -35,7 +35,7 @@ pub(super) struct Filters {
 }
 
 pub(super) fn filters(req: &HttpRequest, lang: Language) -> Filters {
-    let form = Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default());
+    let form = Form::of_query(req.query_string(), lang);
     let mut errors = Vec::new();
     let from = form.optional::<i32>("from", &mut errors, lang);
     let to = form.optional::<i32>("to", &mut errors, lang);

@@ -294,7 +294,7 @@ pub(super) async fn evidence(
     viewer: Viewer,
     ctx: web::Data<Context>,
 ) -> Result<HttpResponse, WebError> {
-    let form = Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default());
+    let form = Form::of_query(req.query_string(), viewer.lang);
     let status = match form.get("done") {
         "applied" => Some("applied"),
         "deleted" => Some("deleted"),
@@ -432,7 +432,7 @@ pub(super) async fn published(
         .iter()
         .map(|(id, p)| (*id, (p.code.clone(), p.title.clone())))
         .collect();
-    let form = Form::from_pairs(serde_urlencoded::from_str(req.query_string()).unwrap_or_default());
+    let form = Form::of_query(req.query_string(), viewer.lang);
     page(&PublishedPage {
         c: viewer.chrome(&comparison.title),
         titles,
