@@ -33,16 +33,27 @@ pub struct ImportSummary {
 /// What interests may point at: profession codes and cluster ids.
 pub struct InterestTargets {
     profession_ids: HashMap<String, i64>,
-    cluster_ids: HashSet<i64>,
+    /// By name (each is unique).
+    cluster_ids: HashMap<String, i64>,
 }
 
 impl InterestTargets {
-    /// Profession ids by code, and the cluster ids there are.
-    pub fn new(profession_ids: HashMap<String, i64>, cluster_ids: HashSet<i64>) -> Self {
+    /// Profession ids by code, cluster ids by name.
+    pub fn new(profession_ids: HashMap<String, i64>, cluster_ids: HashMap<String, i64>) -> Self {
         Self {
             profession_ids,
             cluster_ids,
         }
+    }
+
+    /// A cluster named by its name, or (as older files do) by its id.
+    fn cluster(&self, named: &str) -> Option<i64> {
+        self.cluster_ids.get(named).copied().or_else(|| {
+            named
+                .parse::<i64>()
+                .ok()
+                .filter(|id| self.cluster_ids.values().any(|known| known == id))
+        })
     }
 }
 
@@ -252,9 +263,9 @@ fn parse_row(
     };
     let grade = whole("grade", field(1));
     let academic_year = whole("academic_year", field(2));
-    let consent = match field(3).to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" => true,
-        "false" | "0" | "no" => false,
+    let consent = match field(3).to_lowercase().as_str() {
+        "true" | "1" | "yes" | "да" => true,
+        "false" | "0" | "no" | "нет" => false,
         other => {
             errors.push(FieldError::new(
                 "consent",
@@ -290,35 +301,36 @@ fn parse_interests(raw: &str, targets: &InterestTargets) -> Result<Vec<Interest>
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
-            let parts: Vec<&str> = item.split(':').map(str::trim).collect();
-            let [kind, target, weight] = parts.as_slice() else {
+            // The target (a cluster's name) may hold ':'; the kind and the weight do not.
+            let (kind, rest) = item.split_once(':').unwrap_or((item, ""));
+            let (target, weight) = rest.rsplit_once(':').unwrap_or((rest, ""));
+            let (kind, target, weight) = (kind.trim(), target.trim(), weight.trim());
+            if target.is_empty() || weight.is_empty() {
                 return Err(invalid(format!(
-                    "{item:?} is not P:<code>:<weight> or C:<cluster id>:<weight>"
+                    "{item:?} is not P:<profession code>:<weight> or C:<cluster name>:<weight>"
                 )));
-            };
+            }
             let weight: f64 = weight
                 .parse()
                 .map_err(|_| invalid(format!("{item:?} has no numeric weight")))?;
-            match *kind {
+            match kind {
                 "P" | "p" => targets
                     .profession_ids
-                    .get(*target)
+                    .get(target)
                     .map(|id| Interest {
                         profession_id: Some(*id),
                         cluster_id: None,
                         weight,
                     })
                     .ok_or_else(|| invalid(format!("no profession has the code {target:?}"))),
-                "C" | "c" => target
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| targets.cluster_ids.contains(id))
+                "C" | "c" => targets
+                    .cluster(target)
                     .map(|id| Interest {
                         profession_id: None,
                         cluster_id: Some(id),
                         weight,
                     })
-                    .ok_or_else(|| invalid(format!("no cluster has the id {target:?}"))),
+                    .ok_or_else(|| invalid(format!("no cluster has the name {target:?}"))),
                 _ => Err(invalid(format!("{item:?} must start with P: or C:"))),
             }
         })
@@ -417,7 +429,10 @@ mod tests {
                 ("15.01.32".to_string(), 10),
                 ("18.02.05".to_string(), 11),
             ]),
-            cluster_ids: HashSet::from([1, 2]),
+            cluster_ids: HashMap::from([
+                ("Стекольный кластер".to_string(), 1),
+                ("Машиностроение: станки".to_string(), 2),
+            ]),
         }
     }
 
@@ -448,6 +463,30 @@ mod tests {
         );
         assert!(!rows[1].pupil.consent && rows[1].pupil.display_name.is_none());
         assert_eq!(rows[2].pupil.display_name.as_deref(), Some("Smith, Anna"));
+    }
+
+    #[test]
+    fn clusters_are_named_by_name_even_with_a_colon_and_still_by_id() {
+        let csv = format!(
+            "{HEAD}A1,7,2025,true,,C:Машиностроение: станки:3;C:Стекольный кластер:1\nA2,7,2025,true,,C:Нет такого:1\n"
+        );
+        let errors = parse(csv.as_bytes(), &targets()).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, Some(3));
+        assert!(
+            errors[0].message.contains("no cluster has the name"),
+            "{}",
+            errors[0].message
+        );
+        let csv = format!("{HEAD}A1,7,2025,true,,C:Машиностроение: станки:3;C:1:2\n");
+        let rows = parse(csv.as_bytes(), &targets()).unwrap();
+        let clusters: Vec<(Option<i64>, f64)> = rows[0]
+            .pupil
+            .interests
+            .iter()
+            .map(|i| (i.cluster_id, i.weight))
+            .collect();
+        assert_eq!(clusters, vec![(Some(2), 3.0), (Some(1), 2.0)]);
     }
 
     #[test]

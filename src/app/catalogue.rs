@@ -213,8 +213,8 @@ pub async fn create_organization(
         let organization = organizations::insert_in_transaction(conn, &new).map_err(|e| {
             conflict_as(e, || {
                 format!(
-                    "a {} named {:?} already exists",
-                    new.kind.as_str(),
+                    "{} named {:?} already exists",
+                    crate::domain::a_or_an(new.kind.as_str()),
                     new.name
                 )
             })

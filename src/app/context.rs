@@ -27,6 +27,8 @@ pub struct Context {
     pub cache: Arc<ReadCache>,
     /// The region's local time, for pages.
     pub zone: Zone,
+    /// Whether emails go to the log only (`email.url = "log"`, for trials).
+    pub email_to_log: bool,
 }
 
 impl Context {
@@ -40,6 +42,7 @@ impl Context {
             keep_sent_days: settings.email.keep_sent_days,
             cache: Default::default(),
             zone: settings.region.time_zone.clone(),
+            email_to_log: settings.email.url == crate::config::EmailUrl::Log,
         }
     }
 

@@ -88,7 +88,61 @@ fn check_demand_references(
     )
 }
 
-/// Posts demand (admins, or a user of the enterprise).
+/// A conflict naming the enterprise's record for the same profession and
+/// year, when there is one other than `except`: one record per enterprise,
+/// profession and year, which the enterprise changes.
+fn refuse_second(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+    fields: &DemandFields,
+    except: Option<i64>,
+) -> AppResult<()> {
+    match demand::same_record(
+        conn,
+        enterprise_id,
+        fields.profession_id,
+        fields.year,
+        except,
+    )? {
+        Some(id) => Err(AppError::Conflict(format!(
+            "demand record {id} already has this enterprise, profession and year: change it (PUT /api/v1/demand/{id})"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The enterprise's record for a profession and year, if it has one (its
+/// enterprise, admins): what a page offers to change instead of a second.
+pub async fn same_record(
+    ctx: &Context,
+    user: &AuthUser,
+    enterprise_id: i64,
+    profession_id: i64,
+    year: i32,
+) -> AppResult<Option<Demand>> {
+    authorize(user, Action::ManageDemand { enterprise_id })?;
+    ctx.run(move |conn| {
+        match demand::same_record(conn, enterprise_id, profession_id, year, None)? {
+            Some(id) => Ok(demand::find(conn, id)?),
+            None => Ok(None),
+        }
+    })
+    .await
+}
+
+/// The professions an enterprise has posted demand for (its users, admins).
+pub async fn professions_of(
+    ctx: &Context,
+    user: &AuthUser,
+    enterprise_id: i64,
+) -> AppResult<Vec<i64>> {
+    authorize(user, Action::ReadDemand { enterprise_id })?;
+    ctx.run(move |conn| Ok(demand::professions_of(conn, enterprise_id)?))
+        .await
+}
+
+/// Posts demand (admins, or a user of the enterprise); a second record for
+/// the same profession and year is a conflict naming the first.
 pub async fn create(
     ctx: &Context,
     user: &AuthUser,
@@ -104,6 +158,7 @@ pub async fn create(
     let actor = *user;
     ctx.create(user.id, once, move |conn| {
         check_demand_references(conn, enterprise_id, &fields)?;
+        refuse_second(conn, enterprise_id, &fields, None)?;
         let record = demand::insert(conn, enterprise_id, &fields)?;
         notifications::demand_posted(conn, &letterhead, &record, None)?;
         logged(conn, &actor, "demand", AuditAction::Create, record)
@@ -167,6 +222,7 @@ pub async fn replace(
     ctx.write(move |conn| {
         check_demand_references(conn, enterprise_id, &fields)?;
         if_match.check(conn, Lock::Demand(id), |conn| Ok(demand::find(conn, id)?))?;
+        refuse_second(conn, enterprise_id, &fields, Some(id))?;
         let record = demand::replace(conn, id, &fields)?
             .ok_or_else(|| AppError::not_found("demand record", id))?;
         if (record.profession_id, record.year, record.headcount)

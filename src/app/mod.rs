@@ -63,7 +63,7 @@ pub(crate) fn require_kind(
         Some(kind) if kinds.contains(&kind) => Ok(kind),
         Some(kind) => Err(AppError::invalid(
             field,
-            format!("is a {}, not {what}", kind.as_str()),
+            format!("is {}, not {what}", crate::domain::a_or_an(kind.as_str())),
         )),
         None => Err(AppError::invalid(
             field,

@@ -33,6 +33,22 @@ pub async fn list(
         .await
 }
 
+/// The texts of the messages `ids` (admins), for the outbox page when
+/// emails go to the log (`email.url = "log"`, for trials): there the page
+/// is where an admin reads an invitation's link.
+pub async fn texts(
+    ctx: &Context,
+    user: &AuthUser,
+    ids: Vec<i64>,
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    authorize(user, Action::ManageNotifications)?;
+    if !ctx.email_to_log {
+        return Ok(Default::default());
+    }
+    let texts = ctx.run(move |conn| Ok(outbox::texts(conn, &ids)?)).await?;
+    Ok(texts.into_iter().collect())
+}
+
 /// Sends a failed message again with fresh attempts (admins); a conflict unless it failed.
 pub async fn retry(ctx: &Context, user: &AuthUser, id: i64) -> AppResult<Notification> {
     authorize(user, Action::ManageNotifications)?;

@@ -49,6 +49,8 @@ pub struct UserView {
     pub organization_id: Option<i64>,
     /// A disabled user cannot sign in; their tokens and sessions no longer work.
     pub disabled: bool,
+    /// Invited and not yet signed up: no password is set.
+    pub invited: bool,
 }
 
 /// What an admin may change about a user; every field is optional, and any
@@ -81,6 +83,7 @@ impl From<users::UserRow> for UserView {
             role: row.role,
             organization_id: row.organization_id,
             disabled: row.disabled,
+            invited: row.password_hash.is_none(),
         }
     }
 }
@@ -172,9 +175,9 @@ fn check_organization(
         return Err(AppError::invalid(
             "organization_id",
             format!(
-                "a {} user cannot belong to a {}",
-                role.as_str(),
-                kind.as_str()
+                "{} user cannot belong to {}",
+                crate::domain::a_or_an(role.as_str()),
+                crate::domain::a_or_an(kind.as_str())
             ),
         ));
     }

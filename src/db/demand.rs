@@ -128,3 +128,32 @@ pub fn list(
         .load(conn)?;
     super::page_with_total(rows, page, || filtered(filter).count().get_result(conn))
 }
+
+/// The id of the enterprise's record for the profession and year, other
+/// than `except`: there is at most one.
+pub fn same_record(
+    conn: &mut DbConnection,
+    enterprise_id: i64,
+    profession_id: i64,
+    year: i32,
+    except: Option<i64>,
+) -> QueryResult<Option<i64>> {
+    demand::table
+        .filter(demand::enterprise_id.eq(enterprise_id))
+        .filter(demand::profession_id.eq(profession_id))
+        .filter(demand::year.eq(year))
+        .filter(demand::id.ne(except.unwrap_or(0)))
+        .select(demand::id)
+        .first(conn)
+        .optional()
+}
+
+/// The professions an enterprise has posted demand for.
+pub fn professions_of(conn: &mut DbConnection, enterprise_id: i64) -> QueryResult<Vec<i64>> {
+    demand::table
+        .filter(demand::enterprise_id.eq(enterprise_id))
+        .select(demand::profession_id)
+        .distinct()
+        .order(demand::profession_id)
+        .load(conn)
+}

@@ -29,6 +29,21 @@ pub fn run(manager: &ConnectionManager) -> anyhow::Result<Vec<String>> {
     applied.map_err(|e| anyhow!("running the database migrations: {e}"))
 }
 
+/// Reverts the latest migration applied (`kadry`'s tests use it to build a
+/// database as an older kadry left it); returns its version.
+pub fn revert_last(manager: &ConnectionManager) -> anyhow::Result<String> {
+    let mut conn = manager
+        .connect()
+        .map_err(|e| anyhow!("cannot connect to the database: {e}"))?;
+    let reverted = match &mut conn {
+        DbConnection::Sqlite(inner) => inner.revert_last_migration(SQLITE),
+        DbConnection::Postgres(inner) => inner.revert_last_migration(POSTGRES),
+    };
+    reverted
+        .map(|version| version.to_string())
+        .map_err(|e| anyhow!("reverting the latest migration: {e}"))
+}
+
 fn versions(applied: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
     applied.iter().map(ToString::to_string).collect()
 }

@@ -202,6 +202,14 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Notification
         .optional()
 }
 
+/// The plain texts of the messages `ids`, `(id, text)`.
+pub fn texts(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    outbox::table
+        .filter(outbox::id.eq_any(ids))
+        .select((outbox::id, outbox::body_text))
+        .load(conn)
+}
+
 /// Puts a failed message back in the queue with fresh attempts; `false` if it had not failed.
 pub fn retry(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
     let updated = diesel::update(

@@ -69,15 +69,15 @@ pub fn check_references(conn: &mut DbConnection, references: &[Reference]) -> Re
 /// What a roster's interests may name: profession ids by code, and the cluster ids.
 pub fn interest_targets(
     conn: &mut DbConnection,
-) -> QueryResult<(HashMap<String, i64>, HashSet<i64>)> {
+) -> QueryResult<(HashMap<String, i64>, HashMap<String, i64>)> {
     let profession_ids = professions::table
         .select((professions::code, professions::id))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
     let cluster_ids = clusters::table
-        .select(clusters::id)
-        .load::<i64>(conn)?
+        .select((clusters::name, clusters::id))
+        .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
     Ok((profession_ids, cluster_ids))

@@ -17,7 +17,7 @@ pub use language::Language;
 pub use message::Email;
 pub use numbers::Grade;
 pub use page::Page;
-pub use text::{Label, Password, ProfessionCode, count_en, count_ru, specialty_code};
+pub use text::{Label, Password, ProfessionCode, a_or_an, count_en, count_ru, specialty_code};
 pub use zone::Zone;
 
 /// Parses several fields at once and answers 422 listing every invalid one,

@@ -188,6 +188,16 @@ mod specialty_tests {
     }
 }
 
+/// An English noun with its indefinite article: "a school", "an enterprise".
+pub fn a_or_an(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
 /// `n` and an English noun in its number: "1 pupil", "2 pupils", "0 pupils".
 pub fn count_en(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -66,6 +66,34 @@ pub fn rows_as_csv(rows: &[Row]) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
+/// The forecast rows as a CSV file that Russian Excel opens as it is: a
+/// byte-order mark (so it reads UTF-8), `;` between fields, decimal commas,
+/// Russian titles, «да»/«нет» (for people downloading from a Russian page;
+/// the API's CSV stays as above, for programs).
+pub fn rows_as_csv_ru(rows: &[Row]) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = writer.write_record(TITLES_RU);
+    for row in rows {
+        let record = cells(row)
+            .into_iter()
+            .enumerate()
+            .map(|(i, cell)| match (i, cell.as_str()) {
+                (_, "true") => "да".to_string(),
+                (_, "false") => "нет".to_string(),
+                // The people and the coverage: decimal commas.
+                (4..=7 | 9..=12, text) => text.replace('.', ","),
+                _ => cell,
+            });
+        let _ = writer.write_record(record);
+    }
+    let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+    bytes.extend(writer.into_inner().unwrap_or_default());
+    bytes
+}
+
 /// The column titles of the XLSX file, in the order of [`COLUMNS`].
 pub const TITLES_EN: [&str; 14] = [
     "Profession id",
@@ -164,6 +192,36 @@ mod tests {
         assert_eq!(spreadsheet_text("-5"), "'-5");
         assert_eq!(spreadsheet_text("@cmd"), "'@cmd");
         assert_eq!(spreadsheet_text("15.01.32"), "15.01.32");
+    }
+
+    #[test]
+    fn the_russian_file_opens_in_russian_excel_as_it_is() {
+        let row = Row {
+            profession_id: 1,
+            profession_code: "15.01.32".into(),
+            profession_title: "Оператор; станки".into(),
+            year: 2029,
+            demand: 20.0,
+            supply: 9.3076,
+            gap: 10.6924,
+            coverage: Some(0.46538),
+            complete: true,
+            demand_known: false,
+            supply_low: 8.0,
+            supply_high: 11.0,
+            gap_low: 9.0,
+            gap_high: 12.0,
+            gap_before: None,
+        };
+        let bytes = rows_as_csv_ru(&[row]);
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "a byte-order mark first");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert!(lines[0].starts_with("Код профессии (id);Код;Профессия;Год;Потребность;"));
+        assert_eq!(
+            lines[1],
+            "1;15.01.32;\"Оператор; станки\";2029;20,00;9,31;10,69;0,47;да;8,00;11,00;9,00;12,00;нет"
+        );
     }
 
     #[test]

@@ -67,8 +67,17 @@ pub fn invitation(
     ttl_hours: i64,
 ) -> Email {
     let link = head.link(&format!("/set-password?token={token}"));
+    let ru = head.language == Language::Ru;
+    let role = match (ru, role) {
+        (true, "admin") => "администратор",
+        (true, "analyst") => "аналитик",
+        (true, "school") => "школа",
+        (true, "college") => "колледж / вуз",
+        (true, "enterprise") => "предприятие",
+        (_, other) => other,
+    };
     let message = Invitation {
-        ru: head.language == Language::Ru,
+        ru,
         role,
         ttl_hours,
     };

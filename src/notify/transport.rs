@@ -79,7 +79,9 @@ impl Transport {
                 reason: e.to_string(),
             }),
             Self::Log => {
-                tracing::info!(to = %message.recipient, subject = %message.subject, "email (log transport)");
+                // For trials without a mail server: the whole text, links
+                // included, so that an invitation can be followed from the log.
+                tracing::info!(to = %message.recipient, subject = %message.subject, text = %message.text, "email (log transport)");
                 Ok(())
             }
         }

@@ -3,8 +3,8 @@
 
 use crate::auth::AuthUser;
 use crate::auth::policy::{Action, allows};
-use crate::domain::Role;
 use crate::domain::{Language, Zone};
+use crate::domain::{OutboxStatus, Role};
 
 /// What every page's frame needs: language, user, CSRF token, title.
 pub struct Chrome {
@@ -75,6 +75,11 @@ impl Chrome {
         super::wording::field(path, self.lang)
     }
 
+    /// A stored UTC time in the region's local time, written the page's way.
+    pub fn when_naive(&self, at: &chrono::NaiveDateTime) -> String {
+        self.zone.written(at.and_utc(), self.lang)
+    }
+
     /// The local time's offset, for labels ("UTC+3").
     pub fn zone_label(&self) -> String {
         self.zone.label()
@@ -85,18 +90,21 @@ impl Chrome {
     }
 
     pub fn role_name(&self) -> &'static str {
-        let Some(role) = self.role() else { return "" };
-        match (role, self.lang) {
-            (Role::Admin, Language::Ru) => "администратор",
-            (Role::Admin, Language::En) => "admin",
-            (Role::Analyst, Language::Ru) => "аналитик",
-            (Role::Analyst, Language::En) => "analyst",
-            (Role::School, Language::Ru) => "школа",
-            (Role::School, Language::En) => "school",
-            (Role::College, Language::Ru) => "колледж / вуз",
-            (Role::College, Language::En) => "college",
-            (Role::Enterprise, Language::Ru) => "предприятие",
-            (Role::Enterprise, Language::En) => "enterprise",
+        self.role().map_or("", |role| role_label(role, self.lang))
+    }
+
+    /// A role as the page names it.
+    pub fn role_label(&self, role: &Role) -> &'static str {
+        role_label(*role, self.lang)
+    }
+
+    /// An email's state as the page names it.
+    pub fn outbox_status(&self, status: &OutboxStatus) -> &'static str {
+        match status {
+            OutboxStatus::Pending => self.tr("в очереди", "pending"),
+            OutboxStatus::Sending => self.tr("отправляется", "sending"),
+            OutboxStatus::Sent => self.tr("отправлено", "sent"),
+            OutboxStatus::Failed => self.tr("не отправлено", "failed"),
         }
     }
 
@@ -141,6 +149,17 @@ impl Chrome {
 
     pub fn is_current(&self, href: &str) -> bool {
         self.path == href
+    }
+}
+
+/// A role's name in the language of a page.
+pub fn role_label(role: Role, lang: Language) -> &'static str {
+    match role {
+        Role::Admin => lang.tr("администратор", "admin"),
+        Role::Analyst => lang.tr("аналитик", "analyst"),
+        Role::School => lang.tr("школа", "school"),
+        Role::College => lang.tr("колледж / вуз", "college"),
+        Role::Enterprise => lang.tr("предприятие", "enterprise"),
     }
 }
 

@@ -28,6 +28,11 @@ impl Form {
         Self { fields, lang }
     }
 
+    /// A page's query as a form, for its filters, in the request's language.
+    pub fn of_request(req: &actix_web::HttpRequest) -> Self {
+        Self::of_query(req.query_string(), super::i18n::lang_of(req))
+    }
+
     /// A query string's fields.
     pub fn of_query(query: &str, lang: Language) -> Self {
         Self::from_pairs(serde_urlencoded::from_str(query).unwrap_or_default(), lang)

@@ -33,6 +33,7 @@ const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'sel
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/kadry.css", web::get().to(stylesheet));
     pages::configure(cfg);
+    cfg.route("/api/docs/", web::get().to(docs_index));
     cfg.service(
         utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
             .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
@@ -45,6 +46,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .finish()
         }),
     );
+}
+
+/// Swagger UI's own page with a way back to the app above it.
+async fn docs_index() -> HttpResponse {
+    let config = std::sync::Arc::new(utoipa_swagger_ui::Config::from("/api/v1/openapi.json"));
+    let Ok(Some(file)) = utoipa_swagger_ui::serve("index.html", config) else {
+        return HttpResponse::NotFound().finish();
+    };
+    let html = String::from_utf8_lossy(&file.bytes).replacen(
+        "<body>",
+        "<body><p style=\"margin:.5rem 1rem;font-family:sans-serif\"><a href=\"/\" id=\"back-to-app\">← kadry</a> · <a href=\"/api/v1/openapi.json\">openapi.json</a></p>",
+        1,
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html)
 }
 
 async fn stylesheet() -> HttpResponse {

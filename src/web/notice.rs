@@ -14,6 +14,10 @@ pub fn of_query(query: &str, lang: Language) -> Option<String> {
             "withdrawn" => lang.tr("Запись отменена.", "The registration is withdrawn."),
             "attendance" => lang.tr("Посещаемость сохранена.", "Attendance saved."),
             "cancelled" => lang.tr("Событие отменено.", "The event is cancelled."),
+            "invited" => lang.tr(
+                "Приглашение создано: письмо со ссылкой для установки пароля — в разделе «Письма».",
+                "Invitation created: the email with the link to set a password is under Emails.",
+            ),
             "retried" => lang.tr(
                 "Письмо снова поставлено в очередь.",
                 "The email is queued again.",

@@ -113,6 +113,11 @@ const MESSAGES: &[(&str, &str)] = &[
     ("no profession has the id {}", "нет профессии с номером {}"),
     ("no profession has the code {}", "нет профессии с кодом {}"),
     ("no cluster has the id {}", "нет кластера с номером {}"),
+    ("no cluster has the name {}", "нет кластера с названием {}"),
+    (
+        "{} is not P:<profession code>:<weight> or C:<cluster name>:<weight>",
+        "{} — не P:<код профессии>:<вес> и не C:<название кластера>:<вес>",
+    ),
     ("no program has the id {}", "нет программы с номером {}"),
     (
         "no program you may write has the id {}",
@@ -127,7 +132,12 @@ const MESSAGES: &[(&str, &str)] = &[
         "refers to a record that does not exist",
         "ссылается на несуществующую запись",
     ),
-    ("is a {}, not {}", "организация другого вида"),
+    ("is {}, not {}", "организация другого вида"),
+    (
+        "{} user cannot belong to {}",
+        "пользователь этой роли не может быть в организации этого вида",
+    ),
+    ("{} named {} already exists", "с таким названием уже есть"),
     ("is required for the role {}", "обязательно для этой роли"),
     (
         "must be absent for the role {}",
@@ -147,6 +157,10 @@ const MESSAGES: &[(&str, &str)] = &[
         "такая запись уже есть",
     ),
     ("a cluster named {} already exists", "кластер {} уже есть"),
+    (
+        "demand record {} already has this enterprise, profession and year: change it {}",
+        "у предприятия уже есть запись № {} по этой профессии на этот год: измените её",
+    ),
     (
         "a profession with the code {} already exists",
         "профессия с кодом {} уже есть",
@@ -264,6 +278,28 @@ const FIELDS: &[(&str, &str)] = &[
     ("parameters", "параметры"),
     ("intakes", "приём"),
     ("limits", "ограничения"),
+    ("graduation", "выпуск"),
+    ("graduation_year", "год выпуска"),
+    ("destination", "куда ушли выпускники"),
+    ("employed_other", "работают не по профессии"),
+    ("continued_study", "продолжили учёбу"),
+    ("military_service", "служат в армии"),
+    ("left_region", "уехали из области"),
+    ("start_year", "год набора"),
+    ("students", "студентов"),
+    ("grades", "классы"),
+    ("note", "примечание"),
+    ("confirm", "подтверждение"),
+    ("disabled", "отключён"),
+    ("all_shown", "все показанные"),
+    ("status", "состояние"),
+    ("q", "поиск"),
+    ("next", "куда вернуться"),
+    ("etag", "версия записи"),
+    ("csrf", "ключ формы"),
+    ("programs", "программы"),
+    ("sort", "сортировка"),
+    ("mine", "мои профессии"),
 ];
 
 /// `text` matched against `pattern`: the texts in its holes, in order.
@@ -328,7 +364,7 @@ pub fn field(path: &str, lang: Language) -> String {
         let russian = FIELDS
             .iter()
             .find(|(key, _)| *key == name)
-            .map_or_else(|| name.replace('_', " "), |(_, ru)| ru.to_string());
+            .map_or_else(|| "поле".to_string(), |(_, ru)| ru.to_string());
         named.push(match index {
             Some(i) => format!("{russian}, строка {}", i + 1),
             None => russian,
@@ -365,6 +401,10 @@ mod tests {
             "нижняя граница 0.5 выше верхней 0.4"
         );
         assert_eq!(ru("is a school, not a college"), "организация другого вида");
+        assert_eq!(
+            ru("an analyst user cannot belong to a school"),
+            "пользователь этой роли не может быть в организации этого вида"
+        );
         assert_eq!(ru("уже по-русски"), "уже по-русски");
         assert_eq!(ru("something nobody wrote down"), "значение не подходит");
         assert_eq!(
@@ -382,6 +422,32 @@ mod tests {
                 .filter(|w| w.len() > 1 && *w != "true" && *w != "false")
                 .collect::<Vec<_>>();
             assert!(latin.is_empty(), "{pattern}: {filled} ({latin:?})");
+        }
+    }
+
+    /// Every field a page's form names has a Russian name.
+    #[test]
+    fn every_field_of_every_form_has_a_russian_name() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for marker in ["name=\"", "m::field(state, \"", "state.error(\""] {
+                for piece in text.split(marker).skip(1) {
+                    let name = &piece[..piece.find('"').unwrap_or(0)];
+                    if name.is_empty() || name.contains('{') || name == "viewport" {
+                        continue;
+                    }
+                    for part in name.split('.') {
+                        let part = part.split('[').next().unwrap();
+                        assert!(
+                            FIELDS.iter().any(|(key, _)| *key == part),
+                            "{}: the field {name:?} has no Russian name",
+                            path.display()
+                        );
+                    }
+                }
+            }
         }
     }
 

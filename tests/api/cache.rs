@@ -70,10 +70,17 @@ async fn kept_answers_follow_writes_through_either_of_two_servers() {
         let report_before = get(client, reader, &report_path, &w.admin).await;
 
         // A demand record, a pupil: written through one server...
+        // One record per enterprise, profession and year: each round another.
+        let (enterprise, profession) = [
+            (&w.enterprise_a, w.welder),
+            (&w.enterprise_a, w.cnc_operator),
+            (&w.enterprise_a, w.glass_operator),
+            (&w.enterprise_b, w.welder),
+        ][round];
         let created = client
             .post(format!("{writer}/api/v1/demand"))
-            .bearer_auth(&w.enterprise_a.1)
-            .json(&json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year, "headcount": 7}))
+            .bearer_auth(&enterprise.1)
+            .json(&json!({"enterprise_id": enterprise.0, "profession_id": profession, "year": year, "headcount": 7}))
             .send()
             .await
             .unwrap();
@@ -90,8 +97,8 @@ async fn kept_answers_follow_writes_through_either_of_two_servers() {
         // ...and read at once through the other.
         let after = get(client, reader, &path, &w.analyst).await;
         assert_eq!(
-            demand_of(&after, w.welder, year),
-            demand_of(&before, w.welder, year) + 7.0,
+            demand_of(&after, profession, year),
+            demand_of(&before, profession, year) + 7.0,
             "round {round}: the forecast follows"
         );
         let stats_after = get(client, reader, stats_path, &w.admin).await;

@@ -174,8 +174,10 @@ async fn every_conditional_write_refuses_a_stale_tag_with_412_and_changes_nothin
             write: (method == "patch").then(|| json!({"display_name": "Аня К."})),
         });
     }
-    for method in ["put", "delete"] {
-        let body = |headcount: i32| json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": year + 2, "headcount": headcount});
+    for (i, method) in ["put", "delete"].into_iter().enumerate() {
+        // One record per enterprise, profession and year: one year each.
+        let record_year = year + 2 + i as i32;
+        let body = |headcount: i32| json!({"enterprise_id": w.enterprise_a.0, "profession_id": w.welder, "year": record_year, "headcount": headcount});
         let id = app.create("/api/v1/demand", &plant, body(10)).await;
         let path = format!("/api/v1/demand/{id}");
         cases.push(Case {
@@ -636,7 +638,12 @@ async fn idempotency_keys_belong_to_their_user_fail_safely_and_expire() {
     let app = spawn_app().await;
     let w = World::build(&app).await;
     let path = "/api/v1/demand";
-    let body = |enterprise: i64, headcount: i32| json!({"enterprise_id": enterprise, "profession_id": w.welder, "year": next_year(), "headcount": headcount});
+    // Each body is for another year: one record per enterprise, profession and year.
+    let years = std::cell::Cell::new(next_year());
+    let body = |enterprise: i64, headcount: i32| {
+        years.set(years.get() + 1);
+        json!({"enterprise_id": enterprise, "profession_id": w.welder, "year": years.get(), "headcount": headcount})
+    };
     let key = [("Idempotency-Key", "order-42")];
 
     // Malformed keys: 400, nothing created.

@@ -27,6 +27,7 @@ mod programs;
 mod published;
 mod pupils;
 mod retention;
+mod role_pages;
 mod roster;
 mod security;
 mod shutdown;

@@ -351,7 +351,7 @@ async fn a_changed_or_disabled_user_loses_the_old_tokens_at_once() {
     let changed: Value = response.json().await.unwrap();
     assert_eq!(
         changed,
-        json!({"id": id, "email": email, "role": "analyst", "organization_id": null, "disabled": false})
+        json!({"id": id, "email": email, "role": "analyst", "organization_id": null, "disabled": false, "invited": false})
     );
     assert_problem(
         app.get("/api/v1/me", &token).await,

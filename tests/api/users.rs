@@ -32,7 +32,7 @@ async fn an_admin_creates_users_of_every_role_who_can_sign_in() {
         let user: Value = response.json().await.unwrap();
         assert_eq!(
             user,
-            json!({"id": user["id"], "email": email, "role": role, "organization_id": organization_id, "disabled": false})
+            json!({"id": user["id"], "email": email, "role": role, "organization_id": organization_id, "disabled": false, "invited": false})
         );
         let fetched: Value = app.get(&location, &admin).await.json().await.unwrap();
         assert_eq!(fetched, user);

@@ -713,10 +713,19 @@ async fn the_forecast_downloads_as_csv_and_as_xlsx_with_titles_a_frozen_header_a
         sheet_xml(&page_bytes, "xl/sharedStrings.xml").contains("Профессия"),
         "Russian titles from a Russian page"
     );
+    // A Russian page's CSV is for Russian Excel; an English page's is plain.
     let csv = visitor.get(&format!("/forecast.csv{query}")).await;
     assert!(
         csv.body
-            .starts_with("profession_id,profession_code,profession_title,year")
+            .starts_with("\u{FEFF}Код профессии (id);Код;Профессия;Год")
+    );
+    assert_eq!(csv.body.lines().count(), 4);
+    let csv = visitor.get(&format!("/forecast.csv{query}&lang=en")).await;
+    assert!(
+        csv.body
+            .starts_with("profession_id,profession_code,profession_title,year"),
+        "{}",
+        csv.body
     );
     assert_eq!(csv.body.lines().count(), 4);
 }
@@ -850,6 +859,10 @@ async fn the_api_reference_is_served_from_the_binary() {
     assert_eq!(index.status(), StatusCode::OK);
     let html = index.text().await.unwrap();
     assert!(html.contains("swagger-ui"));
+    assert!(
+        html.contains("<a href=\"/\" id=\"back-to-app\">"),
+        "the reference links back to the app"
+    );
     assert!(
         !html.contains("src=\"http") && !html.contains("href=\"http"),
         "{html}"

@@ -13,7 +13,10 @@ pub(super) fn load_demand(
     loaded: &mut Loaded,
     progress: &mut impl FnMut(Stage, usize, usize),
 ) -> anyhow::Result<()> {
-    for n in 0..scale.demand_records {
+    // Drawn at random, then one record per enterprise, profession and year:
+    // a draw that repeats one adds to its headcount.
+    let mut drawn: std::collections::BTreeMap<(usize, usize, i32), i32> = Default::default();
+    for _ in 0..scale.demand_records {
         let e = rng.below(catalogue.enterprises.len());
         let cluster = catalogue.enterprises[e].cluster;
         let of_cluster: Vec<usize> = (0..catalogue.professions.len())
@@ -24,15 +27,21 @@ pub(super) fn load_demand(
         } else {
             of_cluster[rng.below(of_cluster.len())]
         };
+        let year = scale.academic_year + rng.between(1, scale.horizon);
+        let headcount = rng.between(5, 60);
+        *drawn.entry((e, profession, year)).or_default() += headcount;
+    }
+    let total = drawn.len();
+    for (n, ((e, profession, year), headcount)) in drawn.into_iter().enumerate() {
         let fields = demand::DemandFields {
             profession_id: loaded.professions[profession],
-            year: scale.academic_year + rng.between(1, scale.horizon),
-            headcount: rng.between(5, 60),
+            year,
+            headcount: headcount.min(100_000),
             note: None,
         };
         demand::insert(conn, loaded.enterprises[e], &fields)?;
         loaded.demand_records += 1;
-        progress(Stage::Demand, n + 1, scale.demand_records);
+        progress(Stage::Demand, n + 1, total);
     }
     Ok(())
 }

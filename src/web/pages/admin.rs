@@ -132,8 +132,8 @@ impl UsersPage {
             .unwrap_or_default()
     }
 
-    fn roles(&self) -> Vec<&'static str> {
-        Role::ALL.iter().map(|r| r.as_str()).collect()
+    fn roles(&self) -> Vec<Role> {
+        Role::ALL.to_vec()
     }
 
     fn is_me(&self, id: &i64) -> bool {
@@ -204,13 +204,24 @@ async fn change_user(
     let id: i64 = id
         .parse()
         .map_err(|_| viewer.error(AppError::NotFound("user".into())))?;
+    let disabled = form.get("disabled") == "true";
+    if disabled && form.get("confirm") != "1" {
+        let errors = vec![FieldError::new(
+            "confirm",
+            viewer.tr(
+                "отметьте «да, отключить»: отключённый пользователь сразу теряет доступ",
+                "tick \"yes, disable\": a disabled user loses access at once",
+            ),
+        )];
+        return users_page(&viewer, &ctx, FormState::failed(&form, errors)).await;
+    }
     let patch = UserPatch {
         role: None,
         organization_id: None,
-        disabled: Some(form.get("disabled") == "true"),
+        disabled: Some(disabled),
     };
     match app::users::change_user(&ctx, &viewer.user, id, patch).await {
-        Ok(_) => Ok(see_other("/admin/users")),
+        Ok(_) => Ok(see_other("/admin/users?saved=1")),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
             users_page(&viewer, &ctx, state).await
@@ -225,19 +236,23 @@ struct NotificationsPage {
     notifications: Vec<Notification>,
     pager: Pager,
     status: Option<OutboxStatus>,
+    /// The texts of the messages shown, when emails go to the log.
+    texts: std::collections::HashMap<i64, String>,
+    to_log: bool,
 }
 
 impl NotificationsPage {
-    fn statuses(&self) -> Vec<&'static str> {
-        [
+    fn statuses(&self) -> Vec<OutboxStatus> {
+        vec![
             OutboxStatus::Pending,
             OutboxStatus::Sending,
             OutboxStatus::Sent,
             OutboxStatus::Failed,
         ]
-        .iter()
-        .map(|s| s.as_str())
-        .collect()
+    }
+
+    fn text(&self, id: &i64) -> Option<&String> {
+        self.texts.get(id)
     }
 
     fn is_status(&self, name: &str) -> bool {
@@ -262,6 +277,10 @@ async fn notifications(
         .await
         .map_err(|e| viewer.error(e))?;
     pager.total = total;
+    let ids = notifications.iter().map(|n| n.id).collect();
+    let texts = app::notifications::texts(&ctx, &viewer.user, ids)
+        .await
+        .map_err(|e| viewer.error(e))?;
     page_with(
         actix_web::http::StatusCode::OK,
         &NotificationsPage {
@@ -269,6 +288,8 @@ async fn notifications(
             notifications,
             pager,
             status,
+            texts,
+            to_log: ctx.email_to_log,
         },
     )
 }

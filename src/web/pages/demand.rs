@@ -40,6 +40,11 @@ struct DemandPage {
     is_admin: bool,
     state: FormState,
     next_year: i32,
+    /// The record the form would have repeated, offered to change instead.
+    existing: Option<Demand>,
+    /// After a save: how far the region's colleges cover the profession's
+    /// demand that year, `(profession_id, its title, year, supply, demand)`.
+    coverage: Option<(i64, String, i32, f64, f64)>,
 }
 
 impl DemandPage {
@@ -66,11 +71,45 @@ impl DemandPage {
     }
 }
 
+/// The forecast's supply and demand of a profession in a year, from the
+/// stored data; `None` where the year is outside the forecast.
+async fn coverage_of(
+    ctx: &Context,
+    viewer: &Viewer,
+    profession_id: i64,
+    year: i32,
+) -> Option<(f64, f64)> {
+    let as_of = app::forecast::as_of(None).ok()?;
+    let span = app::forecast::Span::parse(as_of, Some(year), Some(year)).ok()?;
+    let filter = app::forecast::RowFilter {
+        profession_id: Some(profession_id),
+        cluster_id: None,
+    };
+    let answer = app::forecast::stored_forecast(ctx, &viewer.user, as_of, span, filter)
+        .await
+        .ok()?;
+    answer
+        .rows
+        .iter()
+        .find(|row| row.year == year)
+        .map(|row| (row.supply, row.demand))
+}
+
 async fn list_page(
     req: &HttpRequest,
     viewer: &Viewer,
     ctx: &Context,
     state: FormState,
+) -> Result<HttpResponse, WebError> {
+    list_page_with(req, viewer, ctx, state, None).await
+}
+
+async fn list_page_with(
+    req: &HttpRequest,
+    viewer: &Viewer,
+    ctx: &Context,
+    state: FormState,
+    existing: Option<Demand>,
 ) -> Result<HttpResponse, WebError> {
     authorize(&viewer.user, Action::SeeDemandRecords).map_err(|e| viewer.error(e))?;
     let query = DemandQuery {
@@ -88,7 +127,28 @@ async fn list_page(
         .await?
         .into_iter()
         .collect();
+    let query = crate::web::form::Form::of_request(req);
+    let covered = (
+        query.get("covered_profession").parse::<i64>(),
+        query.get("covered_year").parse::<i32>(),
+    );
+    let coverage =
+        match covered {
+            (Ok(profession_id), Ok(year)) => coverage_of(ctx, viewer, profession_id, year)
+                .await
+                .map(|(supply, demand)| {
+                    let name = professions
+                        .iter()
+                        .find(|p| p.id == profession_id)
+                        .map(|p| p.title.clone())
+                        .unwrap_or_default();
+                    (profession_id, name, year, supply, demand)
+                }),
+            _ => None,
+        };
     let page_data = DemandPage {
+        existing,
+        coverage,
         c: viewer.chrome(viewer.tr("Потребность в работниках", "Demand for workers")),
         records,
         pager,
@@ -149,11 +209,21 @@ async fn create(
     let Some(body) = body_of(&form, &viewer, &mut errors) else {
         return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
+    let (enterprise_id, profession_id, year) = (body.enterprise_id, body.profession_id, body.year);
     match app::demand::create(&ctx, &viewer.user, body, None).await {
-        Ok(_) => Ok(see_other("/demand?saved=1")),
+        Ok(record) => Ok(see_other(&saved(&record))),
         Err(error) => {
+            let conflict = matches!(error, AppError::Conflict(_));
             let state = invalid_or(error, &form, viewer.lang)?;
-            list_page(&req, &viewer, &ctx, state).await
+            let existing = match (conflict, enterprise_id) {
+                (true, Some(enterprise_id)) => {
+                    app::demand::same_record(&ctx, &viewer.user, enterprise_id, profession_id, year)
+                        .await
+                        .map_err(|e| viewer.error(e))?
+                }
+                _ => None,
+            };
+            list_page_with(&req, &viewer, &ctx, state, existing).await
         }
     }
 }
@@ -177,7 +247,7 @@ async fn replace(
         return list_page(&req, &viewer, &ctx, FormState::failed(&form, errors)).await;
     };
     match app::demand::replace(&ctx, &viewer.user, id, body, IfMatch::Absent).await {
-        Ok(_) => Ok(see_other("/demand?saved=1")),
+        Ok(record) => Ok(see_other(&saved(&record))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
             list_page(&req, &viewer, &ctx, state).await
@@ -197,5 +267,14 @@ async fn delete(
     app::demand::delete(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
-    Ok(see_other("/demand"))
+    Ok(see_other("/demand?deleted=1"))
+}
+
+/// Where a saved record leads: the list, saying so and how far the
+/// region's colleges cover the profession that year.
+fn saved(record: &Demand) -> String {
+    format!(
+        "/demand?saved=1&covered_profession={}&covered_year={}",
+        record.profession_id, record.year
+    )
 }

@@ -26,14 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/events", web::get().to(events))
         .route("/events", web::post().to(create_event))
         .route("/events/{id}", web::get().to(event))
-        .route(
-            "/events/{id}/register",
-            web::post().to(registration::register),
-        )
-        .route(
-            "/events/{id}/unregister",
-            web::post().to(registration::unregister),
-        )
+        .route("/events/{id}/register", web::post().to(register))
+        .route("/events/{id}/unregister", web::post().to(unregister))
         .route("/events/{id}/attendance", web::post().to(attendance))
         .route("/events/{id}/cancel", web::post().to(cancel));
 }
@@ -87,7 +81,7 @@ async fn events_page(
     ctx: &Context,
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
-    let past = super::query_form(req).get("when") == "past";
+    let past = crate::web::form::Form::of_request(req).get("when") == "past";
     let mut pager = Pager::of(req, LIST_PAGE);
     // To the minute, so that the listing's kept answer serves a minute.
     let now = minute(Utc::now().naive_utc());
@@ -231,13 +225,13 @@ impl EventPage {
     }
 }
 
-pub fn event_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
+fn event_id(viewer: &Viewer, raw: &str) -> Result<i64, WebError> {
     raw.parse()
         .map_err(|_| viewer.error(AppError::NotFound("event".into())))
 }
 
 /// The event's page: `query` is the registration form's filter.
-pub async fn event_page(
+async fn event_page(
     viewer: &Viewer,
     ctx: &Context,
     id: i64,
@@ -290,7 +284,7 @@ async fn event(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
     let id = event_id(&viewer, &id)?;
-    let query = super::query_form(&req);
+    let query = crate::web::form::Form::of_request(&req);
     event_page(&viewer, &ctx, id, &query, FormState::default(), None).await
 }
 
@@ -368,4 +362,72 @@ async fn cancel(
         .await
         .map_err(|e| viewer.error(e))?;
     Ok(see_other(&format!("/events/{id}?cancelled=1")))
+}
+
+/// Registers the pupils the school's form chose: the good ones, naming each refused one.
+async fn register(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = event_id(&viewer, &id)?;
+    let ids = match registration::chosen(&ctx, &viewer, id, &form).await? {
+        Ok(ids) => ids,
+        Err(errors) => {
+            let state = FormState::failed(&form, errors);
+            return event_page(&viewer, &ctx, id, &form, state, None).await;
+        }
+    };
+    match app::registrations::register_batch(&ctx, &viewer.user, id, ids).await {
+        Ok(batch) if batch.refused.is_empty() => Ok(see_other(&format!(
+            "/events/{id}?registered={}",
+            batch.registered.len()
+        ))),
+        Ok(batch) => {
+            let outcome = Outcome::of(&batch, viewer.lang);
+            event_page(
+                &viewer,
+                &ctx,
+                id,
+                &form,
+                FormState::default(),
+                Some(outcome),
+            )
+            .await
+        }
+        Err(error) => {
+            let state = invalid_or(error, &form, viewer.lang)?;
+            event_page(&viewer, &ctx, id, &form, state, None).await
+        }
+    }
+}
+
+/// Withdraws the registrations of the pupils posted (a row's button posts one).
+async fn unregister(
+    req: HttpRequest,
+    viewer: Viewer,
+    ctx: web::Data<Context>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, WebError> {
+    let form = viewer.checked(&req, &body)?;
+    let id = event_id(&viewer, &id)?;
+    let none = Form::default();
+    let ids = match registration::pupil_ids(&form, viewer.lang) {
+        Ok(ids) => ids,
+        Err(errors) => {
+            let state = FormState::failed(&form, errors);
+            return event_page(&viewer, &ctx, id, &none, state, None).await;
+        }
+    };
+    for pupil_id in ids {
+        if let Err(error) = app::registrations::unregister(&ctx, &viewer.user, id, pupil_id).await {
+            let state = invalid_or(error, &form, viewer.lang)?;
+            return event_page(&viewer, &ctx, id, &none, state, None).await;
+        }
+    }
+    Ok(see_other(&format!("/events/{id}?withdrawn=1")))
 }

@@ -42,7 +42,7 @@ async fn report(
     viewer: Viewer,
     ctx: web::Data<Context>,
 ) -> Result<HttpResponse, WebError> {
-    let query = super::query_form(&req);
+    let query = crate::web::form::Form::of_request(&req);
     let mut errors = Vec::new();
     let asked: Option<i64> = query.optional("school_id", &mut errors, viewer.lang);
     let year: Option<i32> = query.optional("academic_year", &mut errors, viewer.lang);

@@ -226,7 +226,7 @@ async fn home(viewer: Viewer, ctx: web::Data<Context>) -> Result<HttpResponse, W
                 .into(),
             ),
             (
-                "/forecast".into(),
+                "/forecast?mine=1".into(),
                 l.tr(
                     "Посмотреть прогноз по вашим профессиям",
                     "See the forecast of your professions",

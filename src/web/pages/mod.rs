@@ -12,15 +12,11 @@ pub mod outcomes;
 pub mod programs;
 pub mod pupils;
 pub mod registration;
+pub mod roster;
 
 use actix_web::web;
 
 pub use catalogue::{all_clusters, all_organizations, all_professions, all_programs, names_of};
-
-/// A page's query as a form, for its filters.
-pub fn query_form(req: &actix_web::HttpRequest) -> crate::web::form::Form {
-    crate::web::form::Form::of_query(req.query_string(), crate::web::i18n::lang_of(req))
-}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     home::configure(cfg);
@@ -28,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     programs::configure(cfg);
     outcomes::configure(cfg);
     demand::configure(cfg);
+    roster::configure(cfg);
     pupils::configure(cfg);
     guidance::configure(cfg);
     events::configure(cfg);

@@ -137,7 +137,7 @@ async fn delete_outcome(
     app::outcomes::delete(&ctx, &viewer.user, id, what, year, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
-    Ok(see_other(&format!("/programs/{id}")))
+    Ok(see_other(&format!("/programs/{id}?deleted=1")))
 }
 
 async fn delete_graduation(

@@ -184,7 +184,7 @@ async fn create(
     };
     body.institution_id = body.institution_id.or(viewer.user.organization_id);
     match app::programs::create(ctx.get_ref(), &viewer.user, body, None).await {
-        Ok(program) => Ok(see_other(&format!("/programs/{}", program.id))),
+        Ok(program) => Ok(see_other(&format!("/programs/{}?saved=1", program.id))),
         Err(error) => {
             let state = invalid_or(error, &form, viewer.lang)?;
             list_page(&viewer, &ctx, state).await
@@ -327,7 +327,7 @@ async fn delete(
     app::programs::delete(&ctx, &viewer.user, id, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
-    Ok(see_other("/programs"))
+    Ok(see_other("/programs?deleted=1"))
 }
 
 pub(super) async fn saved_or_shown<T>(
@@ -427,7 +427,7 @@ async fn delete_yearly(
     app::programs::delete_yearly(&ctx, &viewer.user, id, what, year, IfMatch::Absent)
         .await
         .map_err(|e| viewer.error(e))?;
-    Ok(see_other(&format!("/programs/{id}")))
+    Ok(see_other(&format!("/programs/{id}?deleted=1")))
 }
 
 async fn delete_intake(

@@ -89,7 +89,7 @@ async fn list_page(
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
     authorize(&viewer.user, Action::SeePupilRecords).map_err(|e| viewer.error(e))?;
-    let query = super::query_form(req);
+    let query = crate::web::form::Form::of_request(req);
     let mut errors = Vec::new();
     let asked: Option<i64> = query.optional("school_id", &mut errors, viewer.lang);
     let mut pager = Pager::of(req, PAGE_SIZE);
@@ -165,7 +165,7 @@ async fn create(
         interests: Vec::new(),
     };
     match app::pupils::create(&ctx, &viewer.user, body, None).await {
-        Ok(pupil) => Ok(see_other(&format!("/pupils/{}", pupil.id))),
+        Ok(pupil) => Ok(see_other(&format!("/pupils/{}?saved=1", pupil.id))),
         Err(error) => {
             let state = invalid_or(error, &form, lang)?;
             list_page(&req, &viewer, &ctx, state).await
@@ -470,7 +470,7 @@ async fn younger_page(
     ctx: &Context,
     state: FormState,
 ) -> Result<HttpResponse, WebError> {
-    let query = super::query_form(req);
+    let query = crate::web::form::Form::of_request(req);
     let mut ignored = Vec::new();
     let schools = schools(ctx, viewer).await?;
     let asked = query

@@ -1,18 +1,14 @@
-//! A school registers its pupils for an event: every pupil who may go
-//! offered (filtered by grade, searched by reference), a whole grade at
-//! once, each refused pupil named with its reason, a registration withdrawn.
+//! What a school's registration form on an event's page shows and chose:
+//! every pupil who may go (filtered by grade, searched by reference), a
+//! whole grade at once, and each refused pupil named with its reason.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-
-use super::events::{event_id, event_page};
 use crate::app::registrations::{self, Batch, Candidate, Refused};
 use crate::app::{self, Context};
 use crate::db::events::Event;
 use crate::domain::Language;
 use crate::error::FieldError;
 use crate::web::error::WebError;
-use crate::web::form::{Form, FormState, invalid_or};
-use crate::web::render::see_other;
+use crate::web::form::Form;
 use crate::web::viewer::Viewer;
 
 /// The registration form of a school: the pupils shown (by the filter),
@@ -109,7 +105,7 @@ fn reason(refused: Refused, lang: Language) -> String {
 }
 
 impl Outcome {
-    fn of(batch: &Batch, lang: Language) -> Self {
+    pub fn of(batch: &Batch, lang: Language) -> Self {
         Self {
             registered: batch.registered.len(),
             refused: batch
@@ -128,7 +124,7 @@ impl Outcome {
 }
 
 /// The pupil ids chosen in a form (checkboxes, or ids typed one per line or comma-separated).
-fn pupil_ids(form: &Form, lang: Language) -> Result<Vec<i64>, Vec<FieldError>> {
+pub fn pupil_ids(form: &Form, lang: Language) -> Result<Vec<i64>, Vec<FieldError>> {
     let mut ids = Vec::new();
     let mut errors = Vec::new();
     for value in form.all("pupil_ids") {
@@ -161,93 +157,34 @@ fn pupil_ids(form: &Form, lang: Language) -> Result<Vec<i64>, Vec<FieldError>> {
     }
 }
 
-/// Registers the ticked pupils, or with `all_shown` every pupil the
-/// form's filter shows.
-pub async fn register(
-    req: HttpRequest,
-    viewer: Viewer,
-    ctx: web::Data<Context>,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
-    let id = event_id(&viewer, &id)?;
-    let ids = if form.has("all_shown") {
-        let event = app::events::get_event(&ctx, &viewer.user, id)
-            .await
-            .map_err(|e| viewer.error(e))?;
-        let found = registrations::candidates(&ctx, &viewer.user, &event)
-            .await
-            .map_err(|e| viewer.error(e))?;
-        let (grade, q) = filter_of(&form);
-        let ids: Vec<i64> = shown_by(found.eligible, grade, &q)
-            .iter()
-            .map(|c| c.id)
-            .collect();
-        if ids.is_empty() {
-            Err(vec![FieldError::new(
-                "pupil_ids",
-                viewer.tr("некого записывать", "nobody to register"),
-            )])
-        } else {
-            Ok(ids)
-        }
+/// The pupils a registration form chose: the ticked ones, or with
+/// `all_shown` every pupil its filter shows; or what is wrong.
+pub async fn chosen(
+    ctx: &Context,
+    viewer: &Viewer,
+    event_id: i64,
+    form: &Form,
+) -> Result<Result<Vec<i64>, Vec<FieldError>>, WebError> {
+    if !form.has("all_shown") {
+        return Ok(pupil_ids(form, viewer.lang));
+    }
+    let event = app::events::get_event(ctx, &viewer.user, event_id)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let found = registrations::candidates(ctx, &viewer.user, &event)
+        .await
+        .map_err(|e| viewer.error(e))?;
+    let (grade, q) = filter_of(form);
+    let ids: Vec<i64> = shown_by(found.eligible, grade, &q)
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(if ids.is_empty() {
+        Err(vec![FieldError::new(
+            "pupil_ids",
+            viewer.tr("некого записывать", "nobody to register"),
+        )])
     } else {
-        pupil_ids(&form, viewer.lang)
-    };
-    let ids = match ids {
-        Ok(ids) => ids,
-        Err(errors) => {
-            let state = FormState::failed(&form, errors);
-            return event_page(&viewer, &ctx, id, &form, state, None).await;
-        }
-    };
-    match registrations::register_batch(&ctx, &viewer.user, id, ids).await {
-        Ok(batch) if batch.refused.is_empty() => Ok(see_other(&format!(
-            "/events/{id}?registered={}",
-            batch.registered.len()
-        ))),
-        Ok(batch) => {
-            let outcome = Outcome::of(&batch, viewer.lang);
-            event_page(
-                &viewer,
-                &ctx,
-                id,
-                &form,
-                FormState::default(),
-                Some(outcome),
-            )
-            .await
-        }
-        Err(error) => {
-            let state = invalid_or(error, &form, viewer.lang)?;
-            event_page(&viewer, &ctx, id, &form, state, None).await
-        }
-    }
-}
-
-/// Withdraws the registrations of the pupils posted (a row's button posts one).
-pub async fn unregister(
-    req: HttpRequest,
-    viewer: Viewer,
-    ctx: web::Data<Context>,
-    id: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, WebError> {
-    let form = viewer.checked(&req, &body)?;
-    let id = event_id(&viewer, &id)?;
-    let ids = match pupil_ids(&form, viewer.lang) {
-        Ok(ids) => ids,
-        Err(errors) => {
-            let state = FormState::failed(&form, errors);
-            return event_page(&viewer, &ctx, id, &Form::default(), state, None).await;
-        }
-    };
-    for pupil_id in ids {
-        if let Err(error) = registrations::unregister(&ctx, &viewer.user, id, pupil_id).await {
-            let state = invalid_or(error, &form, viewer.lang)?;
-            return event_page(&viewer, &ctx, id, &Form::default(), state, None).await;
-        }
-    }
-    Ok(see_other(&format!("/events/{id}?withdrawn=1")))
+        Ok(ids)
+    })
 }

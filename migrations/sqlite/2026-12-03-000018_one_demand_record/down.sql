@@ -1,0 +1,1 @@
+DROP INDEX demand_one_per_year;
