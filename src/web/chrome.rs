@@ -59,6 +59,18 @@ impl Chrome {
         self.lang.number(x.value(), 2)
     }
 
+    /// `part` as a whole percentage of `whole` ("45 %"), or "" when `whole` is 0.
+    pub fn percent(&self, part: impl Numeric, whole: impl Numeric) -> String {
+        let whole = whole.value();
+        if whole <= 0.0 {
+            return String::new();
+        }
+        format!(
+            "{}\u{a0}%",
+            self.lang.number(100.0 * part.value() / whole, 0)
+        )
+    }
+
     /// A count, in the page's format.
     pub fn int(&self, x: impl Numeric) -> String {
         self.lang.number(x.value(), 0)

@@ -140,6 +140,17 @@ impl Browser {
         panic!("no new page after clicking {css}");
     }
 
+    /// Ticks a checkbox (a click that does not leave the page).
+    async fn click_box(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     async fn wait_for(&self, css: &str) {
         self.client
             .wait()
@@ -407,6 +418,11 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
         .await;
     browser.click("#save-intake").await;
     browser.wait_for("#intakes").await;
+    assert_eq!(
+        browser.text("#saved").await,
+        "Сохранено.",
+        "the save says so"
+    );
     browser.screenshot("college-seats").await;
     browser.sign_out().await;
     let (email, password) = user(users, Role::Analyst);
@@ -456,7 +472,8 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
     browser.click("#upload").await;
     browser.wait_for("#import-errors").await;
     let errors = browser.text("#import-errors").await;
-    assert!(errors.contains('3') && errors.contains("grade"), "{errors}");
+    assert!(errors.contains('3') && errors.contains("класс"), "{errors}");
+    assert_no_english(&errors, "the roster's errors");
     browser.screenshot("roster-upload-error").await;
     let good = dir.path().join("roster-good.csv");
     std::fs::write(&good, "external_ref,grade,academic_year,consent,display_name,interests\nБ-01,9,2026,true,,\nБ-02,10,2026,true,,\n").unwrap();
@@ -471,13 +488,17 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
     browser.click("#upload").await;
     browser.wait_for("#import-done").await;
 
+    // The pupil just imported can be registered for an upcoming event; a
+    // pupil without consent, posted by hand, is refused and named.
+    let school_token = app.token_for(email, password).await;
+    register_at_an_event(browser, app, &school_token).await;
+
     // The guidance record.
     browser.open("/guidance").await;
     browser.wait_for("#guidance-grades").await;
     browser.screenshot("guidance").await;
 
     // Another school's pupil is the 404 page.
-    let school_token = app.token_for(email, password).await;
     let own = app.get_json("/api/v1/me", &school_token).await["organization_id"]
         .as_i64()
         .unwrap();
@@ -537,6 +558,174 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
     );
     browser.open("/").await;
     browser.sign_out().await;
+
+    narrow_pages(browser, users).await;
+}
+
+/// Fails when `text` holds an English word (three Latin letters or more):
+/// what a Russian page says of bad input is said in Russian.
+fn assert_no_english(text: &str, what: &str) {
+    let english: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| word.len() >= 3)
+        .collect();
+    assert!(
+        english.is_empty(),
+        "{what} has English words {english:?}: {text}"
+    );
+}
+
+/// The school registers the pupil it just imported (Б-01, grade 9) for an
+/// upcoming event, with a pupil of its own without consent added to the
+/// form by hand: the first is registered, the second named with its reason.
+async fn register_at_an_event(browser: &Browser, app: &TestApp, school_token: &str) {
+    let me = app.get_json("/api/v1/me", school_token).await;
+    let school = me["organization_id"].as_i64().unwrap();
+    let pupils = app
+        .get_json(
+            &format!("/api/v1/pupils?school_id={school}&limit=500"),
+            school_token,
+        )
+        .await;
+    let items = pupils["items"].as_array().unwrap();
+    let imported = app
+        .get_json(
+            &format!("/api/v1/pupils?school_id={school}&external_ref=%D0%91-01"),
+            school_token,
+        )
+        .await["items"][0]["id"]
+        .as_i64()
+        .expect("the imported pupil");
+    let without_consent = items.iter().find(|p| p["consent"] == false);
+    let from = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
+    let events = app
+        .get_json(
+            &format!("/api/v1/events?from={from}&grade=9&limit=100"),
+            school_token,
+        )
+        .await;
+    let event = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["cancelled"] == false && e["registered"].as_i64() < e["capacity"].as_i64())
+        .expect("an upcoming event open to grade 9")["id"]
+        .as_i64()
+        .unwrap();
+    browser.open(&format!("/events/{event}?grade=9")).await;
+    browser.wait_for("#register-form").await;
+    browser.click_box(&format!("#pupil-{imported}")).await;
+    if let Some(pupil) = without_consent {
+        let id = pupil["id"].as_i64().unwrap();
+        browser
+            .client
+            .execute(
+                &format!("document.querySelector('#register-form fieldset').insertAdjacentHTML('beforeend', '<input type=checkbox name=pupil_ids value={id} checked>');"),
+                vec![],
+            )
+            .await
+            .unwrap();
+    }
+    browser.click("#register-form button[type=submit]").await;
+    if let Some(pupil) = without_consent {
+        browser.wait_for("#batch-outcome").await;
+        let outcome = browser.text("#batch-outcome").await;
+        assert!(outcome.contains("Записано учеников: 1"), "{outcome}");
+        let reference = pupil["external_ref"].as_str().unwrap();
+        assert!(
+            outcome.contains(&format!("{reference} — нет согласия родителей")),
+            "{outcome}"
+        );
+        browser.screenshot("event-registration").await;
+    } else {
+        assert!(
+            browser
+                .text("#saved")
+                .await
+                .contains("Записано учеников: 1")
+        );
+    }
+    let tickets = browser.text("#tickets").await;
+    assert!(tickets.contains("Б-01"), "{tickets}");
+}
+
+/// Each role's pages at 400 px: none scrolls sideways (wide tables scroll
+/// in their own box), each is Russian, and each is photographed.
+async fn narrow_pages(browser: &Browser, users: &[kadry::app::demo::DemoUser]) {
+    browser.client.set_window_size(400, 900).await.unwrap();
+    let by_role: [(Option<Role>, &[&str]); 5] = [
+        (
+            Some(Role::Analyst),
+            &[
+                "/forecast",
+                "/scenario",
+                "/plans/seats",
+                "/forecast/evidence",
+            ],
+        ),
+        (
+            Some(Role::School),
+            &["/pupils", "/pupils/import", "/events", "/guidance"],
+        ),
+        (Some(Role::College), &["/programs"]),
+        (Some(Role::Enterprise), &["/demand", "/forecast?mine=1"]),
+        (
+            None,
+            &[
+                "/admin/users",
+                "/admin/notifications",
+                "/admin/organizations",
+            ],
+        ),
+    ];
+    for (role, paths) in by_role {
+        match role {
+            Some(role) => {
+                let (email, password) = user(users, role);
+                browser.sign_in(email, password).await;
+            }
+            None => browser.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await,
+        }
+        for path in paths {
+            browser.open(path).await;
+            browser.wait_for("main").await;
+            let widths = browser
+                .client
+                .execute(
+                    "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let (scroll, client) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+            if scroll > client {
+                // Name the outermost elements that stick out, to say what to fix.
+                let wide = browser
+                    .client
+                    .execute(
+                        "const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1)).slice(0, 8).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                panic!(
+                    "{path} scrolls sideways at 400 px: {scroll} > {client}; sticking out: {wide}"
+                );
+            }
+            assert_eq!(
+                browser
+                    .client
+                    .execute("return document.documentElement.lang;", vec![])
+                    .await
+                    .unwrap(),
+                json!("ru")
+            );
+            let name = path.trim_start_matches('/').replace(['/', '?', '='], "-");
+            browser.screenshot(&format!("narrow-{name}")).await;
+        }
+        browser.sign_out().await;
+    }
+    browser.client.set_window_size(1400, 1000).await.unwrap();
 }
 
 async fn heatmap_cells_at(browser: &Browser, path: &str) -> Vec<String> {

@@ -762,8 +762,8 @@ async fn a_roster_with_a_bad_line_is_refused_whole_and_a_good_one_is_stored() {
     let body = response.text().await.unwrap();
     assert!(body.contains("id=\"import-errors\""), "{body}");
     assert!(
-        body.contains("<td class=\"num\">3</td><td><code>grade</code>"),
-        "line 3's grade: {body}"
+        body.contains("<td class=\"num\">3</td><td>класс</td><td>класс от 5 до 11</td>"),
+        "line 3's grade, in Russian: {body}"
     );
     assert_eq!(count().await, before, "nothing stored");
     let response = upload(bad, "wrong".into()).await.unwrap();

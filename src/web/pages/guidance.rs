@@ -26,6 +26,12 @@ struct GuidancePage {
 }
 
 impl GuidancePage {
+    /// The academic years to choose from: the one under way and four before it.
+    fn years(&self) -> Vec<i32> {
+        let now = crate::domain::numbers::current_academic_year();
+        (now - 4..=now).rev().collect()
+    }
+
     fn is_school(&self, id: &i64) -> bool {
         self.report.school_id == *id
     }

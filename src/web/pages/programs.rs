@@ -95,6 +95,11 @@ impl ProgramsPage {
             .user
             .is_some_and(|u| u.organization_id == Some(program.institution_id))
     }
+
+    /// Whether the viewer's institution has programs of its own here.
+    fn has_own(&self) -> bool {
+        self.programs.iter().any(|p| self.own(p))
+    }
 }
 
 async fn list_page(
@@ -228,6 +233,17 @@ struct ProgramPage {
 }
 
 impl ProgramPage {
+    /// The years with students enrolled but no seats recorded: a slip a
+    /// college should see (the forecast reads seats, not enrollments, for
+    /// the years ahead).
+    fn enrolled_without_seats(&self) -> Vec<i32> {
+        self.enrollments
+            .iter()
+            .map(|e| e.start_year)
+            .filter(|year| !self.intakes.iter().any(|i| i.year == *year))
+            .collect()
+    }
+
     /// A field of the edit form: as typed, else as stored.
     fn edit_value(&self, name: &str) -> String {
         let p = &self.program;

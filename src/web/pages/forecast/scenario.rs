@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::common::{catalogue, parameter_label};
-use crate::app::Context;
 use crate::app::forecast::{
     self as forecast_app, ForecastResponse, ParametersBody, ScenarioBody, ScenarioIntake,
 };
+use crate::app::{self, Context};
 use crate::db::clusters::Cluster;
 use crate::db::professions::Profession;
 use crate::domain::Language;
@@ -160,11 +160,54 @@ struct ScenarioPage {
     professions: Vec<Profession>,
     as_of: i32,
     result: Option<ForecastResponse>,
+    /// Per intake row, the program's stored seats of the year typed, if any:
+    /// `(seats, targeted)`, or `None` when the year has none stored.
+    current: Vec<Option<Option<(i32, i32)>>>,
 }
 
 impl ScenarioPage {
     fn intake_rows(&self) -> Vec<usize> {
         (0..INTAKE_ROWS).collect()
+    }
+
+    /// What a row's program has stored for the year typed, in words.
+    fn current_text(&self, row: &usize) -> Option<String> {
+        let c = &self.c;
+        let found = self.current.get(*row).copied().flatten()?;
+        Some(match found {
+            Some((seats, targeted)) => format!(
+                "{} {} {}, {} {}",
+                c.tr("сейчас", "now"),
+                seats,
+                c.tr("мест", "seats"),
+                c.tr("из них целевых", "targeted"),
+                targeted
+            ),
+            None => c
+                .tr(
+                    "сейчас мест на этот год не указано",
+                    "no seats stored for the year",
+                )
+                .to_string(),
+        })
+    }
+
+    /// Whether the row's typed seats differ from the stored ones.
+    fn row_changed(&self, row: &usize) -> bool {
+        let typed = |field: &str| {
+            self.state
+                .value(&format!("intakes[{row}].{field}"))
+                .parse::<i32>()
+                .ok()
+        };
+        match self.current.get(*row).copied().flatten() {
+            Some(Some((seats, targeted))) => {
+                typed("seats").is_some_and(|s| s != seats)
+                    || typed("targeted_seats").unwrap_or(0) != targeted
+            }
+            Some(None) => typed("seats").is_some(),
+            None => false,
+        }
     }
 
     fn field(&self, name: &str, default: impl ToString) -> String {
@@ -183,7 +226,27 @@ async fn scenario_page(
         .map_err(|e| viewer.error(e))?;
     let (clusters, professions) = catalogue(ctx, viewer).await?;
     let as_of = current_academic_year();
+    let mut current = Vec::new();
+    for i in 0..INTAKE_ROWS {
+        let program = state
+            .value(&format!("intakes[{i}].program_id"))
+            .parse::<i64>();
+        let year = state.value(&format!("intakes[{i}].year")).parse::<i32>();
+        current.push(match (program, year) {
+            (Ok(program), Ok(year)) => app::programs::intakes(ctx, &viewer.user, program)
+                .await
+                .ok()
+                .map(|intakes| {
+                    intakes
+                        .iter()
+                        .find(|intake| intake.year == year)
+                        .map(|intake| (intake.seats, intake.targeted_seats))
+                }),
+            _ => None,
+        });
+    }
     let page_data = ScenarioPage {
+        current,
         c: viewer.chrome(viewer.tr("Сценарий", "Scenario")),
         parameters: parameter_fields(viewer.lang, &stored.parameters, &stored.bounds),
         programs: program_choices(ctx, viewer).await?,
