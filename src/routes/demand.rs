@@ -11,12 +11,15 @@ use crate::app::demand::{self, DemandBody};
 use crate::auth::AuthUser;
 use crate::db::demand::Demand;
 
-/// Posts demand (admins, or a user of the enterprise).
+/// Posts demand (admins, or a user of the enterprise): one record per
+/// enterprise, profession and year, so a second is a 409 naming the first
+/// (change that one with PUT).
 #[utoipa::path(post, path = "/api/v1/demand", tag = "demand", security(("bearer" = [])), request_body = DemandBody, responses(
     (status = 201, body = Demand, headers(("Location" = String))),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the enterprise already has a record for this profession and year", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/api/v1/demand")]
@@ -49,7 +52,8 @@ pub async fn get_demand(
     tagged(&demand::get(&app, &user, id.into_inner()).await?)
 }
 
-/// Replaces a demand record (its enterprise, admins).
+/// Replaces a demand record (its enterprise, admins); moving it onto the
+/// profession and year of another of the enterprise's records is a 409.
 #[utoipa::path(put, path = "/api/v1/demand/{id}", tag = "demand", security(("bearer" = [])), request_body = DemandBody,
     params(("id" = i64, Path, description = "the record's id")),
     responses(
@@ -57,6 +61,7 @@ pub async fn get_demand(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "another record of the enterprise has this profession and year", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     ))]
 #[put("/api/v1/demand/{id}")]

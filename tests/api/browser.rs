@@ -368,6 +368,15 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
     browser.click("#run-scenario").await;
     browser.wait_for("#scenario-table").await;
     assert!(
+        !browser
+            .client
+            .find_all(Locator::Css("#scenario-table tr.changed"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the rows whose gap the scenario changes are marked"
+    );
+    assert!(
         browser
             .client
             .find_all(Locator::Css("#scenario-table tbody tr"))

@@ -8,6 +8,7 @@ mod cache;
 mod calibration;
 mod catalogue;
 mod cli;
+mod college_pages;
 mod conditional;
 mod demand;
 mod demo;
