@@ -194,12 +194,15 @@ async fn the_guidance_record_has_a_year_selector_and_named_levels() {
     );
 }
 
+/// Who posts, where, and the form's fields.
+type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
 #[tokio::test]
 async fn every_forms_bad_input_is_said_in_russian_on_a_russian_page() {
     let app = crate::helpers::spawn_app().await;
     let r = Region::build(&app).await;
     let profession = r.w.cnc_operator.to_string();
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "college_a",
             "/events",
