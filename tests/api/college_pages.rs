@@ -268,3 +268,68 @@ async fn every_forms_bad_input_is_said_in_russian_on_a_russian_page() {
         errors_are_russian(&answer, path);
     }
 }
+
+#[tokio::test]
+async fn a_pupils_page_shows_the_best_ten_programs_with_college_and_town_and_all_on_asking() {
+    let app = crate::helpers::spawn_app().await;
+    let r = Region::build(&app).await;
+    let year = kadry::domain::numbers::current_academic_year();
+    let program = |profession: i64, title: String| {
+        serde_json::json!({"institution_id": r.w.college_a.0, "specialty_code": "15.01.32", "title": title,
+               "entry_grade": 9, "duration_months": 34, "completion_rate": 0.9,
+               "professions": [{"profession_id": profession, "share": 1.0}]})
+    };
+    let mut ids = vec![r.program_a, r.program_b];
+    for i in 0..11 {
+        ids.push(
+            app.create(
+                "/api/v1/programs",
+                &r.w.admin,
+                program(r.w.cnc_operator, format!("Станки {i}")),
+            )
+            .await,
+        );
+    }
+    // Welders: no interest of the pupil's, no demand posted: a score of 0.
+    ids.push(
+        app.create(
+            "/api/v1/programs",
+            &r.w.admin,
+            program(r.w.welder, "Сварка".into()),
+        )
+        .await,
+    );
+    for id in &ids {
+        let response = app
+            .put_json(
+                &format!("/api/v1/programs/{id}/intakes/{}", year + 1),
+                &r.w.admin,
+                &serde_json::json!({"seats": 20, "targeted_seats": 0}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let school = r.visitor(&app, "school_a").await;
+    let page = school.get(&format!("/pupils/{}", r.pupil_a)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"score-meaning\""));
+    let table = &page.body[page.body.find("id=\"recommendations\"").expect("the list")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(
+        table.matches("<tr><td class=\"num\">").count(),
+        10,
+        "the best ten"
+    );
+    assert!(table.contains(", Владимир</td>"), "college and town");
+    assert!(table.contains("совпадает с интересом"));
+    assert!(!table.contains("Сварка"), "a zero score is left out");
+    let more = &page.body[page.body.find("id=\"more-recommendations\"").unwrap()..];
+    assert!(more.contains("Показать все (14)"), "{}", &more[..300]);
+    let all = school
+        .get(&format!("/pupils/{}?recommendations=all", r.pupil_a))
+        .await;
+    let table = &all.body[all.body.find("id=\"recommendations\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr><td class=\"num\">").count(), 14);
+    assert!(table.contains("Сварка"));
+}

@@ -11,6 +11,7 @@ pub mod home;
 pub mod outcomes;
 pub mod programs;
 pub mod pupils;
+pub mod recommended;
 pub mod registration;
 pub mod roster;
 

@@ -183,7 +183,7 @@ struct PupilPage {
     interests: Vec<(String, f64)>,
     events: Vec<PupilEvent>,
     hours: f64,
-    recommendations: app::recommendations::Recommendations,
+    recommendations: super::recommended::Shortlist,
     state: FormState,
 }
 
@@ -264,6 +264,7 @@ async fn pupil_page(
     let recommendations = app::recommendations::recommendations(ctx, &viewer.user, id)
         .await
         .map_err(|e| viewer.error(e))?;
+    let recommendations = super::recommended::Shortlist::of(ctx, viewer, recommendations).await?;
     let professions = super::all_professions(ctx, viewer).await?;
     let clusters = super::all_clusters(ctx, viewer).await?;
     let interests = pupil
