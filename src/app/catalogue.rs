@@ -175,6 +175,10 @@ pub struct NewOrganizationBody {
     /// Existing clusters, each once.
     #[serde(default)]
     pub cluster_ids: Vec<i64>,
+    /// It stands for a statistical group, not one institution (default false):
+    /// its programs are no candidates of the seat planner unless named.
+    #[serde(default)]
+    pub aggregate: bool,
 }
 
 /// Creates an organization (admins only).
@@ -197,6 +201,7 @@ pub async fn create_organization(
         town: town.into_inner(),
         email: email.into_inner(),
         cluster_ids: body.cluster_ids,
+        aggregate: body.aggregate,
     };
     let actor = *user;
     ctx.create(user.id, once, move |conn| {

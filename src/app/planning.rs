@@ -108,6 +108,9 @@ pub struct SeatPlanResponse {
     pub steps: Vec<PlanStepView>,
     /// The programs that got seats, by id.
     pub programs: Vec<PlannedProgram>,
+    /// The programs of statistical groups (`aggregate` institutions) left
+    /// out of the candidates because the body named none.
+    pub left_out_aggregates: Vec<i64>,
     /// The forecast after the plan, each row with its gap before the plan.
     pub rows: Vec<Row>,
 }
@@ -211,19 +214,33 @@ pub async fn plan_seats(
     let stored_basis = load(ctx).await?;
     let start = apply_scenario(&stored_basis, body.parameters.as_ref(), &body.intakes)?;
     check_programs(&start, &body)?;
-    let (names, institutions) = ctx
+    let (names, institutions, aggregates) = ctx
         .run(|conn| {
             let names = stored::names(conn)?;
             let ids: Vec<i64> = names.programs.values().map(|(id, _)| *id).collect();
             let institutions = organizations::names(conn, &ids)?;
-            Ok((names, institutions))
+            let aggregates: HashSet<i64> =
+                organizations::aggregate_ids(conn)?.into_iter().collect();
+            Ok((names, institutions, aggregates))
         })
         .await?;
     let Checked {
         as_of,
         span,
-        request,
+        mut request,
     } = checked;
+    // Unless the body names the candidates, the programs of statistical
+    // groups (`aggregate` institutions) are none: capped at no seats.
+    let mut left_out: Vec<i64> = Vec::new();
+    if body.program_ids.is_none() {
+        for (program_id, (institution_id, _)) in &names.programs {
+            if aggregates.contains(institution_id) && !request.limits.contains_key(program_id) {
+                request.limits.insert(*program_id, 0);
+                left_out.push(*program_id);
+            }
+        }
+    }
+    left_out.sort_unstable();
     let window = Window {
         as_of,
         from: span.from,
@@ -279,6 +296,7 @@ pub async fn plan_seats(
             })
             .collect(),
         programs,
+        left_out_aggregates: left_out,
         rows,
     })
 }

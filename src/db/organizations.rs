@@ -21,6 +21,7 @@ struct OrganizationRow {
     name: String,
     town: String,
     email: String,
+    aggregate: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, Deserialize)]
@@ -32,6 +33,10 @@ pub struct Organization {
     pub email: String,
     /// The clusters it belongs to, in id order.
     pub cluster_ids: Vec<i64>,
+    /// It stands for a statistical group (the rest of the region's colleges
+    /// in a field), not one institution: its programs are labelled so and
+    /// are no candidates of the seat planner unless named.
+    pub aggregate: bool,
 }
 
 pub struct NewOrganization {
@@ -40,6 +45,7 @@ pub struct NewOrganization {
     pub town: String,
     pub email: String,
     pub cluster_ids: Vec<i64>,
+    pub aggregate: bool,
 }
 
 impl OrganizationRow {
@@ -51,6 +57,7 @@ impl OrganizationRow {
             town: self.town,
             email: self.email,
             cluster_ids,
+            aggregate: self.aggregate,
         })
     }
 }
@@ -67,6 +74,7 @@ pub fn insert_in_transaction(
             organizations::town.eq(&new.town),
             organizations::email.eq(&new.email),
             organizations::created_at.eq(chrono::Utc::now().naive_utc()),
+            organizations::aggregate.eq(new.aggregate),
         ))
         .returning(organizations::id)
         .get_result(conn)?;
@@ -76,6 +84,7 @@ pub fn insert_in_transaction(
         name: new.name.clone(),
         town: new.town.clone(),
         email: new.email.clone(),
+        aggregate: new.aggregate,
     };
     let links: Vec<_> = new
         .cluster_ids
@@ -128,6 +137,14 @@ pub fn kind_of(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Organizat
             .map_err(|e| diesel::result::Error::DeserializationError(e.into()))
     })
     .transpose()
+}
+
+/// The organizations that stand for statistical groups.
+pub fn aggregate_ids(conn: &mut DbConnection) -> QueryResult<Vec<i64>> {
+    organizations::table
+        .filter(organizations::aggregate.eq(true))
+        .select(organizations::id)
+        .load(conn)
 }
 
 /// The name and contact address of an organization.

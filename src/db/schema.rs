@@ -27,6 +27,7 @@ diesel::table! {
         town -> Text,
         email -> Text,
         created_at -> Timestamp,
+        aggregate -> Bool,
     }
 }
 

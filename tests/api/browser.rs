@@ -390,6 +390,11 @@ async fn run(browser: &Browser, app: &TestApp, users: &[kadry::app::demo::DemoUs
     browser.click("#run-plan").await;
     browser.wait_for("#plan-programs").await;
     assert!(browser.text("#plan-result").await.len() > 2);
+    assert!(
+        browser.text("#plan-programs").await.contains("на место"),
+        "each program that got seats says why"
+    );
+    assert!(browser.text("#plan-stopped").await.contains("мест"));
     browser.screenshot("planner").await;
     let before = heatmap_cells_at(browser, "/forecast").await;
     browser.sign_out().await;

@@ -179,3 +179,57 @@ async fn bad_plans_are_422_and_only_analysts_and_admins_plan() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_programs_of_a_statistical_group_are_no_candidates_unless_named() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let e = worked_example(&app).await;
+    // The Gusev Glass College stands for a statistical group now.
+    crate::helpers::connect(&app.db)
+        .batch_execute(&format!(
+            "UPDATE organizations SET aggregate = TRUE WHERE id = {}",
+            e.gusev
+        ))
+        .unwrap();
+    let organization = app
+        .get_json(&format!("/api/v1/organizations/{}", e.gusev), &e.admin)
+        .await;
+    assert_eq!(organization["aggregate"], true);
+    let body =
+        json!({"as_of": 2025, "year": 2026, "from": 2026, "to": 2030, "budget": 13, "step": 5});
+    let plan: Value = app
+        .post_json("/api/v1/plans/seats", &e.analyst, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Program A (Gusev's) is left out; B, at another college, may get seats.
+    assert_eq!(plan["left_out_aggregates"], json!([e.program_a]));
+    assert!(
+        plan["programs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["program_id"] != e.program_a),
+        "{plan}"
+    );
+    assert!(
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["program_id"] == e.program_b)
+    );
+    // Named, a group's program is a candidate as any other.
+    let named = json!({"as_of": 2025, "year": 2026, "from": 2026, "to": 2030, "budget": 13, "step": 5,
+                       "program_ids": [e.program_a]});
+    let plan: Value = app
+        .post_json("/api/v1/plans/seats", &e.analyst, &named)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plan["left_out_aggregates"], json!([]));
+    assert_eq!(plan["allocated"], 10);
+}

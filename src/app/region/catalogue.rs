@@ -24,6 +24,8 @@ pub struct InstitutionSpec {
     pub email: String,
     /// Indexes of professions it trains for, one program each at most.
     pub professions: Vec<usize>,
+    /// Stands for a statistical group of institutions.
+    pub aggregate: bool,
 }
 
 pub struct EnterpriseSpec {
@@ -31,6 +33,8 @@ pub struct EnterpriseSpec {
     pub town: String,
     pub email: String,
     pub cluster: usize,
+    /// Stands for a statistical group of employers.
+    pub aggregate: bool,
 }
 
 /// A program a catalogue spells out, seats at the region's scale
@@ -109,6 +113,7 @@ impl Catalogue {
                 name: format!("College {n}"),
                 town: format!("Town {}", n % 10),
                 email: format!("college{n}@region.test"),
+                aggregate: false,
                 professions: (0..professions.len())
                     .filter(|p| p % 7 == n % 7 || p % 11 == n % 11)
                     .collect(),
@@ -120,6 +125,7 @@ impl Catalogue {
                 town: format!("Town {}", n % 10),
                 email: format!("plant{n}@region.test"),
                 cluster: n % clusters.len(),
+                aggregate: false,
             })
             .collect();
         Self {

@@ -38,6 +38,7 @@ pub(super) fn load_catalogue(
             town: town.to_string(),
             email: email.to_string(),
             cluster_ids,
+            aggregate: false,
         }
     };
     for n in 0..scale.schools {
@@ -61,25 +62,31 @@ pub(super) fn load_catalogue(
             .collect();
         cluster_ids.sort_unstable();
         cluster_ids.dedup();
-        let new = organization(
-            institution.kind,
-            &institution.name,
-            &institution.town,
-            &institution.email,
-            cluster_ids,
-        );
+        let new = organizations::NewOrganization {
+            aggregate: institution.aggregate,
+            ..organization(
+                institution.kind,
+                &institution.name,
+                &institution.town,
+                &institution.email,
+                cluster_ids,
+            )
+        };
         loaded
             .institutions
             .push(organizations::insert_in_transaction(conn, &new)?.id);
     }
     for enterprise in &catalogue.enterprises {
-        let new = organization(
-            OrganizationKind::Enterprise,
-            &enterprise.name,
-            &enterprise.town,
-            &enterprise.email,
-            vec![loaded.clusters[enterprise.cluster]],
-        );
+        let new = organizations::NewOrganization {
+            aggregate: enterprise.aggregate,
+            ..organization(
+                OrganizationKind::Enterprise,
+                &enterprise.name,
+                &enterprise.town,
+                &enterprise.email,
+                vec![loaded.clusters[enterprise.cluster]],
+            )
+        };
         loaded
             .enterprises
             .push(organizations::insert_in_transaction(conn, &new)?.id);

@@ -55,7 +55,6 @@ struct Institution {
     email: String,
     /// Stands for several real institutions (the region's other colleges, one per field).
     #[serde(default)]
-    #[allow(dead_code)]
     aggregate: bool,
     programs: Vec<Program>,
 }
@@ -79,7 +78,6 @@ struct Enterprise {
     email: String,
     cluster: String,
     #[serde(default)]
-    #[allow(dead_code)]
     aggregate: bool,
     plans: Vec<Plan>,
 }
@@ -162,6 +160,7 @@ pub fn catalogue() -> anyhow::Result<Catalogue> {
             town: institution.town.clone(),
             email: institution.email.clone(),
             professions: trained,
+            aggregate: institution.aggregate,
         });
     }
     Keys::new(
@@ -180,6 +179,7 @@ pub fn catalogue() -> anyhow::Result<Catalogue> {
             town: enterprise.town.clone(),
             email: enterprise.email.clone(),
             cluster: clusters.of(&enterprise.cluster)?,
+            aggregate: enterprise.aggregate,
         });
         for plan in &enterprise.plans {
             demand_plans.push(DemandPlan {

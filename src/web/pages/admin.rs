@@ -106,6 +106,7 @@ async fn create_organization(
         town: form.get("town").to_string(),
         email: form.get("email").to_string(),
         cluster_ids: Vec::new(),
+        aggregate: form.get("aggregate") == "true",
     };
     match app::catalogue::create_organization(&ctx, &viewer.user, body, None).await {
         Ok(_) => Ok(see_other("/admin/organizations?saved=1")),

@@ -25,15 +25,25 @@ use crate::domain::Role;
 use crate::error::AppError;
 
 /// Every college's and university's name by id.
+/// The names of the colleges, universities and enterprises; a statistical
+/// group (an `aggregate` institution) is labelled as one.
 pub async fn institution_names(
     ctx: &Context,
     viewer: &Viewer,
 ) -> Result<HashMap<i64, String>, WebError> {
+    let group = viewer.tr("статистическая группа", "statistical group");
     Ok(super::all_organizations(ctx, viewer, None)
         .await?
         .into_iter()
         .filter(|o| o.kind != OrganizationKind::School)
-        .map(|o| (o.id, o.name))
+        .map(|o| {
+            let name = if o.aggregate {
+                format!("{} · {group}", o.name)
+            } else {
+                o.name
+            };
+            (o.id, name)
+        })
         .collect())
 }
 
