@@ -190,20 +190,52 @@ const MESSAGES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Field names (the last named part of a path) in Russian.
-const FIELDS: &[(&str, &str)] = &[
-    ("after_grade_9_share", "доля ушедших после 9 класса (p9)"),
+/// The forecast's parameters by their API names, in Russian and English,
+/// as every page names them.
+const PARAMETERS: &[(&str, &str, &str)] = &[
+    (
+        "after_grade_9_share",
+        "доля поступающих после 9 класса (p9)",
+        "share entering after grade 9 (p9)",
+    ),
     (
         "continue_to_grade_10_share",
         "доля перешедших в 10 класс (s10)",
+        "share going on to grade 10 (s10)",
     ),
     (
         "after_grade_11_share",
         "доля поступающих после 11 класса (p11)",
+        "share entering after grade 11 (p11)",
     ),
-    ("annual_dropout", "годовой отсев (a)"),
-    ("in_region_share", "доля оставшихся в регионе (r)"),
-    ("targeted_retention", "закрепление целевых выпускников (rt)"),
+    (
+        "annual_dropout_rate",
+        "отсев за год обучения (a)",
+        "annual dropout (a)",
+    ),
+    (
+        "retention_rate",
+        "закрепление выпускников (r)",
+        "graduate retention (r)",
+    ),
+    (
+        "targeted_retention_rate",
+        "закрепление целевиков (rt)",
+        "targeted retention (rt)",
+    ),
+];
+
+/// A parameter's name as pages say it, if `name` is one.
+pub fn parameter(name: &str, lang: Language) -> Option<&'static str> {
+    PARAMETERS
+        .iter()
+        .find(|(key, _, _)| *key == name)
+        .map(|(_, ru, en)| lang.tr(ru, en))
+}
+
+/// Field names (the last named part of a path) in Russian; the
+/// parameters' are in `PARAMETERS`.
+const FIELDS: &[(&str, &str)] = &[
     ("seats", "мест"),
     ("targeted_seats", "целевых мест"),
     ("enrolled", "зачислено"),
@@ -362,10 +394,15 @@ pub fn field(path: &str, lang: Language) -> String {
             Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
             None => (segment, None),
         };
-        let russian = FIELDS
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map_or_else(|| "поле".to_string(), |(_, ru)| ru.to_string());
+        let russian = parameter(name, Language::Ru)
+            .or_else(|| {
+                FIELDS
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, ru)| *ru)
+            })
+            .unwrap_or("поле")
+            .to_string();
         named.push(match index {
             Some(i) => format!("{russian}, строка {}", i + 1),
             None => russian,
@@ -442,7 +479,8 @@ mod tests {
                     for part in name.split('.') {
                         let part = part.split('[').next().unwrap();
                         assert!(
-                            FIELDS.iter().any(|(key, _)| *key == part),
+                            FIELDS.iter().any(|(key, _)| *key == part)
+                                || parameter(part, Language::Ru).is_some(),
                             "{}: the field {name:?} has no Russian name",
                             path.display()
                         );
@@ -457,12 +495,12 @@ mod tests {
         let ru = |path| field(path, Language::Ru);
         assert_eq!(
             ru("parameters.after_grade_9_share"),
-            "параметры: доля ушедших после 9 класса (p9)"
+            "параметры: доля поступающих после 9 класса (p9)"
         );
         assert_eq!(ru("intakes[2].seats"), "приём, строка 3: мест");
         assert_eq!(
-            ru("bounds.annual_dropout.low"),
-            "годовой отсев (a): нижняя граница"
+            ru("bounds.annual_dropout_rate.low"),
+            "отсев за год обучения (a): нижняя граница"
         );
         assert_eq!(ru("seats"), "мест");
         assert_eq!(ru(""), "");

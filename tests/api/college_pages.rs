@@ -157,7 +157,7 @@ async fn the_scenario_shows_the_seats_stored_now_beside_the_typed_ones_and_marks
     let answer = analyst.post("/scenario", &posted).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        answer.body.contains("доля ушедших после 9 класса (p9)"),
+        answer.body.contains("доля поступающих после 9 класса (p9)"),
         "{}",
         answer.body
     );
@@ -332,4 +332,28 @@ async fn a_pupils_page_shows_the_best_ten_programs_with_college_and_town_and_all
     let table = &table[..table.find("</table>").unwrap()];
     assert_eq!(table.matches("<tr><td class=\"num\">").count(), 14);
     assert!(table.contains("Сварка"));
+}
+
+#[tokio::test]
+async fn a_cells_page_names_the_parameters_in_russian_and_counts_people_whole() {
+    let app = crate::helpers::spawn_app().await;
+    let r = Region::build(&app).await;
+    let analyst = r.visitor(&app, "analyst").await;
+    let page = analyst
+        .get(&format!(
+            "/forecast/explain?profession_id={}&year=2029",
+            r.w.cnc_operator
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    for name in [
+        "доля поступающих после 9 класса (p9)",
+        "доля перешедших в 10 класс (s10)",
+        "закрепление целевиков (rt)",
+    ] {
+        assert!(page.body.contains(&format!("<td>{name}</td>")), "{name}");
+    }
+    assert!(!page.body.contains("<td>after_grade_9_share</td>"));
+    assert!(page.body.contains("1\u{a0}234"), "demand as a whole number");
+    assert!(!page.body.contains("1\u{a0}234,00"));
 }

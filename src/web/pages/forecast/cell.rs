@@ -80,6 +80,13 @@ struct ExplainPage {
     tornado: String,
 }
 
+impl ExplainPage {
+    /// A parameter as the page names it.
+    fn parameter(&self, name: &str) -> String {
+        parameter_label(name, self.c.lang)
+    }
+}
+
 pub(super) async fn explain(
     req: HttpRequest,
     viewer: Viewer,

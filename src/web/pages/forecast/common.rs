@@ -65,27 +65,9 @@ pub(super) fn filters(req: &HttpRequest, lang: Language) -> Filters {
 }
 
 pub(super) fn parameter_label(name: &str, lang: Language) -> String {
-    match name {
-        "after_grade_9_share" => lang.tr(
-            "доля поступающих после 9 класса (p9)",
-            "share entering after grade 9 (p9)",
-        ),
-        "continue_to_grade_10_share" => lang.tr(
-            "доля перешедших в 10 класс (s10)",
-            "share going on to grade 10 (s10)",
-        ),
-        "after_grade_11_share" => lang.tr(
-            "доля поступающих после 11 класса (p11)",
-            "share entering after grade 11 (p11)",
-        ),
-        "annual_dropout_rate" => lang.tr("отсев за год обучения (a)", "annual dropout (a)"),
-        "retention_rate" => lang.tr("закрепление выпускников (r)", "graduate retention (r)"),
-        "targeted_retention_rate" => {
-            lang.tr("закрепление целевиков (rt)", "targeted retention (rt)")
-        }
-        other => other,
-    }
-    .to_string()
+    crate::web::wording::parameter(name, lang)
+        .unwrap_or(name)
+        .to_string()
 }
 
 /// A scenario or plan row's gap on the stored data.
