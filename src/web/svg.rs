@@ -165,6 +165,15 @@ pub struct Bar {
 
 /// A tornado chart: each parameter's bar from the supply at its low bound to
 /// the supply at its high bound, around the central supply; widest first.
+/// Room for labels of `font` px written with `text-anchor="end"` at the
+/// room's right edge less 8 px: wide enough that the longest is never
+/// clipped (a character taken as 0.62 of the font, generous for Cyrillic
+/// in the sans-serif fonts pages use), at most half the chart.
+fn label_width<'a>(labels: impl Iterator<Item = &'a str>, font: f64) -> f64 {
+    let longest = labels.map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    (longest * font * 0.62 + 16.0).clamp(120.0, WIDTH / 2.0)
+}
+
 pub fn tornado(bars: &[Bar], central: f64, lang: Language, title: &str) -> String {
     let mut bars = bars.to_vec();
     bars.sort_by(|a, b| {
@@ -173,7 +182,7 @@ pub fn tornado(bars: &[Bar], central: f64, lang: Language, title: &str) -> Strin
         wb.total_cmp(&wa)
     });
     let row = 34.0;
-    let label_w = 250.0;
+    let label_w = label_width(bars.iter().map(|b| b.label.as_str()), 12.0);
     let height = TOP + row * bars.len() as f64 + 40.0;
     let lo = bars
         .iter()
@@ -253,6 +262,17 @@ mod tests {
             "escaped as XML text"
         );
         assert!(svg.contains(">2030<"));
+    }
+
+    #[test]
+    fn the_longest_parameter_name_has_room_for_itself() {
+        let long = "доля поступающих после 11 класса (p11)";
+        let room = super::label_width([long, "a"].into_iter(), 12.0);
+        assert!(
+            room - 8.0 >= long.chars().count() as f64 * 12.0 * 0.6,
+            "{room}"
+        );
+        assert_eq!(super::label_width(["a"].into_iter(), 12.0), 120.0);
     }
 
     #[test]
