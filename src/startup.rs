@@ -88,6 +88,9 @@ impl Application {
                         response
                     })
                 })
+                // Outermost: gzip or brotli when the client asks, for every
+                // answer but those already encoded (the XLSX says identity).
+                .wrap(actix_web::middleware::Compress::default())
                 .app_data(state.clone())
                 .app_data(jwt.clone())
                 .app_data(openapi.clone())

@@ -25,5 +25,12 @@ pub fn attachment(content_type: &str, filename: &str, body: impl Into<Vec<u8>>) 
 pub fn forecast_xlsx(rows: &[Row], titles: &[&str; 14]) -> Result<HttpResponse, AppError> {
     let bytes = rows_as_xlsx(rows, titles)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing XLSX: {e}")))?;
-    Ok(attachment(XLSX, "forecast.xlsx", bytes))
+    let mut response = attachment(XLSX, "forecast.xlsx", bytes);
+    // An XLSX is a zip already: compressing it again gains nothing, so the
+    // compression layer is told it is encoded as it is.
+    response.headers_mut().insert(
+        actix_web::http::header::CONTENT_ENCODING,
+        actix_web::http::header::HeaderValue::from_static("identity"),
+    );
+    Ok(response)
 }

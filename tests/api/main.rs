@@ -9,6 +9,7 @@ mod calibration;
 mod catalogue;
 mod cli;
 mod college_pages;
+mod compression;
 mod conditional;
 mod demand;
 mod demo;
