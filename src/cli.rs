@@ -5,9 +5,11 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, bail};
 
+mod backup;
 mod base;
 mod evidence;
 
+pub use backup::backup;
 use base::failure;
 pub use base::{Format, open, open_existing};
 pub use evidence::{CalibrateArgs, backtest, calibrate};

@@ -33,6 +33,13 @@ enum Command {
     /// (KADRY_KEEP_PUPIL_YEARS after leaving school) and sent messages older
     /// than KADRY_EMAIL_KEEP_SENT_DAYS. `kadry serve` does this every hour.
     Prune,
+    /// Copy the database while kadry serves: on SQLite a consistent copy
+    /// (`VACUUM INTO`) that `kadry serve` serves as it is, with the generated
+    /// signing secret beside it; on PostgreSQL `pg_dump` (run when it is on the PATH).
+    Backup {
+        /// The copy; must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Print the staffing-gap forecast from the database, without the server.
     Forecast {
         /// The academic year in progress to start from (default: the clock's).
@@ -249,6 +256,10 @@ fn main() -> ExitCode {
             }
             Command::Prune => {
                 print!("{}", cli::prune(&settings).await?);
+                Ok(())
+            }
+            Command::Backup { file } => {
+                print!("{}", cli::backup(&settings, &file).await?);
                 Ok(())
             }
             Command::Forecast {

@@ -12,6 +12,7 @@
 //! `conditional`, `audit`).
 
 pub mod audit;
+pub mod backup;
 pub mod cache;
 pub mod catalogue;
 pub mod conditional;

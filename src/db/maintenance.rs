@@ -41,3 +41,19 @@ pub fn wipe(conn: &mut DbConnection) -> QueryResult<()> {
         )
     })
 }
+
+/// Writes a consistent copy of a SQLite database to `to` (`VACUUM INTO`:
+/// one read transaction, so writers go on meanwhile and the copy is the
+/// database as it was at one instant); `false` on PostgreSQL, which this
+/// cannot copy.
+pub fn copy_sqlite_into(conn: &mut DbConnection, to: &str) -> QueryResult<bool> {
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            diesel::sql_query("VACUUM INTO ?")
+                .bind::<diesel::sql_types::Text, _>(to)
+                .execute(inner)?;
+            Ok(true)
+        }
+        DbConnection::Postgres(_) => Ok(false),
+    }
+}

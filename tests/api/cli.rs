@@ -27,7 +27,7 @@ fn help_lists_every_command() {
     assert!(help.status.success());
     let help = text(&help.stdout);
     for command in [
-        "serve", "migrate", "demo", "forecast", "import", "user", "generate",
+        "serve", "migrate", "demo", "forecast", "import", "user", "generate", "backup",
     ] {
         assert!(
             help.contains(command),

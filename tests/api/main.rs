@@ -3,6 +3,7 @@
 
 mod attendance;
 mod auth;
+mod backup;
 mod browser;
 mod cache;
 mod calibration;
