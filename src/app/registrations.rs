@@ -225,21 +225,27 @@ pub async fn register_batch(
         let mut batch = Batch::default();
         let mut schools: BTreeMap<i64, usize> = BTreeMap::new();
         let mut seen = HashSet::new();
-        for pupil_id in pupil_ids.into_iter().filter(|id| seen.insert(*id)) {
+        let ids: Vec<i64> = pupil_ids
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        // One read for the whole batch, not one per pupil.
+        let mut found = events::pupils_by_id(conn, &ids)?;
+        for pupil_id in ids {
             let refuse = |external_ref: Option<String>, reason| RefusedPupil {
                 pupil_id,
                 external_ref,
                 reason,
             };
-            let pupil = db::pupils::find(conn, pupil_id)?.filter(|pupil| {
+            let pupil = found.remove(&pupil_id).filter(|(school_id, _)| {
                 allows(
                     &actor,
                     Action::ManagePupils {
-                        school_id: pupil.school_id,
+                        school_id: *school_id,
                     },
                 )
             });
-            let Some(pupil) = pupil else {
+            let Some((school_id, pupil)) = pupil else {
                 batch.refused.push(refuse(None, Refused::Unknown));
                 continue;
             };
@@ -248,10 +254,10 @@ pub async fn register_batch(
                 batch.refused.push(refuse(Some(pupil.external_ref), reason));
                 continue;
             }
-            match take_place(conn, &actor, event_id, pupil_id, pupil.school_id)? {
+            match take_place(conn, &actor, event_id, pupil_id, school_id)? {
                 Ok(code) => {
                     batch.registered.push((pupil_id, code));
-                    *schools.entry(pupil.school_id).or_default() += 1;
+                    *schools.entry(school_id).or_default() += 1;
                 }
                 Err(reason) => batch.refused.push(refuse(Some(pupil.external_ref), reason)),
             }

@@ -550,3 +550,31 @@ pub fn school_pupils(
         .load(conn)?;
     Ok((pupils, registered))
 }
+
+/// The pupils `ids` as a registration needs them, by id: those that exist.
+pub fn pupils_by_id(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, (i64, SchoolPupil)>> {
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        let rows: Vec<(i64, SchoolPupil)> = pupils::table
+            .filter(pupils::id.eq_any(chunk))
+            .select((
+                pupils::school_id,
+                (
+                    pupils::id,
+                    pupils::external_ref,
+                    pupils::display_name,
+                    pupils::grade,
+                    pupils::academic_year,
+                    pupils::consent,
+                ),
+            ))
+            .load(conn)?;
+        for (school_id, pupil) in rows {
+            found.insert(pupil.id, (school_id, pupil));
+        }
+    }
+    Ok(found)
+}
