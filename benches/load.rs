@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use serde_json::Value;
 
 const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
@@ -51,7 +51,7 @@ fn main() {
         .ok()
         .filter(|u| u.starts_with("postgres"));
     if let Some(server) = &server {
-        let mut admin = PgConnection::establish(server).expect("reach the PostgreSQL server");
+        let mut admin = kadry::db::establish_postgres(server).expect("reach the PostgreSQL server");
         diesel::sql_query("DROP DATABASE IF EXISTS kadry_bench_load WITH (FORCE)")
             .execute(&mut admin)
             .unwrap();
@@ -95,7 +95,7 @@ fn main() {
         runtime.block_on(load(name, &format!("http://127.0.0.1:{port}"), pupils));
     }
     if let Some(server) = &server
-        && let Ok(mut admin) = PgConnection::establish(server)
+        && let Ok(mut admin) = kadry::db::establish_postgres(server)
     {
         let _ = diesel::sql_query("DROP DATABASE IF EXISTS kadry_bench_load WITH (FORCE)")
             .execute(&mut admin);

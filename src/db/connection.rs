@@ -24,6 +24,24 @@ pub enum ConnectError {
     Query(#[from] diesel::result::Error),
 }
 
+/// Opens a PostgreSQL connection with libpq, OpenSSL made ready first.
+///
+/// libpq speaks TLS through OpenSSL, which left to itself registers a
+/// cleanup to run at process exit that frees its state while other threads'
+/// connections still use it: the process could die of a segmentation fault
+/// after its work was done. `openssl_sys::init` initialises OpenSSL once
+/// without that cleanup (the exit frees the memory anyway). Every
+/// PostgreSQL connection of kadry, its tests and benchmarks opens here.
+pub fn establish_postgres(url: &str) -> Result<PgConnection, diesel::ConnectionError> {
+    init_openssl();
+    PgConnection::establish(url)
+}
+
+/// OpenSSL made ready, once, without its exit-time cleanup (see `establish_postgres`).
+pub fn init_openssl() {
+    openssl_sys::init();
+}
+
 /// Opens connections for r2d2 with the backend chosen from the URL, so that
 /// libpq's own error messages reach the log.
 #[derive(Debug, Clone)]
@@ -40,10 +58,24 @@ impl ConnectionManager {
         }
     }
 
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// A connection whose reads on SQLite never wait for a lock: a busy
+    /// database is an error at once, for checks that have a slower way.
+    pub fn connect_unwaiting(&self) -> Result<DbConnection, ConnectError> {
+        let mut conn = self.connect()?;
+        if let DbConnection::Sqlite(sqlite) = &mut conn {
+            sqlite.batch_execute("PRAGMA busy_timeout = 0")?;
+        }
+        Ok(conn)
+    }
+
     pub fn connect(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                let mut conn = PgConnection::establish(url)?;
+                let mut conn = establish_postgres(url)?;
                 // kadry's queries are short and many run at once: starting a
                 // parallel worker costs more than it saves (a school's
                 // guidance record: 4-5 ms with one, 2.6-2.9 ms without).

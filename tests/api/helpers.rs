@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::RunQueryDsl;
 use kadry::config::Settings;
 use kadry::startup::Application;
 use reqwest::{Response, StatusCode};
@@ -29,7 +29,7 @@ impl TestDatabase {
         {
             Some(server) if server.starts_with("postgres") => {
                 let name = format!("kadry_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&server)
+                let mut admin = kadry::db::establish_postgres(&server)
                     .unwrap_or_else(|e| panic!("cannot reach KADRY_TEST_DATABASE_URL: {e}"));
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
@@ -70,7 +70,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some((server, name)) = &self.postgres
-            && let Ok(mut admin) = PgConnection::establish(server)
+            && let Ok(mut admin) = kadry::db::establish_postgres(server)
         {
             let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut admin);
@@ -442,10 +442,10 @@ impl World {
 /// app with short database timeouts.
 pub fn take_database_away(app: &TestApp) -> Box<dyn FnOnce()> {
     use diesel::connection::SimpleConnection;
-    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
 
     if let Some((server, name)) = app.db.postgres() {
-        let mut control = PgConnection::establish(server).unwrap();
+        let mut control = kadry::db::establish_postgres(server).unwrap();
         diesel::sql_query(format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
         ))
