@@ -6,6 +6,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use super::cache::ReadCache;
+use super::standings::Standings;
 use crate::config::{RetentionSettings, Settings, ThrottleSettings};
 use crate::db::{self, DbConnection, DbPool, generation};
 use crate::domain::Zone;
@@ -29,12 +30,13 @@ pub struct Context {
     pub zone: Zone,
     /// Whether emails go to the log only (`email.url = "log"`, for trials).
     pub email_to_log: bool,
+    /// The users' standing as checked, kept exact (see `standings`).
+    pub standings: Arc<Standings>,
 }
 
 impl Context {
     pub fn new(settings: &Settings, pool: DbPool) -> Self {
         Self {
-            pool,
             letterhead: Letterhead::from_settings(&settings.email),
             throttle: settings.auth.login_throttle.clone(),
             invitation_ttl_hours: settings.email.invitation_ttl_hours,
@@ -43,6 +45,11 @@ impl Context {
             cache: Default::default(),
             zone: settings.region.time_zone.clone(),
             email_to_log: settings.email.url == crate::config::EmailUrl::Log,
+            standings: Standings::new(&db::ConnectionManager::new(
+                settings.database.url.clone(),
+                settings.database.sqlite_busy_timeout_ms,
+            )),
+            pool,
         }
     }
 

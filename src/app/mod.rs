@@ -9,7 +9,7 @@
 //! recommendations, notifications); the background loops (`delivery` of
 //! the outbox, shortage checks in `notifications`, `retention`); loading a
 //! region (`region`, `demo`); and what they share (`context`, `cache`,
-//! `conditional`, `audit`).
+//! `standings`, `conditional`, `audit`).
 
 pub mod audit;
 pub mod backup;
@@ -34,6 +34,7 @@ pub mod region;
 pub mod registrations;
 pub mod retention;
 pub mod sessions;
+pub mod standings;
 pub mod users;
 
 pub use context::Context;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::conditional::Once;
+use super::standings::Look;
 use super::{Context, audit, notifications};
 use crate::auth::policy::{Action, authorize};
 use crate::auth::{AuthUser, password};
@@ -215,39 +216,51 @@ pub async fn change_user(
         ));
     }
     let actor = *user;
-    ctx.write(move |conn| {
-        let current = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user", id))?;
-        let role = patch.role.unwrap_or(current.role);
-        let organization_id = match patch.organization_id {
-            Some(organization_id) => organization_id,
-            // A move to a region-wide role leaves the organization behind.
-            None if role.organization_kinds().is_empty() => None,
-            None => current.organization_id,
-        };
-        parse_fields!(
-            organization_id = "organization_id" => organization_for(role, organization_id),
-        );
-        check_organization(conn, role, organization_id)?;
-        let change = users::Change {
-            role,
-            organization_id,
-            disabled: patch.disabled.unwrap_or(current.disabled),
-        };
-        users::change(conn, id, &change)?;
-        let view = users::find(conn, id)?
-            .map(UserView::from)
-            .ok_or_else(|| AppError::not_found("user", id))?;
-        audit::log(
-            conn,
-            &actor,
-            "user",
-            Some(id),
-            AuditAction::Update,
-            audit::changes_of(&view),
-        )?;
-        Ok(view)
-    })
-    .await
+    let mark = ctx.standings.mark();
+    let view = ctx
+        .write(move |conn| {
+            let current = users::find(conn, id)?.ok_or_else(|| AppError::not_found("user", id))?;
+            let role = patch.role.unwrap_or(current.role);
+            let organization_id = match patch.organization_id {
+                Some(organization_id) => organization_id,
+                // A move to a region-wide role leaves the organization behind.
+                None if role.organization_kinds().is_empty() => None,
+                None => current.organization_id,
+            };
+            parse_fields!(
+                organization_id = "organization_id" => organization_for(role, organization_id),
+            );
+            check_organization(conn, role, organization_id)?;
+            let change = users::Change {
+                role,
+                organization_id,
+                disabled: patch.disabled.unwrap_or(current.disabled),
+            };
+            users::change(conn, id, &change)?;
+            let view = users::find(conn, id)?
+                .map(UserView::from)
+                .ok_or_else(|| AppError::not_found("user", id))?;
+            audit::log(
+                conn,
+                &actor,
+                "user",
+                Some(id),
+                AuditAction::Update,
+                audit::changes_of(&view),
+            )?;
+            Ok(view)
+        })
+        .await;
+    // Committed (or failed): this process's copy goes before the answer,
+    // and the answer waits for the change's notice to have gone out to the
+    // others (PostgreSQL; a quarter of a second at most).
+    ctx.standings.forget(id);
+    if view.is_ok() {
+        ctx.standings
+            .heard_since(mark, id, Duration::from_millis(250))
+            .await;
+    }
+    view
 }
 
 /// One user (admins only).
@@ -398,7 +411,16 @@ pub struct SignedIn {
 /// changed since (role, organization or status), so that authority is never
 /// older than the request.
 pub async fn current(ctx: &Context, id: i64, token_version: i32) -> AppResult<AuthUser> {
-    let standing = ctx.run(move |conn| Ok(users::standing(conn, id)?)).await?;
+    let standing = match ctx.standings.look(id) {
+        Look::Kept(kept) => Some(kept),
+        Look::Read(ticket) => {
+            let read = ctx.run(move |conn| Ok(users::standing(conn, id)?)).await?;
+            if let (Some(ticket), Some(read)) = (ticket, read) {
+                ctx.standings.keep(ticket, id, read);
+            }
+            read
+        }
+    };
     match standing {
         Some(standing) if !standing.disabled && standing.token_version == token_version => {
             Ok(AuthUser {

@@ -36,12 +36,13 @@ pub mod sessions;
 pub mod shortages;
 pub mod throttle;
 pub mod transaction;
+pub mod user_changes;
 pub mod users;
 
 pub use crate::config::DatabaseUrl;
 pub use connection::{
-    ConnectError, ConnectionManager, DbConnection, DbPool, MultiBackend, PooledConnection, pool,
-    run,
+    ConnectError, ConnectionManager, DbConnection, DbPool, MultiBackend, PooledConnection,
+    establish_postgres, pool, run,
 };
 pub use diesel::QueryResult;
 pub use errors::{DbError, conflict_as};

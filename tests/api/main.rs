@@ -35,6 +35,7 @@ mod roster;
 mod security;
 mod shutdown;
 mod smtp;
+mod standings;
 mod stats;
 mod users;
 mod web;
