@@ -33,7 +33,7 @@ pub async fn open(
     password: String,
     client: Option<IpAddr>,
 ) -> AppResult<(String, Session)> {
-    let signed_in = super::users::sign_in(ctx, email, password, client).await?;
+    let signed_in = super::sign_in::sign_in(ctx, email, password, client).await?;
     let token = random_hex(32)?;
     let csrf = random_hex(32)?;
     let now = Utc::now().naive_utc();

@@ -101,35 +101,45 @@ pub fn set_password_hash(conn: &mut DbConnection, id: i64, hash: &str) -> QueryR
     Ok(())
 }
 
-/// What a request's authority is checked against: the user as stored now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a request's authority is checked against: the user as stored now
+/// (and what `/me` shows of it), without the password's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Standing {
+    pub email: String,
     pub role: Role,
     pub organization_id: Option<i64>,
     pub disabled: bool,
     pub token_version: i32,
+    /// No password is set yet.
+    pub invited: bool,
 }
 
 pub fn standing(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Standing>> {
     let row = users::table
         .find(id)
         .select((
+            users::email,
             users::role,
             users::organization_id,
             users::disabled,
             users::token_version,
+            users::password_hash.is_null(),
         ))
-        .first::<(String, Option<i64>, bool, i32)>(conn)
+        .first::<(String, String, Option<i64>, bool, i32, bool)>(conn)
         .optional()?;
-    row.map(|(role, organization_id, disabled, token_version)| {
-        Ok(Standing {
-            role: Role::try_from(role)
-                .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?,
-            organization_id,
-            disabled,
-            token_version,
-        })
-    })
+    row.map(
+        |(email, role, organization_id, disabled, token_version, invited)| {
+            Ok(Standing {
+                email,
+                role: Role::try_from(role)
+                    .map_err(|e| diesel::result::Error::DeserializationError(e.into()))?,
+                organization_id,
+                disabled,
+                token_version,
+                invited,
+            })
+        },
+    )
     .transpose()
 }
 

@@ -46,7 +46,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginBody { email, password } = body.0;
     let client = request.peer_addr().map(|address| address.ip());
-    let signed_in = users::sign_in(&app, &email, password, client).await?;
+    let signed_in = crate::app::sign_in::sign_in(&app, &email, password, client).await?;
     let user = signed_in.user;
     let access_token = jwt
         .issue(

@@ -1,5 +1,5 @@
--- Every change of a user's authority (role, organization, disabled, token
--- version, or the user deleted) is announced on the channel `kadry_users`
+-- Every change of a user (any of its columns: role, organization, status,
+-- token version, email, password; or the user deleted) is announced on the channel `kadry_users`
 -- with the user's id when its transaction commits. Each kadry process keeps
 -- the users it has checked in memory, listens on the channel and drops the
 -- user's copy as the notice arrives.
@@ -10,7 +10,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER user_changes_on_update AFTER UPDATE OF role, organization_id, disabled, token_version ON users
+CREATE TRIGGER user_changes_on_update AFTER UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION announce_user_change();
 CREATE TRIGGER user_changes_on_delete AFTER DELETE ON users
     FOR EACH ROW EXECUTE FUNCTION announce_user_change();

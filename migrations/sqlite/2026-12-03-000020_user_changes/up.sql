@@ -1,5 +1,5 @@
--- A counter every change of a user's authority moves on (role, organization,
--- disabled, token version, or the user deleted). Each kadry process keeps
+-- A counter every change of a user moves on (any of its columns: role,
+-- organization, status, token version, email, password; or the user deleted). Each kadry process keeps
 -- the users it has checked in memory and reads this one row with every
 -- request: when it moved, whoever changed it, the copies are dropped.
 CREATE TABLE user_changes (
@@ -8,7 +8,7 @@ CREATE TABLE user_changes (
 );
 INSERT INTO user_changes (id, n) VALUES (1, 0);
 
-CREATE TRIGGER user_changes_on_update AFTER UPDATE OF role, organization_id, disabled, token_version ON users
+CREATE TRIGGER user_changes_on_update AFTER UPDATE ON users
 BEGIN
     UPDATE user_changes SET n = n + 1 WHERE id = 1;
 END;
