@@ -15,6 +15,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("KADRY_BODY_LIMIT_BYTES", "server.body_limit_bytes"),
     ("KADRY_IMPORT_LIMIT_BYTES", "server.import_limit_bytes"),
     ("KADRY_WORKERS", "server.workers"),
+    ("KADRY_METRICS_TOKEN", "server.metrics_token"),
     ("KADRY_DATABASE_URL", "database.url"),
     ("KADRY_DATABASE_POOL_SIZE", "database.pool_size"),
     ("KADRY_DATABASE_TIMEOUT_SECONDS", "database.timeout_seconds"),
@@ -91,6 +92,20 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub import_limit_bytes: usize,
     pub workers: usize,
+    /// The bearer token `/metrics` asks of a scraper; unset, `/metrics` is 404.
+    #[serde(default)]
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The scraper's token: never written out.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct MetricsToken(pub String);
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<set>")
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +203,11 @@ impl Settings {
         }
         if self.server.body_limit_bytes == 0 {
             bail!("server.body_limit_bytes must be positive");
+        }
+        if let Some(token) = &self.server.metrics_token
+            && (token.0.len() < 16 || !token.0.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            bail!("server.metrics_token must be at least 16 printable characters without spaces");
         }
         Ok(())
     }

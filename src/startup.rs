@@ -17,6 +17,7 @@ use crate::db::{self, DbPool};
 use crate::http::limits::{BodyLimit, ImportLimit};
 use crate::routes::extract;
 use crate::routes::openapi::OpenApiJson;
+use crate::routes::scrape::MetricsGate;
 use crate::routes::{self, ApiDoc};
 
 pub struct Application {
@@ -57,19 +58,32 @@ impl Application {
         let openapi = web::Data::new(OpenApiJson(document.to_json()?));
         let body_limit = web::Data::new(BodyLimit(settings.server.body_limit_bytes));
         let import_limit = web::Data::new(ImportLimit(settings.server.import_limit_bytes));
+        let metrics_gate = web::Data::new(MetricsGate(settings.server.metrics_token.clone()));
+        // The recorder only where a scraper may read it: otherwise every
+        // metric is a call that does nothing.
+        let metrics_on =
+            settings.server.metrics_token.is_some() && crate::http::metrics::recorder().is_some();
 
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(extract::problem_for_bare_errors))
                 .wrap_fn(crate::web::secure)
                 .wrap_fn(|request, service| service.call(crate::http::pace::pace(request)))
-                .wrap_fn(|request, service| {
+                .wrap_fn(move |request, service| {
                     let started = Instant::now();
                     let method = request.method().clone();
                     let path = request.path().to_string();
                     service.call(request).map(move |response| {
                         if let Ok(response) = &response {
                             let status = response.status();
+                            if metrics_on {
+                                crate::http::metrics::record_request(
+                                    response.request().match_pattern(),
+                                    method.as_str(),
+                                    status.as_u16(),
+                                    started.elapsed(),
+                                );
+                            }
                             tracing::info!(
                                 %method,
                                 %path,
@@ -97,6 +111,7 @@ impl Application {
                 .app_data(routes.clone())
                 .app_data(body_limit.clone())
                 .app_data(import_limit.clone())
+                .app_data(metrics_gate.clone())
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
                 .configure(routes::configure)

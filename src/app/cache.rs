@@ -19,24 +19,37 @@ const MOST: usize = 512;
 /// Answers of one kind by key, all of one generation.
 pub struct Memo<K, V> {
     entries: Mutex<(i64, HashMap<K, Arc<V>>)>,
+    /// The kind of answers, for the metrics.
+    kind: &'static str,
 }
 
 impl<K: Eq + Hash, V> Default for Memo<K, V> {
     fn default() -> Self {
-        Self {
-            entries: Mutex::new((i64::MIN, HashMap::new())),
-        }
+        Self::of("unnamed")
     }
 }
 
 impl<K: Eq + Hash, V> Memo<K, V> {
-    /// The answer kept for `key` under `generation`.
+    fn of(kind: &'static str) -> Self {
+        Self {
+            entries: Mutex::new((i64::MIN, HashMap::new())),
+            kind,
+        }
+    }
+
+    /// The answer kept for `key` under `generation` (counted as a hit or a
+    /// miss of its kind).
     pub fn get(&self, generation: i64, key: &K) -> Option<Arc<V>> {
         let entries = self.entries.lock().ok()?;
-        if entries.0 != generation {
-            return None;
-        }
-        entries.1.get(key).cloned()
+        let kept = if entries.0 == generation {
+            entries.1.get(key).cloned()
+        } else {
+            None
+        };
+        let result = if kept.is_some() { "hit" } else { "miss" };
+        metrics::counter!("kadry_kept_answers_total", "kind" => self.kind, "result" => result)
+            .increment(1);
+        kept
     }
 
     /// Keeps `value` for `key` under `generation`; answers of an older
@@ -76,7 +89,7 @@ impl ReadCache {
         let mut memos = self.memos.lock().ok()?;
         let memo = memos
             .entry(kind)
-            .or_insert_with(|| Arc::new(Memo::<K, V>::default()))
+            .or_insert_with(|| Arc::new(Memo::<K, V>::of(kind)))
             .clone();
         memo.downcast::<Memo<K, V>>().ok()
     }

@@ -108,6 +108,12 @@ impl Worker {
             }
             _ => None,
         };
+        let result = match (&outcome, next_attempt_at) {
+            (Ok(()), _) => "sent",
+            (Err(_), Some(_)) => "retry",
+            (Err(_), None) => "failed",
+        };
+        metrics::counter!("kadry_email_deliveries_total", "result" => result).increment(1);
         match &outcome {
             Ok(()) => tracing::info!(id, to = %message.recipient, "email sent"),
             Err(failure) => {

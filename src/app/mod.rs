@@ -22,6 +22,7 @@ pub mod demand;
 pub mod demo;
 pub mod events;
 pub mod forecast;
+pub mod gauges;
 pub mod grade_counts;
 pub mod guidance;
 pub mod notifications;
@@ -34,6 +35,7 @@ pub mod region;
 pub mod registrations;
 pub mod retention;
 pub mod sessions;
+pub mod sign_in;
 pub mod standings;
 pub mod users;
 

@@ -103,8 +103,14 @@ impl Standings {
             return Look::Read(None);
         }
         match kept.users.get(&id) {
-            Some(standing) => Look::Kept(*standing),
-            None => Look::Read(Some(ticket)),
+            Some(standing) => {
+                metrics::counter!("kadry_kept_users_total", "result" => "hit").increment(1);
+                Look::Kept(standing.clone())
+            }
+            None => {
+                metrics::counter!("kadry_kept_users_total", "result" => "miss").increment(1);
+                Look::Read(Some(ticket))
+            }
         }
     }
 
@@ -119,6 +125,15 @@ impl Standings {
             kept.users.clear();
         }
         kept.users.insert(id, standing);
+    }
+
+    /// How many users are kept, for the metrics.
+    pub fn kept_count(&self) -> usize {
+        self.kept
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .users
+            .len()
     }
 
     /// Drops the copy of user `id` (this process changed it).

@@ -51,6 +51,15 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 /// Hashes waiting for a turn, per core, before callers are turned away.
 const QUEUE_PER_CORE: usize = 16;
 
+/// How the hashing gate stands: hashes running, and admitted but waiting.
+pub fn gate_load() -> (usize, usize) {
+    let gate = gate();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let running = cores.saturating_sub(gate.running.available_permits());
+    let admitted = gate.admitted.load(Ordering::Acquire);
+    (running, admitted.saturating_sub(running))
+}
+
 /// Every hash is already running or queued: try again in a second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Busy;
@@ -90,6 +99,7 @@ async fn through_gate<T: Send + 'static>(
     let gate = gate();
     if gate.admitted.fetch_add(1, Ordering::AcqRel) >= gate.capacity {
         gate.admitted.fetch_sub(1, Ordering::AcqRel);
+        metrics::counter!("kadry_hashing_refused_total").increment(1);
         return Err(Busy);
     }
     let _admitted = Admitted(gate);

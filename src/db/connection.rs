@@ -162,9 +162,12 @@ where
 {
     let pool = pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut pooled = pool
-            .get()
-            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let asked = std::time::Instant::now();
+        let mut pooled = pool.get().map_err(|e| {
+            metrics::counter!("kadry_db_pool_timeouts_total").increment(1);
+            AppError::Unavailable(e.to_string())
+        })?;
+        metrics::histogram!("kadry_db_pool_wait_seconds").record(asked.elapsed().as_secs_f64());
         let outcome = work(&mut pooled.conn);
         if matches!(outcome, Err(AppError::Unavailable(_))) {
             pooled.broken = true;

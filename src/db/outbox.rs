@@ -251,3 +251,30 @@ mod tests {
         }
     }
 }
+
+/// How the outbox stands, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    /// Waiting to be sent, being sent included.
+    pub pending: i64,
+    pub failed: i64,
+    /// When the oldest message still waiting was written.
+    pub oldest_pending: Option<NaiveDateTime>,
+}
+
+pub fn load(conn: &mut DbConnection) -> QueryResult<Load> {
+    let waiting = || outbox::table.filter(outbox::status.eq_any([PENDING, SENDING]));
+    let pending = waiting().count().get_result(conn)?;
+    let oldest_pending = waiting()
+        .select(diesel::dsl::min(outbox::created_at))
+        .first::<Option<NaiveDateTime>>(conn)?;
+    let failed = outbox::table
+        .filter(outbox::status.eq(OutboxStatus::Failed.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(Load {
+        pending,
+        failed,
+        oldest_pending,
+    })
+}

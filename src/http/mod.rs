@@ -6,6 +6,7 @@
 
 pub mod download;
 pub mod limits;
+pub mod metrics;
 pub mod pace;
 
 use actix_web::http::StatusCode;

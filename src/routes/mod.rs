@@ -28,6 +28,7 @@ pub mod pupils;
 pub mod recommendations;
 pub mod respond;
 pub mod roster;
+pub mod scrape;
 pub mod stats;
 pub mod table;
 pub mod users;

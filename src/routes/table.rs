@@ -8,7 +8,7 @@ use super::problem;
 use super::{
     audit, auth, clusters, demand, events, evidence, forecast, grade_counts, guidance, health,
     intakes, notifications, organizations, outcomes, plans, professions, programs, published,
-    pupils, recommendations, roster, stats, users,
+    pupils, recommendations, roster, scrape, stats, users,
 };
 
 /// Registers each handler with actix and documents it in the OpenAPI
@@ -46,6 +46,7 @@ macro_rules! api {
 api!(
     health::health,
     health::ready,
+    scrape::metrics,
     openapi::openapi_json,
     auth::login,
     auth::me,

@@ -23,6 +23,7 @@ mod forecast;
 mod guidance;
 mod health;
 mod helpers;
+mod metrics;
 mod notifications;
 mod pages;
 mod plans;

@@ -1,0 +1,33 @@
+//! What `/metrics` reads at each scrape rather than counts as it happens:
+//! the database pool, the email outbox, the hashing gate and the users kept.
+
+use super::Context;
+use crate::auth::password;
+use crate::db::outbox;
+use crate::error::AppResult;
+
+/// Sets the gauges to how things stand now.
+pub async fn measure(ctx: &Context) -> AppResult<()> {
+    let pool = ctx.pool.state();
+    let idle = f64::from(pool.idle_connections);
+    let open = f64::from(pool.connections);
+    metrics::gauge!("kadry_db_pool_connections", "state" => "in_use").set(open - idle);
+    metrics::gauge!("kadry_db_pool_connections", "state" => "idle").set(idle);
+    metrics::gauge!("kadry_db_pool_max_connections").set(f64::from(ctx.pool.max_size()));
+
+    let (running, queued) = password::gate_load();
+    metrics::gauge!("kadry_hashing_in_use").set(running as f64);
+    metrics::gauge!("kadry_hashing_queued").set(queued as f64);
+
+    metrics::gauge!("kadry_kept_users").set(ctx.standings.kept_count() as f64);
+
+    let load = ctx.run(|conn| Ok(outbox::load(conn)?)).await?;
+    metrics::gauge!("kadry_outbox_messages", "status" => "pending").set(load.pending as f64);
+    metrics::gauge!("kadry_outbox_messages", "status" => "failed").set(load.failed as f64);
+    let age = load.oldest_pending.map_or(0.0, |oldest| {
+        let now = chrono::Utc::now().naive_utc();
+        (now - oldest).num_milliseconds().max(0) as f64 / 1000.0
+    });
+    metrics::gauge!("kadry_outbox_oldest_pending_age_seconds").set(age);
+    Ok(())
+}
