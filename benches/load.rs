@@ -12,93 +12,23 @@
 //! after a write (so computed from the database, not kept in memory) and once
 //! more (kept), and prints the medians of 15 rounds.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::RunQueryDsl;
+use common::{Backends, load_demo, quantile, ready, serve, setting};
 use serde_json::Value;
-
-const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn setting<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let pupils: usize = setting("KADRY_BENCH_PUPILS", 85_000);
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let mut backends = vec![(
-        "SQLite",
-        format!("sqlite://{}", dir.path().join("load.db").display()),
-    )];
-    let server = std::env::var("KADRY_BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
-    if let Some(server) = &server {
-        let mut admin = kadry::db::establish_postgres(server).expect("reach the PostgreSQL server");
-        diesel::sql_query("DROP DATABASE IF EXISTS kadry_bench_load WITH (FORCE)")
-            .execute(&mut admin)
-            .unwrap();
-        diesel::sql_query("CREATE DATABASE kadry_bench_load")
-            .execute(&mut admin)
-            .unwrap();
-        let base = server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base);
-        backends.push(("PostgreSQL", format!("{base}/kadry_bench_load")));
-    }
+    let backends = Backends::fresh("kadry_bench_load");
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    for (name, url) in &backends {
-        let loaded = Command::new(KADRY)
-            .args(["demo", "--no-serve", "--pupils", &pupils.to_string()])
-            .env("KADRY_DATABASE_URL", url)
-            .env("KADRY_JWT_SECRET", SECRET)
-            .env("KADRY_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("run kadry demo");
-        assert!(loaded.success(), "kadry demo failed on {name}");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let _server = Server(
-            Command::new(KADRY)
-                .arg("serve")
-                .env("KADRY_DATABASE_URL", url)
-                .env("KADRY_BIND", format!("127.0.0.1:{port}"))
-                .env("KADRY_JWT_SECRET", SECRET)
-                .env("KADRY_LOG", "warn")
-                .env("KADRY_EMAIL_URL", "log")
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start kadry serve"),
-        );
-        runtime.block_on(load(name, &format!("http://127.0.0.1:{port}"), pupils));
-    }
-    if let Some(server) = &server
-        && let Ok(mut admin) = kadry::db::establish_postgres(server)
-    {
-        let _ = diesel::sql_query("DROP DATABASE IF EXISTS kadry_bench_load WITH (FORCE)")
-            .execute(&mut admin);
+    for (name, url) in &backends.list {
+        load_demo(url, pupils);
+        let server = serve(url, &[]);
+        runtime.block_on(load(name, &server.base, pupils));
     }
 }
 
@@ -107,27 +37,8 @@ async fn load(backend: &str, base: &str, pupils: usize) {
         .pool_max_idle_per_host(256)
         .build()
         .unwrap();
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "analyst@kadry.demo", "password": "demo-analyst-pass"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().expect("a token").to_string();
+    ready(&client, base).await;
+    let token = common::token(&client, base, "analyst@kadry.demo", "demo-analyst-pass").await;
     let get = |path: &str| {
         client
             .get(format!("{base}{path}"))
@@ -208,10 +119,6 @@ async fn load(backend: &str, base: &str, pupils: usize) {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let times = std::mem::take(&mut *times.lock().unwrap());
-    let quantile = |all: &mut Vec<Duration>, q: f64| {
-        all.sort();
-        all[((all.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0
-    };
     println!(
         "\n{backend}: demo region, {pupils} pupils; {connections} connections for {seconds} s; failures: {}",
         failures.lock().unwrap()
@@ -245,16 +152,7 @@ async fn load(backend: &str, base: &str, pupils: usize) {
 /// One request at a time: each path right after a write (computed from the
 /// database) and once more (the kept answer), 15 rounds, medians.
 async fn alone(client: &reqwest::Client, base: &str, token: &str, paths: &[String]) {
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "admin@kadry.demo", "password": "demo-admin-pass"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let admin = login["access_token"].as_str().expect("a token").to_string();
+    let admin = common::token(client, base, "admin@kadry.demo", "demo-admin-pass").await;
     let parameters: Value = client
         .get(format!("{base}/api/v1/forecast/parameters"))
         .bearer_auth(&admin)

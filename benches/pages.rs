@@ -11,68 +11,27 @@
 //! its stylesheet (the target: under 300 KB; the page has no script and its
 //! pictures are inline).
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use common::{load_demo, ready, serve, session, setting, token};
 
-const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const REQUESTS: usize = 30;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn percentile(times: &[Duration], p: f64) -> f64 {
     let mut sorted = times.to_vec();
-    sorted.sort();
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
+    common::quantile(&mut sorted, p)
 }
 
 fn main() {
-    let pupils: usize = std::env::var("KADRY_BENCH_PUPILS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(85_000);
+    let pupils: usize = setting("KADRY_BENCH_PUPILS", 85_000);
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = format!("sqlite://{}", dir.path().join("demo.db").display());
-    let loaded = Command::new(KADRY)
-        .args(["demo", "--no-serve", "--pupils", &pupils.to_string()])
-        .env("KADRY_DATABASE_URL", &url)
-        .env("KADRY_JWT_SECRET", SECRET)
-        .env("KADRY_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run kadry demo");
-    assert!(loaded.success(), "kadry demo failed");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(KADRY)
-            .arg("serve")
-            .env("KADRY_DATABASE_URL", &url)
-            .env("KADRY_BIND", format!("127.0.0.1:{port}"))
-            .env("KADRY_JWT_SECRET", SECRET)
-            .env("KADRY_LOG", "warn")
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start kadry serve"),
-    );
+    load_demo(&url, pupils);
+    let server = serve(&url, &[]);
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    runtime.block_on(measure(&base, pupils));
+    runtime.block_on(measure(&server.base, pupils));
 }
 
 async fn measure(base: &str, pupils: usize) {
@@ -80,43 +39,10 @@ async fn measure(base: &str, pupils: usize) {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/ready"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    ready(&client, base).await;
     let (email, password) = ("analyst@kadry.demo", "demo-analyst-pass");
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().expect("a token").to_string();
-    let signed_in = client
-        .post(format!("{base}/login"))
-        .form(&[("email", email), ("password", password), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    let cookie = signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("kadry_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("a session cookie")
-        .to_string();
+    let token = token(&client, base, email, password).await;
+    let cookie = session(&client, base, email, password).await;
 
     let page = || {
         client
