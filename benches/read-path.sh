@@ -7,7 +7,8 @@
 #
 # Needs wrk and pgbench (apt-get install wrk postgresql-client). Settings:
 # KADRY_BENCH_PUPILS (85000), KADRY_BENCH_SECONDS (10 per figure),
-# KADRY_BENCH_PG (postgres://postgres@127.0.0.1:5432).
+# KADRY_BENCH_PG (postgres://postgres@127.0.0.1:5432), KADRY_BENCH_BACKENDS
+# ("SQLite PostgreSQL").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PUPILS=${KADRY_BENCH_PUPILS:-85000}
@@ -66,7 +67,7 @@ echo "pgbench -S: $TPS tps"
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS kadry_bench_read WITH (FORCE)" -qc "CREATE DATABASE kadry_bench_read"
 printf '\n| backend | request | requests/s | p99 ms | ratio |\n| --- | --- | --- | --- | --- |\n'
 SQLITE_CLUSTER=
-for backend in SQLite PostgreSQL; do
+for backend in ${KADRY_BENCH_BACKENDS:-SQLite PostgreSQL}; do
   if [ $backend = SQLite ]; then URL=sqlite://$WORK/read.db; else URL=$PG/kadry_bench_read; fi
   KADRY_DATABASE_URL=$URL KADRY_JWT_SECRET=$SECRET KADRY_LOG=warn "$KADRY" demo --no-serve --pupils "$PUPILS" > /dev/null 2>&1
   PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
