@@ -5,7 +5,10 @@
 //! - SQLite: every check reads the counter the triggers on `users` move on
 //!   (one row, on a connection of the cache's own that never waits for a
 //!   lock); when it moved, whichever process changed a user, every copy is
-//!   dropped. A check that cannot read it reads the user itself.
+//!   dropped. A user not kept is read on that connection together with the
+//!   counter, in one snapshot, and kept only when it was read under the
+//!   counter the check read. A check that cannot read them reads the user
+//!   on a pooled connection and keeps nothing.
 //! - PostgreSQL: a thread of the process listens on `kadry_users`, which the
 //!   trigger announces each changed user's id on when the change commits,
 //!   and drops that user's copy as the notice arrives. While it is not
@@ -62,8 +65,8 @@ pub struct Ticket(u64);
 /// The answer of [`Standings::look`].
 #[derive(Debug)]
 pub enum Look {
-    /// The user's standing, exact now.
-    Kept(Standing),
+    /// The user's standing, exact now (`None`: there is no such user).
+    Known(Option<Standing>),
     /// Read the user; keep it under the ticket, if there is one.
     Read(Option<Ticket>),
 }
@@ -95,22 +98,36 @@ impl Standings {
     /// The copy of user `id` if one may be used now, else whether what is
     /// read of the user from the database may be kept.
     pub fn look(self: &Arc<Self>, id: i64) -> Look {
-        let Some(ticket) = self.ticket() else {
+        let Some((ticket, counter)) = self.ticket() else {
             return Look::Read(None);
         };
-        let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
-        if kept.generation != ticket.0 {
-            return Look::Read(None);
-        }
-        match kept.users.get(&id) {
-            Some(standing) => {
+        {
+            let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
+            if kept.generation != ticket.0 {
+                return Look::Read(None);
+            }
+            if let Some(standing) = kept.users.get(&id) {
                 metrics::counter!("kadry_kept_users_total", "result" => "hit").increment(1);
-                Look::Kept(standing.clone())
+                return Look::Known(Some(standing.clone()));
             }
-            None => {
-                metrics::counter!("kadry_kept_users_total", "result" => "miss").increment(1);
-                Look::Read(Some(ticket))
+        }
+        metrics::counter!("kadry_kept_users_total", "result" => "miss").increment(1);
+        let Source::Sqlite { manager, conn } = &self.source else {
+            return Look::Read(Some(ticket));
+        };
+        // SQLite: the user and the counter are read in one snapshot, so a
+        // copy is kept only when it was read under the very counter the
+        // check read, whatever else happened meanwhile.
+        match read_standing(manager, conn, id) {
+            Some((standing, read_under)) => {
+                if read_under == counter
+                    && let Some(standing) = &standing
+                {
+                    self.keep(ticket, id, standing.clone());
+                }
+                Look::Known(standing)
             }
+            None => Look::Read(None),
         }
     }
 
@@ -149,23 +166,36 @@ impl Standings {
         kept.generation += 1;
     }
 
-    fn ticket(self: &Arc<Self>) -> Option<Ticket> {
+    /// The ticket a check may use copies under, with the SQLite counter it
+    /// read (0 on PostgreSQL); `None` when the user is to be read, not kept.
+    fn ticket(self: &Arc<Self>) -> Option<(Ticket, i64)> {
         match &self.source {
             Source::Sqlite { manager, conn } => {
                 let counter = read_counter(manager, conn)?;
                 {
                     let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
-                    if kept.counter == Some(counter) {
-                        return Some(Ticket(kept.generation));
+                    match kept.counter {
+                        Some(kept_under) if kept_under == counter => {
+                            return Some((Ticket(kept.generation), counter));
+                        }
+                        // A check that read the counter before another
+                        // check moved the copies on: the counter only
+                        // grows, so this one reads the user.
+                        Some(kept_under) if kept_under > counter => return None,
+                        _ => {}
                     }
                 }
                 let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
-                if kept.counter != Some(counter) {
-                    kept.users.clear();
-                    kept.generation += 1;
-                    kept.counter = Some(counter);
+                match kept.counter {
+                    Some(kept_under) if kept_under > counter => return None,
+                    Some(kept_under) if kept_under == counter => {}
+                    _ => {
+                        kept.users.clear();
+                        kept.generation += 1;
+                        kept.counter = Some(counter);
+                    }
                 }
-                Some(Ticket(kept.generation))
+                Some((Ticket(kept.generation), counter))
             }
             Source::Postgres {
                 url,
@@ -181,7 +211,7 @@ impl Standings {
                     return None;
                 }
                 let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
-                Some(Ticket(kept.generation))
+                Some((Ticket(kept.generation), 0))
             }
         }
     }
@@ -249,6 +279,26 @@ fn read_counter(manager: &ConnectionManager, conn: &Mutex<Option<DbConnection>>)
     let read = user_changes::counter(conn.as_mut()?);
     match read {
         Ok(counter) => Some(counter),
+        Err(_) => {
+            *conn = None;
+            None
+        }
+    }
+}
+
+/// User `id` and the counter, read in one snapshot on the cache's own
+/// connection (never waiting for a lock); `None` when they could not be read.
+fn read_standing(
+    manager: &ConnectionManager,
+    conn: &Mutex<Option<DbConnection>>,
+    id: i64,
+) -> Option<(Option<Standing>, i64)> {
+    let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+    if conn.is_none() {
+        *conn = manager.connect_unwaiting().ok();
+    }
+    match user_changes::standing_and_counter(conn.as_mut()?, id) {
+        Ok(read) => Some(read),
         Err(_) => {
             *conn = None;
             None

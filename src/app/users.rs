@@ -308,7 +308,7 @@ pub async fn current(ctx: &Context, id: i64, token_version: i32) -> AppResult<Au
 /// `standings`), else read and kept.
 async fn standing_of(ctx: &Context, id: i64) -> AppResult<Option<users::Standing>> {
     Ok(match ctx.standings.look(id) {
-        Look::Kept(kept) => Some(kept),
+        Look::Known(standing) => standing,
         Look::Read(ticket) => {
             let read = ctx.run(move |conn| Ok(users::standing(conn, id)?)).await?;
             if let (Some(ticket), Some(read)) = (ticket, &read) {

@@ -29,6 +29,18 @@ pub fn counter(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
+/// User `id`'s standing and the counter, read in one transaction and so in
+/// one snapshot (SQLite): the standing is exactly what the counter says.
+pub fn standing_and_counter(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<(Option<super::users::Standing>, i64)> {
+    conn.transaction(|conn| {
+        let standing = super::users::standing(conn, id)?;
+        Ok((standing, counter(conn)?))
+    })
+}
+
 /// A libpq connection that listens on [`CHANNEL`] and waits on its socket,
 /// so that a notice is heard the moment it arrives rather than at the next
 /// poll. diesel's connection does not give its socket away, hence libpq
