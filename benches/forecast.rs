@@ -19,12 +19,12 @@
 //! 1,000,000 pupils). Backends: SQLite always; PostgreSQL too when
 //! `KADRY_BENCH_DATABASE_URL` names a server (fresh databases are created and dropped).
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use common::{Backends, serve};
 use kadry::db::{ConnectionManager, DatabaseUrl};
 use kadry::forecast::Inputs;
 use kadry::forecast::engine::{Window, run};
@@ -32,8 +32,6 @@ use kadry::forecast::model::{InterestMass, ProgramInput, SchoolCount, SchoolReco
 use kadry::forecast::planner::{SeatPlanRequest, plan, plan_naive};
 use serde_json::{Value, json};
 
-const KADRY: &str = env!("CARGO_BIN_EXE_kadry");
-const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 const REQUESTS: usize = 30;
 
 fn main() {
@@ -42,11 +40,7 @@ fn main() {
         .split(',')
         .map(str::to_string)
         .collect();
-    let postgres = std::env::var("KADRY_BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    let dir = tempfile::tempdir().expect("a temporary folder");
 
     for scale in &scales {
         let pupils = match scale.as_str() {
@@ -54,25 +48,10 @@ fn main() {
             "country" => 1_000_000,
             other => panic!("unknown scale {other}"),
         };
-        let mut backends = vec![(
-            "sqlite",
-            format!(
-                "sqlite://{}",
-                dir.path().join(format!("{scale}.db")).display()
-            ),
-        )];
-        if let Some(server) = &postgres {
-            backends.push((
-                "postgres",
-                create_postgres(
-                    server,
-                    &format!("kadry_bench_{scale}_{}", std::process::id()),
-                ),
-            ));
-        }
-        for (backend, url) in &backends {
+        let backends = Backends::fresh(&format!("kadry_bench_{scale}_{}", std::process::id()));
+        for (backend, url) in &backends.list {
             let started = Instant::now();
-            run_kadry(
+            common::kadry(
                 url,
                 &["generate", "--pupils", &pupils.to_string(), "--seed", "1"],
             );
@@ -80,30 +59,12 @@ fn main() {
                 "[{scale} {backend}] generated {pupils} pupils in {:.1} s",
                 started.elapsed().as_secs_f64()
             );
-            if backend == &"sqlite" {
+            if *backend == "SQLite" {
                 engine_alone(scale, url);
             }
             runtime.block_on(end_to_end(scale, backend, url));
         }
-        if let Some(server) = &postgres {
-            drop_postgres(
-                server,
-                &format!("kadry_bench_{scale}_{}", std::process::id()),
-            );
-        }
     }
-}
-
-fn run_kadry(url: &str, args: &[&str]) {
-    let status = Command::new(KADRY)
-        .args(args)
-        .env("KADRY_DATABASE_URL", url)
-        .env("KADRY_JWT_SECRET", SECRET)
-        .env("KADRY_LOG", "warn")
-        .stderr(Stdio::null())
-        .status()
-        .expect("run kadry");
-    assert!(status.success(), "kadry {args:?} failed");
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -264,41 +225,6 @@ fn scaled(inputs: &Inputs, factor: i64) -> Inputs {
     }
 }
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(url: &str) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(KADRY)
-        .arg("serve")
-        .env("KADRY_DATABASE_URL", url)
-        .env("KADRY_BIND", format!("127.0.0.1:{port}"))
-        .env("KADRY_JWT_SECRET", SECRET)
-        .env("KADRY_ADMIN_EMAIL", "admin@bench.test")
-        .env("KADRY_ADMIN_PASSWORD", "bench-password")
-        .env("KADRY_LOG", "warn")
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start kadry serve");
-    Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    }
-}
-
 /// Peak resident memory of a process, from /proc.
 fn peak_rss_mb(pid: u32) -> f64 {
     let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status"))
@@ -317,29 +243,16 @@ fn peak_rss_mb(pid: u32) -> f64 {
 }
 
 async fn end_to_end(scale: &str, backend: &str, url: &str) {
-    let server = start_server(url);
+    let server = serve(
+        url,
+        &[
+            ("KADRY_ADMIN_EMAIL", "admin@bench.test"),
+            ("KADRY_ADMIN_PASSWORD", "bench-password"),
+        ],
+    );
     let client = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        if let Ok(response) = client.get(format!("{}/ready", server.base)).send().await
-            && response.status().is_success()
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server did not become ready");
-    let login: Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"email": "admin@bench.test", "password": "bench-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    common::ready(&client, &server.base).await;
+    let token = common::token(&client, &server.base, "admin@bench.test", "bench-password").await;
     let programs: Value = client
         .get(format!("{}/api/v1/programs?limit=1", server.base))
         .bearer_auth(&token)
@@ -495,25 +408,6 @@ async fn end_to_end(scale: &str, backend: &str, url: &str) {
         ms(sorted[sorted.len() * 9 / 10]),
         ms(sorted[sorted.len() - 1]),
         ms(median(health_times)),
-        peak_rss_mb(server.child.id())
+        peak_rss_mb(server.pid())
     );
-}
-
-fn create_postgres(server: &str, name: &str) -> String {
-    let mut admin = PgConnection::establish(server).expect("reach the PostgreSQL server");
-    diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .unwrap();
-    diesel::sql_query(format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .expect("create a database");
-    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-    format!("{base}/{name}")
-}
-
-fn drop_postgres(server: &str, name: &str) {
-    if let Ok(mut admin) = PgConnection::establish(server) {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin);
-    }
 }

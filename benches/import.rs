@@ -1,12 +1,15 @@
 //! Times the roster import of 10,000 rows through the real server (release build).
 //!
-//! `cargo bench --bench import` runs it on a SQLite file in a temporary folder;
-//! with `KADRY_BENCH_DATABASE_URL=postgres://...` (a server; a fresh database is
-//! created and dropped) it runs on PostgreSQL. Target: under 2 s a request.
+//! `cargo bench --bench import` runs it on a SQLite file in a temporary folder
+//! and, with `KADRY_BENCH_DATABASE_URL=postgres://...` (a server; a fresh
+//! database is created and dropped), on PostgreSQL in the same run. Target:
+//! under 2 s a request.
+
+mod common;
 
 use std::time::{Duration, Instant};
 
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use common::{Backends, SECRET};
 use kadry::config::Settings;
 use kadry::startup::Application;
 use serde_json::{Value, json};
@@ -16,29 +19,18 @@ const RUNS: usize = 5;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let (url, postgres) = match std::env::var("KADRY_BENCH_DATABASE_URL") {
-        Ok(server) if server.starts_with("postgres") => {
-            let name = format!("kadry_bench_{}", std::process::id());
-            let mut admin = PgConnection::establish(&server).expect("reach the PostgreSQL server");
-            diesel::sql_query(format!("CREATE DATABASE {name}"))
-                .execute(&mut admin)
-                .expect("create a database");
-            let base = server
-                .rsplit_once('/')
-                .map_or(server.as_str(), |(base, _)| base)
-                .to_string();
-            (format!("{base}/{name}"), Some((server, name)))
-        }
-        _ => (
-            format!("sqlite://{}", dir.path().join("bench.db").display()),
-            None,
-        ),
-    };
+    kadry::telemetry::init("warn");
+    let backends = Backends::fresh(&format!("kadry_bench_import_{}", std::process::id()));
+    for (backend, url) in &backends.list {
+        import(backend, url).await;
+    }
+}
+
+async fn import(backend: &str, url: &str) {
     let env = [
-        ("KADRY_DATABASE_URL", url.as_str()),
+        ("KADRY_DATABASE_URL", url),
         ("KADRY_BIND", "127.0.0.1:0"),
-        ("KADRY_JWT_SECRET", "bench-secret-bench-secret-bench-secret"),
+        ("KADRY_JWT_SECRET", SECRET),
         ("KADRY_ADMIN_EMAIL", "admin@bench.test"),
         ("KADRY_ADMIN_PASSWORD", "bench-password"),
         ("KADRY_LOG", "warn"),
@@ -49,7 +41,6 @@ async fn main() {
             .map(|(_, v)| v.to_string())
     })
     .expect("settings");
-    kadry::telemetry::init("warn");
     let app = Application::build(settings)
         .await
         .expect("the application starts");
@@ -58,16 +49,7 @@ async fn main() {
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
 
-    let login: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "admin@bench.test", "password": "bench-password"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = common::token(&client, &base, "admin@bench.test", "bench-password").await;
     let post = |path: &str, body: Value| {
         let request = client
             .post(format!("{base}{path}"))
@@ -99,7 +81,7 @@ async fn main() {
     for n in 0..ROWS {
         let consent = n % 5 != 0;
         let (name, interests) = if consent {
-            (format!("Pupil {n}"), format!("P:18.02.05:1;C:{cluster}:2"))
+            (format!("Pupil {n}"), "P:18.02.05:1;C:Glass:2".to_string())
         } else {
             (String::new(), String::new())
         };
@@ -128,7 +110,7 @@ async fn main() {
         );
         let kind = if run == 0 { "create" } else { "update" };
         println!(
-            "run {run} ({kind} {ROWS} rows): {:.0} ms",
+            "[{backend}] run {run} ({kind} {ROWS} rows): {:.0} ms",
             elapsed.as_secs_f64() * 1000.0
         );
         times.push(elapsed);
@@ -136,21 +118,10 @@ async fn main() {
     let mut updates: Vec<Duration> = times[1..].to_vec();
     updates.sort();
     println!(
-        "backend {}: first import (creates) {:.0} ms; median re-import (updates) {:.0} ms",
-        if postgres.is_some() {
-            "postgres"
-        } else {
-            "sqlite"
-        },
+        "backend {backend}: first import (creates) {:.0} ms; median re-import (updates) {:.0} ms",
         times[0].as_secs_f64() * 1000.0,
         updates[updates.len() / 2].as_secs_f64() * 1000.0
     );
 
     handle.stop(true).await;
-    if let Some((server, name)) = postgres
-        && let Ok(mut admin) = PgConnection::establish(&server)
-    {
-        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin);
-    }
 }

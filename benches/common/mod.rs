@@ -19,6 +19,13 @@ pub struct Server {
     pub base: String,
 }
 
+impl Server {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -89,18 +96,26 @@ impl Drop for Backends {
     }
 }
 
-/// Loads the demo region with `pupils` pupils into the database at `url`.
-pub fn load_demo(url: &str, pupils: usize) {
-    let loaded = Command::new(KADRY)
-        .args(["demo", "--no-serve", "--pupils", &pupils.to_string()])
+/// Runs the `kadry` command with `args` on the database at `url`.
+pub fn kadry(url: &str, args: &[&str]) {
+    let status = Command::new(KADRY)
+        .args(args)
         .env("KADRY_DATABASE_URL", url)
         .env("KADRY_JWT_SECRET", SECRET)
         .env("KADRY_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .expect("run kadry demo");
-    assert!(loaded.success(), "kadry demo failed on {url}");
+        .expect("run kadry");
+    assert!(status.success(), "kadry {args:?} failed on {url}");
+}
+
+/// Loads the demo region with `pupils` pupils into the database at `url`.
+pub fn load_demo(url: &str, pupils: usize) {
+    kadry(
+        url,
+        &["demo", "--no-serve", "--pupils", &pupils.to_string()],
+    );
 }
 
 /// Starts `kadry serve` on the database at `url`, on a free port, with the

@@ -1,5 +1,6 @@
 //! What `/metrics` reads at each scrape rather than counts as it happens:
-//! the database pool, the email outbox, the hashing gate and the users kept.
+//! the database pool, whether the database answered, the email outbox, the
+//! hashing gate and the users kept.
 
 use super::Context;
 use crate::auth::password;
@@ -21,7 +22,11 @@ pub async fn measure(ctx: &Context) -> AppResult<()> {
 
     metrics::gauge!("kadry_kept_users").set(ctx.standings.kept_count() as f64);
 
-    let load = ctx.run(|conn| Ok(outbox::load(conn)?)).await?;
+    let load = ctx.run(|conn| Ok(outbox::load(conn)?)).await;
+    // Whether the database answered this scrape, for an alert that needs
+    // no arithmetic on the 503 counts.
+    metrics::gauge!("kadry_database_up").set(if load.is_ok() { 1.0 } else { 0.0 });
+    let load = load?;
     metrics::gauge!("kadry_outbox_messages", "status" => "pending").set(load.pending as f64);
     metrics::gauge!("kadry_outbox_messages", "status" => "failed").set(load.failed as f64);
     let age = load.oldest_pending.map_or(0.0, |oldest| {

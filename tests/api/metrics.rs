@@ -9,7 +9,9 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
-use crate::helpers::{ADMIN_EMAIL, TestApp, TestDatabase, World, spawn_app, spawn_app_with};
+use crate::helpers::{
+    ADMIN_EMAIL, TestApp, TestDatabase, World, spawn_app, spawn_app_with, take_database_away,
+};
 
 const TOKEN: &str = "scraper-token-0123456789";
 
@@ -155,4 +157,78 @@ async fn metrics_need_their_token_and_tell_what_the_process_did() {
         "the test's pool"
     );
     assert!(sample(&after, "kadry_db_pool_connections", &[r#"state="in_use""#]) >= 0.0);
+}
+
+/// With the database gone (PostgreSQL: every query fails; SQLite: the write
+/// lock held elsewhere, so writes time out) the scraper still gets its
+/// metrics, with the failed requests counted, and on PostgreSQL
+/// `kadry_database_up` 0 until the database is back.
+#[tokio::test]
+async fn metrics_are_served_while_the_database_is_down() {
+    let app = spawn_app_with(TestDatabase::new(), |settings| {
+        settings.server.metrics_token = Some(kadry::config::MetricsToken(TOKEN.into()));
+        settings.database.timeout_seconds = 1;
+        settings.database.sqlite_busy_timeout_ms = 100;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    let before = text(&app).await;
+    let release = take_database_away(&app);
+
+    let refused = app
+        .post_json(
+            "/api/v1/clusters",
+            &admin,
+            &serde_json::json!({"name": "Glass", "industry": "glass"}),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let during = text(&app).await;
+    let unavailable = [
+        r#"route="/api/v1/clusters""#,
+        r#"method="POST""#,
+        r#"status="503""#,
+    ];
+    let counted = |text: &str| sample(text, "kadry_http_requests_total", &unavailable);
+    assert!(counted(&during) - counted(&before) >= 1.0, "{during}");
+    let up = |text: &str| sample(text, "kadry_database_up", &[]);
+    if app.db.is_postgres() {
+        // The gauge is one per process and other apps in this binary scrape
+        // too: 0 is seen on one of a few scrapes while the database is gone.
+        let mut seen = up(&during) == 0.0;
+        for _ in 0..3 {
+            seen = seen || up(&text(&app).await) == 0.0;
+        }
+        assert!(seen, "kadry_database_up stayed 1 with the database gone");
+    } else {
+        assert_eq!(up(&during), 1.0, "a SQLite reader still answers");
+    }
+
+    release();
+    let mut back = false;
+    for _ in 0..20 {
+        if app
+            .client
+            .get(app.url("/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == StatusCode::OK
+        {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(back, "the database came back");
+    let mut up_again = false;
+    for _ in 0..20 {
+        if up(&text(&app).await) == 1.0 {
+            up_again = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(up_again, "kadry_database_up is 1 once the database is back");
 }
