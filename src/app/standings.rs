@@ -272,18 +272,7 @@ impl Standings {
 /// timeout, so the check never waits (a read in WAL mode takes no lock that
 /// a writer holds); `None` when it could not be read.
 fn read_counter(manager: &ConnectionManager, conn: &Mutex<Option<DbConnection>>) -> Option<i64> {
-    let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-    if conn.is_none() {
-        *conn = manager.connect_unwaiting().ok();
-    }
-    let read = user_changes::counter(conn.as_mut()?);
-    match read {
-        Ok(counter) => Some(counter),
-        Err(_) => {
-            *conn = None;
-            None
-        }
-    }
+    on_own_connection(manager, conn, user_changes::counter)
 }
 
 /// User `id` and the counter, read in one snapshot on the cache's own
@@ -293,11 +282,23 @@ fn read_standing(
     conn: &Mutex<Option<DbConnection>>,
     id: i64,
 ) -> Option<(Option<Standing>, i64)> {
+    on_own_connection(manager, conn, |conn| {
+        user_changes::standing_and_counter(conn, id)
+    })
+}
+
+/// `query` on the cache's own connection, opened when there is none and
+/// dropped when a query on it fails (the next check opens a new one).
+fn on_own_connection<T>(
+    manager: &ConnectionManager,
+    conn: &Mutex<Option<DbConnection>>,
+    query: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> Option<T> {
     let mut conn = conn.lock().unwrap_or_else(|e| e.into_inner());
     if conn.is_none() {
         *conn = manager.connect_unwaiting().ok();
     }
-    match user_changes::standing_and_counter(conn.as_mut()?, id) {
+    match query(conn.as_mut()?) {
         Ok(read) => Some(read),
         Err(_) => {
             *conn = None;
@@ -357,5 +358,76 @@ fn listen(url: &str, listening: &AtomicI32, standings: &std::sync::Weak<Standing
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::RunQueryDsl;
+
+    use super::*;
+    use crate::db::users::{self, NewUser};
+    use crate::domain::Role;
+
+    fn standings() -> (tempfile::TempDir, ConnectionManager, Arc<Standings>, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("kadry.db").display());
+        let manager = ConnectionManager::new(DatabaseUrl::parse(&url).unwrap(), 1000);
+        crate::db::migrations::run(&manager).unwrap();
+        let mut conn = manager.connect().unwrap();
+        let user = users::insert(
+            &mut conn,
+            &NewUser {
+                email: "kept@kadry.test",
+                password_hash: None,
+                role: Role::Analyst,
+                organization_id: None,
+            },
+        )
+        .unwrap();
+        (dir, manager.clone(), Standings::new(&manager), user.id)
+    }
+
+    fn disable(manager: &ConnectionManager, id: i64) {
+        diesel::sql_query(format!("UPDATE users SET disabled = TRUE WHERE id = {id}"))
+            .execute(&mut manager.connect().unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn a_user_read_once_is_kept_until_the_counter_moves() {
+        let (_dir, manager, standings, id) = standings();
+        let Look::Known(Some(read)) = standings.look(id) else {
+            panic!("the first look reads the user on the cache's connection");
+        };
+        assert!(!read.disabled);
+        assert_eq!(standings.kept_count(), 1);
+        assert!(matches!(standings.look(id), Look::Known(Some(_))));
+        disable(&manager, id);
+        // Another connection changed the user: the copy is dropped, the user read again.
+        let Look::Known(Some(read)) = standings.look(id) else {
+            panic!("the user is read again");
+        };
+        assert!(read.disabled);
+        assert!(matches!(standings.look(99_999), Look::Known(None)));
+    }
+
+    #[test]
+    fn a_check_that_read_an_older_counter_than_the_copies_keeps_nothing() {
+        let (_dir, _manager, standings, id) = standings();
+        let Look::Known(Some(_)) = standings.look(id) else {
+            panic!("the user is read");
+        };
+        // As if a slower check had read the counter before another check
+        // moved the copies on to a newer one.
+        standings.kept.write().unwrap().counter = Some(i64::MAX);
+        assert!(matches!(standings.look(id), Look::Read(None)));
+        let kept = standings.kept.read().unwrap();
+        assert_eq!(
+            kept.counter,
+            Some(i64::MAX),
+            "the copies are not moved back"
+        );
+        assert_eq!(kept.users.len(), 1);
     }
 }

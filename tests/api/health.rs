@@ -92,22 +92,7 @@ async fn a_database_fault_answers_503_without_internals_and_recovers() {
     }
 
     release();
-    let mut recovered = false;
-    for _ in 0..20 {
-        if app
-            .client
-            .get(app.url("/ready"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            == StatusCode::OK
-        {
-            recovered = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let recovered = crate::helpers::ready_again(&app).await;
     assert!(
         recovered,
         "/ready did not recover once the database was back"

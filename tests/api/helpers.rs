@@ -467,3 +467,16 @@ pub fn take_database_away(app: &TestApp) -> Box<dyn FnOnce()> {
         Box::new(move || holder.batch_execute("COMMIT;").unwrap())
     }
 }
+
+/// Whether the app's `/ready` answers 200 within about four seconds (after
+/// `take_database_away`'s release).
+pub async fn ready_again(app: &TestApp) -> bool {
+    for _ in 0..20 {
+        let response = app.client.get(app.url("/ready")).send().await.unwrap();
+        if response.status() == reqwest::StatusCode::OK {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}

@@ -205,22 +205,7 @@ async fn metrics_are_served_while_the_database_is_down() {
     }
 
     release();
-    let mut back = false;
-    for _ in 0..20 {
-        if app
-            .client
-            .get(app.url("/ready"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            == StatusCode::OK
-        {
-            back = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let back = crate::helpers::ready_again(&app).await;
     assert!(back, "the database came back");
     let mut up_again = false;
     for _ in 0..20 {
